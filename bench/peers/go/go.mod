@@ -1,0 +1,3 @@
+module github.com/aio-go/aio/bench/peers/go
+
+go 1.26.0
