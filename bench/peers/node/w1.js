@@ -27,9 +27,12 @@ let rss0 = 0;
 function finish() {
   const t1 = now();
   const rss1 = maxrssKB();
-  // Let anything still queued (a bug) run before checking the count.
+  const counterAtEnd = counter;
+  // Let anything still queued (a bug) run before checking the count again.
   setImmediate(() => {
-    if (counter !== n) fail(`counter = ${counter}, want ${n}`);
+    if (counterAtEnd !== n || counter !== n) {
+      fail(`counter = ${counterAtEnd} when the clock stopped (${counter} later), want ${n}`);
+    }
     const elapsed = t1 - t0;
     const name = mech === 'immediate' ? 'setImmediate' : 'queueMicrotask';
     emit({

@@ -1,0 +1,201 @@
+"""What the driver runs: every workload's rows (ours and the peers).
+
+A row is one program invocation that prints one JSON line (WORKLOADS.md).
+Rows of a workload share a *group* when they do the same variant of the work;
+the report divides each of our rows by every peer row of its group.
+
+Programs are named by where they come from:
+  ("ours", "w1")     main package bench/w1 of the library module
+  ("gopeer", "w2")   main package bench/peers/go/w2 (its own module)
+  ("py", "w1.py")    bench/peers/python/w1.py, run by the peer Python
+  ("node", "w1.js")  bench/peers/node/w1.js
+"""
+
+from dataclasses import dataclass, field
+
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6")
+
+TITLES = {
+    "W1": "W1 callbacks (call_soon-style callbacks through the ready queue)",
+    "W2": "W2 tasks (spawn, one sleep(0) each, gather, sum)",
+    "W3": "W3 timers (LCG delays in [0,1000) ms, cancel odd, fire the rest)",
+    "W4": "W4 ping-pong (round trips through two unbounded queues)",
+    "W5": "W5 TCP echo on 127.0.0.1 (server on CPU 0, Go load generator on CPU 1)",
+    "W6": "W6 subprocess (/usr/bin/true, C concurrent)",
+}
+
+# The headline figure of each workload (higher is better for all of them).
+HEADLINE = {
+    "W1": ("callbacks_per_s", "callbacks/s"),
+    "W2": ("tasks_per_s", "tasks/s"),
+    "W3": ("timers_per_s", "timers/s (wall)"),
+    "W4": ("roundtrips_per_s", "round-trips/s"),
+    "W5": ("rps", "requests/s"),
+    "W6": ("spawns_per_s", "spawns/s"),
+}
+
+# Secondary figures reported as medians: (JSON key, column title, format).
+# Formats: "rate" (thousands), "s" (seconds), "mib" (KiB -> MiB), "int",
+# "us" (microseconds), "pct" (fraction -> percent).
+SECONDARY = {
+    "W1": [("peak_rss_kb", "peak RSS MiB", "mib")],
+    "W2": [("peak_rss_kb", "peak RSS MiB", "mib"),
+           ("rss_delta_kb", "RSS growth MiB", "mib")],
+    "W3": [("timers_per_cpu_s", "timers/CPU-s", "rate"),
+           ("schedule_s", "schedule s", "s"),
+           ("cancel_s", "cancel s", "s"),
+           ("fire_s", "fire s", "s"),
+           ("stop_lost", "stop_lost", "int"),
+           ("peak_rss_kb", "peak RSS MiB", "mib")],
+    "W4": [("peak_rss_kb", "peak RSS MiB", "mib")],
+    "W5": [("p50_us", "p50 µs", "us"),
+           ("p99_us", "p99 µs", "us"),
+           ("server_cpu", "server proc CPU", "pct"),
+           ("cpu0_busy", "CPU0 busy", "pct"),
+           ("generator_cpu", "generator proc CPU", "pct"),
+           ("cpu1_busy", "CPU1 busy", "pct")],
+    "W6": [("peak_rss_kb", "peak RSS MiB", "mib")],
+}
+
+# Extra ratio columns beside the headline (W3: fast runtimes hit the ~1 s
+# wall floor, so CPU per timer is the fairer comparison for them).
+EXTRA_RATIOS = {"W3": [("timers_per_cpu_s", "CPU")]}
+
+# Workload sizes: full (WORKLOADS.md defaults) and --quick (smoke run).
+SIZES = {
+    "full": {"W1": 1_000_000, "W2": 100_000, "W3": 1_000_000, "W4": 1_000_000,
+             "W5": 5.0, "W6": 500},
+    "quick": {"W1": 100_000, "W2": 10_000, "W3": 100_000, "W4": 100_000,
+              "W5": 1.0, "W6": 50},
+}
+W3_SEED = 12345
+W6_CONCURRENCY = 10
+# W5 configurations: (connections, message bytes).
+W5_CONFIGS = [(100, 64), (10, 16384)]
+
+
+@dataclass
+class Row:
+    workload: str
+    label: str            # expected label; the program's own "peer" wins
+    kind: str             # "ours" or "peer"
+    group: str            # rows compared with each other
+    program: tuple        # see module doc
+    args: list
+    env: dict = field(default_factory=dict)
+    needs: tuple = ()     # optional features: "uvloop", "trio"
+    server: tuple = None  # W5: the server program; program is the generator
+    server_args: list = None
+
+    @property
+    def key(self):
+        env = " ".join("%s=%s" % kv for kv in sorted(self.env.items()))
+        srv = " ".join(map(str, (self.server or ()) + tuple(self.server_args or ())))
+        return "|".join([self.workload, self.group, "/".join(self.program),
+                         " ".join(map(str, self.args)), env, srv])
+
+
+def rows_for(workload, size):
+    """All rows of one workload at the given size."""
+    n = size
+    W = workload
+    out = []
+
+    def add(label, kind, group, program, args, env=None, needs=()):
+        out.append(Row(W, label, kind, group, program, [str(a) for a in args],
+                       dict(env or {}), needs))
+
+    one = {"GOMAXPROCS": "1"}
+    if W == "W1":
+        for v in ("chain", "upfront"):
+            add("aio " + v, "ours", v, ("ours", "w1"), [v, n])
+            add("asyncio call_soon [%s]" % v, "peer", v, ("py", "w1.py"), [v, n, "asyncio"])
+            add("uvloop call_soon [%s]" % v, "peer", v, ("py", "w1.py"), [v, n, "uvloop"],
+                needs=("uvloop",))
+            add("node setImmediate [%s]" % v, "peer", v, ("node", "w1.js"), [v, n, "immediate"])
+            add("node queueMicrotask [%s]" % v, "peer", v, ("node", "w1.js"), [v, n, "microtask"])
+        add("asyncio call_soon [upfront, gc.disable()]", "peer", "upfront",
+            ("py", "w1.py"), ["upfront", n, "asyncio", "nogc"])
+        add("uvloop call_soon [upfront, gc.disable()]", "peer", "upfront",
+            ("py", "w1.py"), ["upfront", n, "uvloop", "nogc"], needs=("uvloop",))
+    elif W == "W2":
+        add("aio", "ours", "all", ("ours", "w2"), [n])
+        add("asyncio create_task+gather", "peer", "all", ("py", "w2.py"), [n, "asyncio"])
+        add("uvloop create_task+gather", "peer", "all", ("py", "w2.py"), [n, "uvloop"],
+            needs=("uvloop",))
+        add("trio nursery", "peer", "all", ("py", "w2.py"), [n, "trio"], needs=("trio",))
+        add("node async fn + setImmediate promise", "peer", "all", ("node", "w2.js"), [n])
+        add("go goroutines+WaitGroup+Gosched", "peer", "all", ("gopeer", "w2"), [n, "goroutines"])
+        add("go goroutines+WaitGroup+Gosched (GOMAXPROCS=1)", "peer", "all",
+            ("gopeer", "w2"), [n, "goroutines"], one)
+        add("go iter.Pull coroutines", "peer", "all", ("gopeer", "w2"), [n, "pull"])
+    elif W == "W3":
+        s = W3_SEED
+        add("aio virtual", "ours", "all", ("ours", "w3"), ["virtual", n, s])
+        add("aio real", "ours", "all", ("ours", "w3"), ["real", n, s])
+        add("asyncio call_later [real clock]", "peer", "all", ("py", "w3.py"),
+            ["real", n, s, "asyncio"])
+        add("asyncio call_later [virtual clock]", "peer", "all", ("py", "w3.py"),
+            ["virtual", n, s, "asyncio"])
+        add("uvloop call_later [real clock]", "peer", "all", ("py", "w3.py"),
+            ["real", n, s, "uvloop"], needs=("uvloop",))
+        add("node setTimeout/clearTimeout", "peer", "all", ("node", "w3.js"), ["real", n, s])
+        add("go time.AfterFunc", "peer", "all", ("gopeer", "w3"), ["real", n, s])
+        add("go time.AfterFunc (GOMAXPROCS=1)", "peer", "all", ("gopeer", "w3"),
+            ["real", n, s], one)
+    elif W == "W4":
+        add("aio", "ours", "all", ("ours", "w4"), [n])
+        add("asyncio.Queue", "peer", "all", ("py", "w4.py"), [n, "asyncio"])
+        add("uvloop + asyncio.Queue", "peer", "all", ("py", "w4.py"), [n, "uvloop"],
+            needs=("uvloop",))
+        add("trio memory channel (inf)", "peer", "all", ("py", "w4.py"), [n, "trio"],
+            needs=("trio",))
+        add("node promise queue", "peer", "all", ("node", "w4.js"), [n])
+        for mode, name in (("cap1", "cap 1"), ("unbuffered", "unbuffered")):
+            add("go chan %s (GOMAXPROCS=1)" % name, "peer", "all", ("gopeer", "w4"),
+                [n, mode], one)
+            add("go chan %s (default GOMAXPROCS)" % name, "peer", "all",
+                ("gopeer", "w4"), [n, mode])
+    elif W == "W5":
+        out.extend(w5_rows(size))
+    elif W == "W6":
+        c = W6_CONCURRENCY
+        add("aio", "ours", "all", ("ours", "w6"), [n, c])
+        add("asyncio create_subprocess_exec (3.11 default ThreadedChildWatcher)", "peer",
+            "all", ("py", "w6.py"), [n, c, "threaded"])
+        add("asyncio create_subprocess_exec (PidfdChildWatcher)", "peer", "all",
+            ("py", "w6.py"), [n, c, "pidfd"])
+        add("uvloop create_subprocess_exec", "peer", "all", ("py", "w6.py"),
+            [n, c, "uvloop"], needs=("uvloop",))
+        add("node child_process.spawn", "peer", "all", ("node", "w6.js"), [n, c])
+        add("go os/exec", "peer", "all", ("gopeer", "w6"), [n, c])
+    return out
+
+
+def w5_rows(duration):
+    """W5: one row per (server, configuration); the program is the generator.
+
+    "{port}" in server_args is replaced by a fresh port per run.
+    """
+    servers = [
+        ("aio protocol", "ours", ("ours", "w5"), ["protocol", "{port}"], ()),
+        ("aio streams", "ours", ("ours", "w5"), ["streams", "{port}"], ()),
+        ("asyncio streams", "peer", ("py", "w5.py"), ["streams", "{port}", "asyncio"], ()),
+        ("asyncio protocol", "peer", ("py", "w5.py"), ["protocol", "{port}", "asyncio"], ()),
+        ("uvloop streams", "peer", ("py", "w5.py"), ["streams", "{port}", "uvloop"], ("uvloop",)),
+        ("uvloop protocol", "peer", ("py", "w5.py"), ["protocol", "{port}", "uvloop"], ("uvloop",)),
+        ("node net", "peer", ("node", "w5.js"), ["{port}"], ()),
+        ("go net goroutine-per-conn", "peer", ("gopeer", "w5server"), ["net", "{port}"], ()),
+        ("gnet v2 (1 event loop)", "peer", ("gopeer", "w5gnet"), ["{port}"], ()),
+    ]
+    out = []
+    for conns, size in W5_CONFIGS:
+        group = "N=%d, S=%d" % (conns, size)
+        for label, kind, prog, sargs, needs in servers:
+            out.append(Row("W5", "%s [%s]" % (label, group), kind, group,
+                           ("gopeer", "w5load"),
+                           ["-addr", "127.0.0.1:{port}", "-conns", str(conns),
+                            "-size", str(size), "-duration", "%gs" % duration,
+                            "-warmup", "%gs" % min(0.5, duration / 2)],
+                           {}, needs, prog, sargs))
+    return out
