@@ -267,6 +267,7 @@ def run_w5(row, progs, env, timeout):
             return None, "server did not accept connections: " + serr.strip()[-300:], 0, None, None, {}
         time.sleep(0.2)
         gargv = progs[row.program] + [a.replace("{port}", str(port)) for a in row.args]
+        gargv += ["-server-pid", str(server.pid)]  # taskset execs, so same pid
         s0 = machine.read_stat()
         ps0 = _proc_cpu(server.pid)
         gen = Proc(gargv, env, pin=1)
@@ -329,7 +330,9 @@ def measure(row, progs, args):
         if error is None:
             try:
                 res = parse_result(out, row.workload)
-                res.update({k: v for k, v in extra.items() if v is not None})
+                for k, v in extra.items():  # the generator's window figures win
+                    if v is not None:
+                        res.setdefault(k, v)
                 rec["result"] = res
             except (ValueError, json.JSONDecodeError) as e:
                 error = "bad output: %s" % e
