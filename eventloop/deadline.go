@@ -1,0 +1,146 @@
+package eventloop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/aio-go/aio/timer"
+)
+
+// Never is a deadline that never comes: DeadlineScope.Reschedule(Never)
+// removes the deadline (asyncio's reschedule(None)).
+const Never time.Duration = math.MaxInt64
+
+// DeadlineScope is a cancellation scope with a deadline on the loop's
+// clock: asyncio's Timeout. When the deadline passes, the scope's context
+// is cancelled with context.DeadlineExceeded, so every await under it
+// returns ErrTimeout. The deadline can be moved while the scope is open.
+// Loop goroutine (or running task) only.
+type DeadlineScope struct {
+	sc      *scope
+	timer   *TimerHandle
+	when    time.Duration
+	expired bool
+	closed  bool
+}
+
+type deadlineKey struct{}
+
+// deadlineCtx makes the scope findable through Value.
+type deadlineCtx struct {
+	*scope
+	ds *DeadlineScope
+}
+
+func (c deadlineCtx) Value(key any) any {
+	if key == (deadlineKey{}) {
+		return c.ds
+	}
+	return c.scope.Value(key)
+}
+
+// WithDeadline opens a deadline scope under parent, which must carry a
+// loop (a task's context). when is in loop time (see Loop.Time); Never
+// means no deadline yet. Close the scope when its work is done.
+func WithDeadline(parent context.Context, when time.Duration) (context.Context, *DeadlineScope, error) {
+	up := scopeOf(parent)
+	if up == nil {
+		return nil, nil, fmt.Errorf("WithDeadline: %w: the context carries no loop", ErrNotInTask)
+	}
+	if err := up.loop.check("WithDeadline"); err != nil {
+		return nil, nil, err
+	}
+	ds := &DeadlineScope{sc: &scope{}, when: Never}
+	ds.sc.init(up.loop, up.task, parent)
+	if err := ds.Reschedule(when); err != nil {
+		ds.Close()
+		return nil, nil, err
+	}
+	return deadlineCtx{ds.sc, ds}, ds, nil
+}
+
+// DeadlineOf returns the innermost deadline scope ctx is under, or nil.
+func DeadlineOf(ctx context.Context) *DeadlineScope {
+	ds, _ := ctx.Value(deadlineKey{}).(*DeadlineScope)
+	return ds
+}
+
+// When returns the deadline in loop time (Never when there is none).
+func (d *DeadlineScope) When() time.Duration { return d.when }
+
+// Expired reports whether the deadline passed while the scope was open.
+func (d *DeadlineScope) Expired() bool { return d.expired }
+
+// Reschedule moves the deadline to when (loop time; Never removes it). A
+// deadline already past expires the scope on the loop's next iteration.
+// It fails with ErrInvalidState once the scope expired or was closed.
+func (d *DeadlineScope) Reschedule(when time.Duration) error {
+	if d.closed || d.expired {
+		return fmt.Errorf("Reschedule: %w: the timeout scope has expired or is closed", ErrInvalidState)
+	}
+	l := d.sc.loop
+	if d.timer != nil {
+		d.timer.Cancel()
+		d.timer = nil
+	}
+	d.when = when
+	// The wall-clock deadline Go libraries see: the earlier of the
+	// parent's and ours. A virtual clock has no wall-clock deadline.
+	e := d.sc.getExt()
+	e.mu.Lock()
+	e.deadline, e.hasDeadline = d.sc.parent.Deadline()
+	if _, real := l.clock.(*timer.Real); real && when != Never {
+		wall := time.Now().Add(when - l.clock.Now())
+		if !e.hasDeadline || wall.Before(e.deadline) {
+			e.deadline, e.hasDeadline = wall, true
+		}
+	}
+	e.mu.Unlock()
+	if when == Never {
+		return nil
+	}
+	h := &TimerHandle{fn: d.expire, loop: l}
+	h.entry.When = when
+	h.entry.Value = h
+	l.timers.Push(&h.entry)
+	d.timer = h
+	return nil
+}
+
+func (d *DeadlineScope) expire() {
+	if d.closed || d.expired {
+		return
+	}
+	d.expired = true
+	d.timer = nil
+	d.sc.cancel(context.DeadlineExceeded)
+}
+
+// Close ends the scope: the timer is dropped and the scope leaves the
+// tree. Idempotent.
+func (d *DeadlineScope) Close() {
+	if d.closed {
+		return
+	}
+	d.closed = true
+	if d.timer != nil {
+		d.timer.Cancel()
+		d.timer = nil
+	}
+	d.sc.release()
+}
+
+// Result turns the error the scope's work returned into the scope's
+// outcome, as asyncio's Timeout.__aexit__ does: if this scope's deadline
+// expired and err is a cancellation or timeout, the result is ErrTimeout;
+// otherwise err unchanged (an outer scope's timeout passes through an
+// inner scope untouched, so nested scopes report the right one).
+func (d *DeadlineScope) Result(err error) error {
+	if d.expired && err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return ErrTimeout
+	}
+	return err
+}

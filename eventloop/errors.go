@@ -1,0 +1,152 @@
+package eventloop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+)
+
+// Sentinel errors. Every error the package returns either is one of these or
+// wraps one, so callers test with errors.Is.
+var (
+	// ErrClosed is returned by every loop method once Close has been called,
+	// and by an await that is unwound because its loop is closing.
+	ErrClosed = errors.New("eventloop: loop is closed")
+	// ErrRunning is returned when an operation needs a loop that is not
+	// running (RunForever, RunUntilComplete, RunOnce, Close on a running loop).
+	ErrRunning = errors.New("eventloop: loop is already running")
+	// ErrInvalidState is returned when a future's state forbids the call:
+	// setting a result twice, reading the result of a pending future.
+	ErrInvalidState = errors.New("eventloop: invalid state")
+	// ErrNotInTask is returned by an await called outside a task of the
+	// loop the context belongs to: from a plain goroutine, from a callback,
+	// or with a context that carries no loop at all.
+	ErrNotInTask = errors.New("eventloop: await outside a task")
+	// ErrWrongLoop is returned when a future, task or context of one loop
+	// is used from another loop.
+	ErrWrongLoop = errors.New("eventloop: object belongs to another loop")
+	// ErrWrongGoroutine is returned in debug mode when a loop-only method is
+	// called from a goroutine that is neither the loop nor its running task.
+	ErrWrongGoroutine = errors.New("eventloop: loop-only method called from another goroutine")
+	// ErrNilCallback is returned when a nil function is given where a
+	// callback or a task body is required.
+	ErrNilCallback = errors.New("eventloop: nil callback")
+	// ErrBadSignal is returned for a signal that cannot be handled
+	// (SIGKILL, SIGSTOP, or not a valid signal number).
+	ErrBadSignal = errors.New("eventloop: signal cannot be handled")
+	// ErrStopped is returned by RunUntilComplete when the loop was stopped
+	// before the awaited future completed.
+	ErrStopped = errors.New("eventloop: loop stopped before the future completed")
+)
+
+// ErrCancelled is the error of a cancelled task, future or await. It matches
+// context.Canceled too: errors.Is(ErrCancelled, context.Canceled) is true.
+var ErrCancelled error = cancelledError{}
+
+// ErrTimeout is the error of an await whose scope timed out. It matches
+// context.DeadlineExceeded too.
+var ErrTimeout error = timeoutError{}
+
+type cancelledError struct{}
+
+func (cancelledError) Error() string        { return "eventloop: cancelled" }
+func (cancelledError) Is(target error) bool { return target == context.Canceled }
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string        { return "eventloop: timed out" }
+func (timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+func (timeoutError) Timeout() bool        { return true }
+
+// ctxError turns a context's state into the error an await returns:
+// nil while ctx is live, ErrTimeout once its deadline passed, ErrCancelled
+// for any other cancellation.
+func ctxError(ctx context.Context) error {
+	switch err := ctx.Err(); err {
+	case nil:
+		return nil
+	case context.DeadlineExceeded:
+		return ErrTimeout
+	default:
+		return ErrCancelled
+	}
+}
+
+// PanicError is the error a recovered panic becomes: the panic value and the
+// stack of the goroutine that panicked.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("eventloop: panic: %v", e.Value)
+}
+
+// Unwrap returns the panic value when it is an error.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// GoroutineError is the error debug mode returns when a loop-only method is
+// called from the wrong goroutine. It matches ErrWrongGoroutine.
+type GoroutineError struct {
+	Method string // the method that was called, e.g. "CallSoon"
+	Caller string // file:line of the caller
+}
+
+func (e *GoroutineError) Error() string {
+	return fmt.Sprintf("eventloop: %s called from %s, which is neither the loop goroutine nor its running task; use CallSoonThreadsafe", e.Method, e.Caller)
+}
+
+// Is reports whether target is ErrWrongGoroutine.
+func (e *GoroutineError) Is(target error) bool { return target == ErrWrongGoroutine }
+
+// AliveError is what Close returns when the loop still owned live things:
+// tasks not done, timers not fired, file descriptors watched, signal
+// handlers installed, executor jobs running. Close has released them all
+// anyway; the error says what a well-behaved program should have finished.
+type AliveError struct {
+	Tasks    []string    // names of tasks that were not done
+	Timers   int         // pending (not cancelled) timers
+	Readers  []int       // fds with a reader
+	Writers  []int       // fds with a writer
+	Signals  []os.Signal // signals with a handler
+	Executor int         // executor jobs still running
+}
+
+func (e *AliveError) Error() string {
+	var parts []string
+	if n := len(e.Tasks); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d task(s) %s", n, strings.Join(e.Tasks, ", ")))
+	}
+	if e.Timers > 0 {
+		parts = append(parts, fmt.Sprintf("%d timer(s)", e.Timers))
+	}
+	if len(e.Readers) > 0 {
+		parts = append(parts, fmt.Sprintf("readers on fds %v", e.Readers))
+	}
+	if len(e.Writers) > 0 {
+		parts = append(parts, fmt.Sprintf("writers on fds %v", e.Writers))
+	}
+	if len(e.Signals) > 0 {
+		parts = append(parts, fmt.Sprintf("signal handlers for %v", e.Signals))
+	}
+	if e.Executor > 0 {
+		parts = append(parts, fmt.Sprintf("%d executor job(s)", e.Executor))
+	}
+	return "eventloop: closed with live " + strings.Join(parts, "; ")
+}
+
+func sortedInts(m map[int]bool) []int {
+	out := make([]int, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Ints(out)
+	return out
+}

@@ -1,0 +1,284 @@
+package eventloop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Waitable is what every awaitable of a loop (Future, Task) offers without
+// its result type, so that combinators (Gather, Wait, AsCompleted) can
+// handle futures of different types together. Loop goroutine only.
+type Waitable interface {
+	// Loop returns the loop the object belongs to.
+	Loop() *Loop
+	// Done reports whether a result, an error or a cancellation was set.
+	Done() bool
+	// Err returns the error of a done object (nil on success, ErrCancelled
+	// when cancelled) and ErrInvalidState while it is pending.
+	Err() error
+	// Cancelled reports whether the object ended cancelled.
+	Cancelled() bool
+	// Cancel requests cancellation; it reports false when already done.
+	Cancel() bool
+	// OnDone schedules fn to run through the loop once the object is done
+	// (at once, through the loop, if it already is). Callbacks run in
+	// registration order, never inline.
+	OnDone(fn func()) CallbackID
+	// RemoveDoneCallback unregisters a callback that has not been
+	// scheduled yet and reports whether it did.
+	RemoveDoneCallback(id CallbackID) bool
+	core() *futureCore
+}
+
+// Awaitable is a Waitable with a typed result.
+type Awaitable[T any] interface {
+	Waitable
+	// Result returns the value and error of a done object, and
+	// ErrInvalidState while it is pending.
+	Result() (T, error)
+}
+
+// CallbackID identifies a done callback for RemoveDoneCallback.
+type CallbackID uint32
+
+type doneEntry struct {
+	id CallbackID
+	fn func()
+	t  *taskBase // a task parked on this future (fn is nil then)
+}
+
+// futureCore is the untyped part of every future and task: its state and
+// the callbacks and tasks waiting for it.
+type futureCore struct {
+	loop      *Loop
+	err       error
+	entries   []doneEntry
+	nextID    uint32
+	done      bool
+	cancelled bool
+	retrieved bool
+}
+
+func (f *futureCore) core() *futureCore { return f }
+
+// Loop returns the loop the future belongs to.
+func (f *futureCore) Loop() *Loop { return f.loop }
+
+// Done reports whether the future has a result, an error or was cancelled.
+func (f *futureCore) Done() bool { return f.done }
+
+// Cancelled reports whether the future ended cancelled.
+func (f *futureCore) Cancelled() bool { return f.cancelled }
+
+// Err returns the error of a done future (nil on success, ErrCancelled if
+// cancelled), or ErrInvalidState while it is pending. Reading it counts as
+// retrieving the error.
+func (f *futureCore) Err() error {
+	if !f.done {
+		return fmt.Errorf("Err of a pending future: %w", ErrInvalidState)
+	}
+	f.retrieved = true
+	return f.err
+}
+
+// OnDone schedules fn through the loop once the future is done; see
+// Waitable. O(1).
+func (f *futureCore) OnDone(fn func()) CallbackID {
+	f.nextID++
+	id := CallbackID(f.nextID)
+	if fn == nil {
+		return id
+	}
+	if f.done {
+		f.loop.ready.push(fn)
+		return id
+	}
+	f.entries = append(f.entries, doneEntry{id: id, fn: fn})
+	return id
+}
+
+// RemoveDoneCallback unregisters the callback id if it was not scheduled
+// yet. O(number of callbacks).
+func (f *futureCore) RemoveDoneCallback(id CallbackID) bool {
+	for i, e := range f.entries {
+		if e.id == id && e.t == nil {
+			f.entries = append(f.entries[:i], f.entries[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+func (f *futureCore) addWaiter(t *taskBase) CallbackID {
+	f.nextID++
+	f.entries = append(f.entries, doneEntry{id: CallbackID(f.nextID), t: t})
+	return CallbackID(f.nextID)
+}
+
+func (f *futureCore) removeWaiter(id CallbackID) {
+	for i, e := range f.entries {
+		if e.id == id {
+			f.entries = append(f.entries[:i], f.entries[i+1:]...)
+			return
+		}
+	}
+}
+
+// complete marks the future done and schedules, in registration order,
+// every callback and every parked task.
+func (f *futureCore) complete(err error) {
+	f.done = true
+	f.err = err
+	if errors.Is(err, context.Canceled) {
+		f.cancelled = true
+	}
+	for i, e := range f.entries {
+		if e.t != nil {
+			f.loop.unpark(e.t, false)
+		} else {
+			f.loop.ready.push(e.fn)
+		}
+		f.entries[i] = doneEntry{}
+	}
+	f.entries = f.entries[:0]
+}
+
+// Future is a single-assignment result that a loop's tasks can await:
+// exactly one of a result, an error or a cancellation is ever set. Done
+// callbacks run through the loop in registration order, never inline.
+// A Future belongs to one loop and is used from its goroutine (or running
+// task) only; other goroutines complete it through CallSoonThreadsafe.
+type Future[T any] struct {
+	futureCore
+	result T
+}
+
+// NewFuture returns a pending future bound to l.
+func NewFuture[T any](l *Loop) *Future[T] {
+	return &Future[T]{futureCore: futureCore{loop: l}}
+}
+
+// SetResult completes f with v. It fails with ErrInvalidState if f is done.
+func (f *Future[T]) SetResult(v T) error {
+	if f.done {
+		return fmt.Errorf("SetResult: %w: future already done", ErrInvalidState)
+	}
+	f.result = v
+	f.complete(nil)
+	return nil
+}
+
+// SetError completes f with err, which must not be nil. It fails with
+// ErrInvalidState if f is done.
+func (f *Future[T]) SetError(err error) error {
+	if err == nil {
+		return errors.New("eventloop: SetError with a nil error")
+	}
+	if f.done {
+		return fmt.Errorf("SetError: %w: future already done", ErrInvalidState)
+	}
+	f.complete(err)
+	return nil
+}
+
+// Cancel completes f as cancelled (its error is ErrCancelled) and reports
+// whether it did; it does nothing to a done future.
+func (f *Future[T]) Cancel() bool {
+	if f.done {
+		return false
+	}
+	f.complete(ErrCancelled)
+	return true
+}
+
+// Result returns the value and error of a done future, or ErrInvalidState
+// while it is pending.
+func (f *Future[T]) Result() (T, error) {
+	if !f.done {
+		var zero T
+		return zero, fmt.Errorf("Result of a pending future: %w", ErrInvalidState)
+	}
+	f.retrieved = true
+	return f.result, f.err
+}
+
+// AddDoneCallback schedules fn(f) through the loop once f is done.
+func (f *Future[T]) AddDoneCallback(fn func(*Future[T])) CallbackID {
+	if fn == nil {
+		return f.OnDone(nil)
+	}
+	return f.OnDone(func() { fn(f) })
+}
+
+func (f *Future[T]) String() string {
+	switch {
+	case !f.done:
+		return "Future<pending>"
+	case f.cancelled:
+		return "Future<cancelled>"
+	case f.err != nil:
+		return fmt.Sprintf("Future<error=%v>", f.err)
+	}
+	return fmt.Sprintf("Future<result=%v>", f.result)
+}
+
+// Await waits for a to be done and returns its result. It must be called
+// from a task of a's loop, with a context of that task.
+//
+// Cancellation: if ctx is cancelled first, Await cancels a (as asyncio does:
+// use Shield to prevent it), waits until a is done (so a task's cleanup has
+// run), and returns a's result with ErrCancelled (ErrTimeout when ctx timed
+// out). An await on an already cancelled ctx returns that error at once.
+func Await[T any](ctx context.Context, a Awaitable[T]) (T, error) {
+	if err := WaitDone(ctx, a); err != nil {
+		v, _ := a.Result()
+		return v, err
+	}
+	return a.Result()
+}
+
+// WaitDone is Await without the result: it waits until w is done and
+// returns nil, or the await's own error (cancellation, misuse). It does not
+// return w's error; read it with w.Err().
+func WaitDone(ctx context.Context, w Waitable) error {
+	f := w.core()
+	t, err := currentTask(ctx, f.loop)
+	if err != nil {
+		return err
+	}
+	if err := ctxError(ctx); err != nil {
+		if !f.done {
+			cancelAndWait(t, w)
+		}
+		return err
+	}
+	if f.done {
+		return nil
+	}
+	id := f.addWaiter(t)
+	err = t.park(ctx)
+	if err == nil {
+		return ctxError(ctx) // woken by completion; a cancellation that raced in still wins
+	}
+	f.removeWaiter(id)
+	if errors.Is(err, ErrClosed) {
+		return err
+	}
+	cancelAndWait(t, w)
+	return err
+}
+
+// cancelAndWait cancels w and, if that does not complete it at once (a task
+// runs its cleanup first), waits for it without being cancellable.
+func cancelAndWait(t *taskBase, w Waitable) {
+	w.Cancel()
+	f := w.core()
+	for !f.done {
+		id := f.addWaiter(t)
+		if err := t.park(context.Background()); err != nil {
+			f.removeWaiter(id)
+			return
+		}
+	}
+}

@@ -1,0 +1,526 @@
+package eventloop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aio-go/aio/internal/poller"
+	"github.com/aio-go/aio/timer"
+)
+
+const (
+	stateIdle int32 = iota
+	stateRunning
+	stateClosed
+)
+
+// While callbacks keep coming, the loop skips the poller (a syscall) but
+// polls readiness at least every pollEvery iterations or pollEveryCallbacks
+// callbacks, so a callback flood cannot starve I/O. Idle loops always poll.
+const (
+	pollEvery          = 32
+	pollEveryCallbacks = 512
+)
+
+// Loop is a single-threaded event loop: a FIFO of ready callbacks, a timer
+// heap, an OS poller for file descriptors, and the tasks that run on it.
+//
+// One goroutine runs the loop (the one that calls RunForever,
+// RunUntilComplete or RunOnce). Callbacks, timer callbacks, I/O handlers and
+// task steps all run there, one at a time. Methods are for the loop
+// goroutine and its running task only, except those documented as safe
+// from any goroutine: CallSoonThreadsafe, Stop, IsRunning, IsClosed, Time.
+type Loop struct {
+	clock  timer.Clock
+	poller poller.Poller
+	ready  readyQueue
+	timers timer.Heap
+	events []poller.Event
+
+	// Shared with other goroutines.
+	state        atomic.Int32
+	stopping     atomic.Bool
+	inboxPending atomic.Bool
+	inboxMu      sync.Mutex // protects inbox
+	inbox        []func()
+	current      atomic.Pointer[taskBase] // task whose step is running, or nil
+	loopGoid     atomic.Int64             // debug mode: goroutine running the loop
+
+	// Loop goroutine only.
+	todo           int // callbacks left in the batch runReady is running
+	itersSincePoll int
+	cbsSincePoll   int
+	spare          []func()
+	fds            map[int]*fdReg
+	fdGen          uint32
+	tasks          taskList
+	root           *scope
+	signals        *signalState
+	exec           executor
+	handler        ExceptionHandler
+	logger         *slog.Logger
+	debug          bool
+	slow           time.Duration
+	unretrieved    map[*errReport]struct{}
+	stats          Stats
+}
+
+// Stats is a snapshot of a loop's counters.
+type Stats struct {
+	Iterations  uint64 // loop iterations run
+	Callbacks   uint64 // callbacks run (task steps included)
+	Polls       uint64 // poller calls
+	IOEvents    uint64 // readiness events dispatched
+	TimersFired uint64 // timer callbacks and sleeps that came due
+	Ready       int    // callbacks queued now
+	Timers      int    // pending timers now
+	Tasks       int    // live tasks now
+	FDs         int    // watched file descriptors now
+}
+
+// New builds a loop. It opens an OS poller (epoll on Linux, kqueue on the
+// BSDs and darwin); Close releases it.
+func New(opts ...Option) (*Loop, error) {
+	cf := defaultConfig()
+	for _, o := range opts {
+		o(&cf)
+	}
+	p, err := cf.newPoller()
+	if err != nil {
+		return nil, fmt.Errorf("eventloop: opening poller: %w", err)
+	}
+	l := &Loop{
+		clock:   cf.clock,
+		poller:  p,
+		events:  make([]poller.Event, 128),
+		fds:     make(map[int]*fdReg),
+		handler: cf.handler,
+		logger:  cf.logger,
+		debug:   cf.debug,
+		slow:    cf.slow,
+	}
+	if l.clock == nil {
+		l.clock = timer.NewReal()
+	}
+	if l.logger == nil {
+		l.logger = slog.Default()
+	}
+	l.exec.max = cf.workers
+	l.root = newRootScope(l)
+	return l, nil
+}
+
+// Time returns the loop's current time, measured by its clock from the
+// clock's epoch. Safe from any goroutine.
+func (l *Loop) Time() time.Duration { return l.clock.Now() }
+
+// Clock returns the clock the loop reads.
+func (l *Loop) Clock() timer.Clock { return l.clock }
+
+// Debug reports whether debug mode is on.
+func (l *Loop) Debug() bool { return l.debug }
+
+// SetDebug turns debug mode on or off. Loop goroutine only.
+func (l *Loop) SetDebug(on bool) { l.debug = on }
+
+// IsRunning reports whether the loop is running. Safe from any goroutine.
+func (l *Loop) IsRunning() bool { return l.state.Load() == stateRunning }
+
+// IsClosed reports whether Close was called. Safe from any goroutine.
+func (l *Loop) IsClosed() bool { return l.state.Load() == stateClosed }
+
+// Context returns the loop's root context: it carries the loop (so Spawn
+// can find it) but belongs to no task, so awaiting with it fails with
+// ErrNotInTask. It is never cancelled before Close.
+func (l *Loop) Context() context.Context { return l.root }
+
+// CallSoon queues fn to run on a later pass of the loop. Callbacks run in
+// the order they were queued (FIFO); one queued while callbacks are running
+// runs in the next iteration, not the current one. O(1), no allocation.
+// Loop goroutine (or running task) only; from elsewhere use
+// CallSoonThreadsafe.
+func (l *Loop) CallSoon(fn func()) (Handle, error) {
+	if err := l.check("CallSoon"); err != nil {
+		return Handle{}, err
+	}
+	if fn == nil {
+		return Handle{}, fmt.Errorf("CallSoon: %w", ErrNilCallback)
+	}
+	return Handle{l, l.ready.push(fn)}, nil
+}
+
+// CallLater schedules fn to run d after now. A delay of zero or less runs fn
+// as soon as possible, after the callbacks already queued. Timers with equal
+// deadlines run in the order they were set. O(log n).
+// Loop goroutine (or running task) only.
+func (l *Loop) CallLater(d time.Duration, fn func()) (*TimerHandle, error) {
+	if d < 0 {
+		d = 0
+	}
+	return l.callAt("CallLater", l.clock.Now()+d, fn)
+}
+
+// CallAt schedules fn to run when the loop's time reaches when (see Time).
+// O(log n). Loop goroutine (or running task) only.
+func (l *Loop) CallAt(when time.Duration, fn func()) (*TimerHandle, error) {
+	return l.callAt("CallAt", when, fn)
+}
+
+func (l *Loop) callAt(op string, when time.Duration, fn func()) (*TimerHandle, error) {
+	if err := l.check(op); err != nil {
+		return nil, err
+	}
+	if fn == nil {
+		return nil, fmt.Errorf("%s: %w", op, ErrNilCallback)
+	}
+	h := &TimerHandle{fn: fn, loop: l}
+	h.entry.When = when
+	h.entry.Value = h
+	l.timers.Push(&h.entry)
+	return h, nil
+}
+
+// CallSoonThreadsafe queues fn from any goroutine and wakes the loop if it
+// is waiting. Callbacks from one goroutine run in the order they were
+// queued. It fails with ErrClosed once the loop is closed.
+func (l *Loop) CallSoonThreadsafe(fn func()) error {
+	if fn == nil {
+		return fmt.Errorf("CallSoonThreadsafe: %w", ErrNilCallback)
+	}
+	l.inboxMu.Lock()
+	if l.state.Load() == stateClosed {
+		l.inboxMu.Unlock()
+		return ErrClosed
+	}
+	l.inbox = append(l.inbox, fn)
+	l.inboxMu.Unlock()
+	if !l.inboxPending.Swap(true) {
+		l.poller.Wake()
+	}
+	return nil
+}
+
+// Stop makes RunForever return after the current iteration finishes the
+// callbacks it started with. Called before RunForever, it makes the next
+// run do one iteration (polling without blocking) and return. Safe from any
+// goroutine.
+func (l *Loop) Stop() {
+	if !l.stopping.Swap(true) {
+		l.poller.Wake()
+	}
+}
+
+// RunForever runs the loop until Stop is called.
+func (l *Loop) RunForever() error {
+	if err := l.enter(); err != nil {
+		return err
+	}
+	defer l.leave()
+	for {
+		l.runOnce()
+		if l.stopping.Load() {
+			break
+		}
+	}
+	return nil
+}
+
+// RunUntilComplete runs the loop until w is done and returns w's error
+// (nil when it succeeded). If the loop is stopped first it returns
+// ErrStopped.
+func (l *Loop) RunUntilComplete(w Waitable) error {
+	if w == nil {
+		return fmt.Errorf("RunUntilComplete: %w", ErrNilCallback)
+	}
+	if w.Loop() != l {
+		return fmt.Errorf("RunUntilComplete: %w", ErrWrongLoop)
+	}
+	if l.IsClosed() {
+		return ErrClosed
+	}
+	if l.IsRunning() {
+		return fmt.Errorf("RunUntilComplete: %w", ErrRunning)
+	}
+	if !w.Done() {
+		id := w.OnDone(l.stopFromCallback)
+		if err := l.RunForever(); err != nil {
+			return err
+		}
+		if !w.Done() {
+			w.RemoveDoneCallback(id)
+			return ErrStopped
+		}
+	}
+	return w.Err()
+}
+
+func (l *Loop) stopFromCallback() { l.stopping.Store(true) }
+
+// RunOnce runs exactly one iteration of the loop, for programs that drive
+// the loop from a main loop of their own (a game or GUI loop). It waits for
+// I/O at most maxWait (0: poll without blocking; negative: until something
+// is ready), then runs the callbacks that are due.
+func (l *Loop) RunOnce(maxWait time.Duration) error {
+	if err := l.enter(); err != nil {
+		return err
+	}
+	defer l.leave()
+	l.iterate(maxWait)
+	return nil
+}
+
+func (l *Loop) enter() error {
+	if !l.state.CompareAndSwap(stateIdle, stateRunning) {
+		if l.state.Load() == stateClosed {
+			return ErrClosed
+		}
+		return ErrRunning
+	}
+	if l.debug {
+		l.loopGoid.Store(goid())
+	}
+	return nil
+}
+
+func (l *Loop) leave() {
+	l.stopping.Store(false)
+	l.loopGoid.Store(0)
+	l.state.Store(stateIdle)
+}
+
+// runOnce is one iteration of the loop: the only place callbacks run.
+// docs/architecture.md explains the phases by these numbers.
+func (l *Loop) runOnce() { l.iterate(-1) }
+
+func (l *Loop) iterate(maxWait time.Duration) {
+	l.stats.Iterations++
+
+	// 1. Decide whether to poll and for how long. A loop with work queued
+	//    (or stopping) never blocks; it polls without blocking only every
+	//    pollEvery iterations, so busy loops pay no syscall per iteration
+	//    yet I/O is never starved. An idle loop blocks until its earliest
+	//    timer; the clock decides how long that really is (a virtual clock
+	//    jumps to the deadline and answers 0).
+	busy := l.ready.len() > 0 || l.stopping.Load() || l.inboxPending.Load()
+	poll := true
+	timeout := time.Duration(0)
+	if busy {
+		l.itersSincePoll++
+		poll = l.poller.Registered() > 0 &&
+			(l.itersSincePoll >= pollEvery || l.cbsSincePoll >= pollEveryCallbacks)
+	} else if e := l.timers.Peek(); e != nil {
+		timeout = l.clock.Wait(e.When)
+	} else {
+		timeout = -1
+	}
+	if maxWait >= 0 && (timeout < 0 || timeout > maxWait) {
+		timeout = maxWait
+	}
+
+	// 2. Poll, and queue the handlers of ready file descriptors.
+	if poll {
+		l.poll(timeout)
+	}
+
+	// 3. Move callbacks sent from other goroutines into the ready queue.
+	if l.inboxPending.Load() {
+		l.drainInbox()
+	}
+
+	// 4. Queue expired timers, in (deadline, order set) order, after the
+	//    callbacks already queued.
+	if l.timers.Stored() > 0 {
+		now := l.clock.Now()
+		for e := l.timers.PopDue(now); e != nil; e = l.timers.PopDue(now) {
+			l.stats.TimersFired++
+			if t, ok := e.Value.(*taskBase); ok {
+				l.unpark(t, false) // a Sleep: queue the task's step itself
+			} else {
+				l.ready.push(e.Value.(*TimerHandle).fn)
+			}
+		}
+	}
+
+	// 5. Run the callbacks queued before this point; what they queue runs
+	//    in the next iteration.
+	if n := l.ready.len(); n > 0 {
+		l.cbsSincePoll += n
+		l.runReady(n)
+	}
+}
+
+func (l *Loop) poll(timeout time.Duration) {
+	l.stats.Polls++
+	l.itersSincePoll, l.cbsSincePoll = 0, 0
+	n, err := l.poller.Wait(l.events, timeout)
+	if err != nil {
+		if !errors.Is(err, poller.ErrClosed) {
+			l.CallExceptionHandler(ExceptionContext{Message: "poller wait failed", Err: err})
+		}
+		return
+	}
+	l.dispatchIO(l.events[:n])
+	if n == len(l.events) && n < 4096 {
+		l.events = make([]poller.Event, 2*n)
+	}
+}
+
+func (l *Loop) drainInbox() {
+	l.inboxPending.Store(false)
+	l.inboxMu.Lock()
+	batch := l.inbox
+	l.inbox = l.spare[:0]
+	l.inboxMu.Unlock()
+	for i, fn := range batch {
+		l.ready.push(fn)
+		batch[i] = nil
+	}
+	l.spare = batch[:0]
+}
+
+// runReady runs the next n queued callbacks. A panicking callback is
+// reported to the exception handler and the rest of the batch goes on; the
+// recover costs one deferred call per batch, not per callback.
+func (l *Loop) runReady(n int) {
+	l.todo = n
+	for l.todo > 0 {
+		if l.debug {
+			l.runBatchDebug()
+		} else {
+			l.runBatch()
+		}
+	}
+}
+
+func (l *Loop) runBatch() {
+	defer l.recoverCallback()
+	for l.todo > 0 {
+		l.todo--
+		switch e := l.ready.pop(); {
+		case e.t != nil:
+			l.stats.Callbacks++
+			e.t.step()
+		case e.fn != nil:
+			l.stats.Callbacks++
+			e.fn()
+		}
+	}
+}
+
+func (l *Loop) runBatchDebug() {
+	defer l.recoverCallback()
+	for l.todo > 0 {
+		l.todo--
+		e := l.ready.pop()
+		if e.fn == nil && e.t == nil {
+			continue
+		}
+		l.stats.Callbacks++
+		start := time.Now()
+		if e.t != nil {
+			e.t.step()
+		} else {
+			e.fn()
+		}
+		if d := time.Since(start); d >= l.slow {
+			l.reportSlow(e, d)
+		}
+	}
+}
+
+func (l *Loop) recoverCallback() {
+	if r := recover(); r != nil {
+		l.CallExceptionHandler(ExceptionContext{
+			Message: "panic in callback",
+			Err:     &PanicError{Value: r, Stack: debug.Stack()},
+		})
+	}
+}
+
+// check guards loop-only methods: it fails on a closed loop and, in debug
+// mode, when called from a goroutine that is neither the loop's nor its
+// running task's.
+func (l *Loop) check(method string) error {
+	if l.state.Load() == stateClosed {
+		return fmt.Errorf("%s: %w", method, ErrClosed)
+	}
+	if l.debug {
+		return l.checkGoroutine(method)
+	}
+	return nil
+}
+
+// Stats returns a snapshot of the loop's counters. Loop goroutine only.
+func (l *Loop) Stats() Stats {
+	s := l.stats
+	s.Ready = l.ready.len()
+	s.Timers = l.timers.Len()
+	s.Tasks = l.tasks.n
+	s.FDs = len(l.fds)
+	return s
+}
+
+// Close releases the loop: it unwinds tasks that are still alive (every
+// await they make returns ErrClosed), drops timers and queued callbacks,
+// stops watching file descriptors and signals, and closes the poller. It
+// fails with ErrRunning on a running loop, and is a no-op on a closed one.
+// When something was still alive it returns an *AliveError saying what;
+// the loop is closed all the same. Task errors that nobody retrieved are
+// reported to the exception handler.
+func (l *Loop) Close() error {
+	switch l.state.Load() {
+	case stateClosed:
+		return nil
+	case stateRunning:
+		return fmt.Errorf("Close: %w", ErrRunning)
+	}
+	alive := &AliveError{Executor: l.exec.running + len(l.exec.queue)}
+	l.timers.Entries(func(e *timer.Entry) bool {
+		if _, ok := e.Value.(*TimerHandle); ok {
+			alive.Timers++
+		}
+		return true
+	})
+	for t := l.tasks.head; t != nil; t = t.tnext {
+		alive.Tasks = append(alive.Tasks, t.Name())
+	}
+	readers, writers := map[int]bool{}, map[int]bool{}
+	for fd, r := range l.fds {
+		if r.reader != nil {
+			readers[fd] = true
+		}
+		if r.writer != nil {
+			writers[fd] = true
+		}
+	}
+	alive.Readers, alive.Writers = sortedInts(readers), sortedInts(writers)
+	alive.Signals = l.signalList()
+
+	// Unwind live tasks while the loop still works, so their cleanup code
+	// runs; then refuse new work.
+	l.unwindTasks()
+	l.reportUnretrieved()
+	l.inboxMu.Lock()
+	l.state.Store(stateClosed)
+	l.inbox = nil
+	l.inboxMu.Unlock()
+	l.stopSignals()
+	for fd := range l.fds {
+		l.poller.Delete(fd)
+	}
+	l.fds = map[int]*fdReg{}
+	l.timers = timer.Heap{}
+	l.ready = readyQueue{}
+	l.poller.Close()
+	if len(alive.Tasks) == 0 && alive.Timers == 0 && len(alive.Readers) == 0 &&
+		len(alive.Writers) == 0 && len(alive.Signals) == 0 && alive.Executor == 0 {
+		return nil
+	}
+	return alive
+}

@@ -1,0 +1,76 @@
+package eventloop
+
+import (
+	"log/slog"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/aio-go/aio/internal/poller"
+	"github.com/aio-go/aio/timer"
+)
+
+// Option configures a Loop built by New.
+type Option func(*config)
+
+type config struct {
+	clock     timer.Clock
+	debug     bool
+	slow      time.Duration
+	handler   ExceptionHandler
+	logger    *slog.Logger
+	workers   int
+	newPoller func() (poller.Poller, error)
+}
+
+func defaultConfig() config {
+	workers := runtime.NumCPU() + 4
+	if workers > 32 {
+		workers = 32
+	}
+	return config{
+		debug:     os.Getenv("AIO_DEBUG") == "1",
+		slow:      100 * time.Millisecond,
+		workers:   workers,
+		newPoller: poller.New,
+	}
+}
+
+// WithClock makes the loop read time from c. The default is a real
+// monotonic clock; timer.NewVirtual() gives a loop that jumps straight to
+// its next timer whenever it has nothing else to do.
+func WithClock(c timer.Clock) Option { return func(cf *config) { cf.clock = c } }
+
+// WithDebug turns debug mode on or off. Debug mode checks that loop-only
+// methods are called from the loop goroutine or its running task, and
+// reports callbacks and task steps that run longer than the slow-callback
+// threshold. The environment variable AIO_DEBUG=1 turns it on by default.
+func WithDebug(on bool) Option { return func(cf *config) { cf.debug = on } }
+
+// WithSlowCallbackDuration sets how long a callback or task step may run
+// before debug mode reports it (default 100 ms, as asyncio).
+func WithSlowCallbackDuration(d time.Duration) Option { return func(cf *config) { cf.slow = d } }
+
+// WithExceptionHandler installs h as the loop's exception handler (see
+// SetExceptionHandler).
+func WithExceptionHandler(h ExceptionHandler) Option { return func(cf *config) { cf.handler = h } }
+
+// WithLogger makes the default exception handler and debug reports log
+// through lg instead of slog.Default().
+func WithLogger(lg *slog.Logger) Option { return func(cf *config) { cf.logger = lg } }
+
+// WithExecutorWorkers bounds the default executor (RunInExecutor, ToThread)
+// to n goroutines at once; further jobs wait in FIFO order. The default is
+// min(32, NumCPU+4), as Python's ThreadPoolExecutor.
+func WithExecutorWorkers(n int) Option {
+	return func(cf *config) {
+		if n > 0 {
+			cf.workers = n
+		}
+	}
+}
+
+// withPoller replaces the OS poller (tests use the fake).
+func withPoller(p poller.Poller) Option {
+	return func(cf *config) { cf.newPoller = func() (poller.Poller, error) { return p, nil } }
+}

@@ -1,0 +1,545 @@
+package eventloop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"time"
+
+	"github.com/aio-go/aio/timer"
+)
+
+// TaskInfo is a task seen without its result type, as AllTasks and
+// CurrentTask return it.
+type TaskInfo interface {
+	Waitable
+	// Name returns the task's name.
+	Name() string
+}
+
+// Task is a function running as a coroutine on a loop (DESIGN.md D2). Its
+// body is plain blocking-style Go; every await hands control back to the
+// loop, which resumes the task later from its ready queue. No two tasks of
+// a loop ever run at once. A Task is also the future of its body's result.
+// Methods are loop-only (loop goroutine or a running task of the loop).
+type Task[T any] struct {
+	taskBase
+	fn     func(context.Context) (T, error)
+	result T
+}
+
+// taskBase is the untyped part of a task: its future state, its context
+// scope and the coroutine it runs on.
+type taskBase struct {
+	futureCore
+	scope scope // the task's context; its cancellation is the task's
+	name  string
+	self  taskImpl
+
+	// The coroutine: created lazily at the first step (a task cancelled
+	// before it starts never gets one).
+	next  func() (struct{}, bool)
+	stop  func()
+	yield func(struct{}) bool
+
+	seq        uint32 // spawn number: an unnamed task is "Task-<seq>"
+	waitGen    uint32 // counts parks, to recognise stale foreign wake-ups
+	started    bool
+	parked     bool // suspended in park
+	wakeQueued bool // a step is queued for the parked task
+	wakeCancel bool // ... and it was queued by a cancellation
+	waitScope  *scope
+	tprev      *taskBase // links in the loop's task list
+	tnext      *taskBase
+	ext        *taskExt
+}
+
+// taskExt holds what a task needs only sometimes, out of line so that a
+// task stays small (with 100k tasks alive every byte counts thrice).
+type taskExt struct {
+	sleep timer.Entry // the timer of Sleep: reused, so Sleep allocates once per task
+	rep   *errReport
+	goid  int64 // debug mode: goroutine of the coroutine
+}
+
+func (t *taskBase) getExt() *taskExt {
+	if t.ext == nil {
+		t.ext = &taskExt{}
+	}
+	return t.ext
+}
+
+// taskImpl is what the untyped core needs from a Task[T].
+type taskImpl interface {
+	TaskInfo
+	body(yield func(struct{}) bool)
+	finishEarly(err error)
+}
+
+// TaskOption configures Spawn.
+type TaskOption func(*taskOpts)
+
+type taskOpts struct{ name string }
+
+// WithName names the task (asyncio's create_task(name=...)). Unnamed tasks
+// are called "Task-N".
+func WithName(name string) TaskOption { return func(o *taskOpts) { o.name = name } }
+
+// Spawn starts fn as a new task on the loop ctx belongs to (asyncio's
+// create_task) and returns at once; fn runs from the loop's next iteration.
+// fn receives the task's own context: it is derived from ctx (values and
+// cancellation: cancelling ctx cancels the task; pass
+// context.WithoutCancel(ctx) for a task that outlives its spawner) and it is
+// the context fn must pass to every await.
+//
+// Spawn never panics: with a nil fn, a ctx that carries no loop (use
+// loop.Context() outside tasks) or a closed loop it returns a task that is
+// already done with that error.
+func Spawn[T any](ctx context.Context, fn func(context.Context) (T, error), opts ...TaskOption) *Task[T] {
+	var o taskOpts
+	for _, opt := range opts {
+		opt(&o)
+	}
+	t := &Task[T]{fn: fn}
+	t.self = t
+	t.name = o.name
+	sc := scopeOf(ctx)
+	var err error
+	switch {
+	case fn == nil:
+		err = fmt.Errorf("Spawn: %w", ErrNilCallback)
+	case sc == nil:
+		err = fmt.Errorf("Spawn: %w: the context carries no loop (use Loop.Context outside tasks)", ErrNotInTask)
+	default:
+		err = sc.loop.check("Spawn")
+	}
+	if err != nil {
+		if t.name == "" {
+			t.name = "Task-failed"
+		}
+		t.done, t.err = true, err
+		if sc != nil {
+			t.loop = sc.loop
+		}
+		return t
+	}
+	l := sc.loop
+	t.loop = l
+	l.tasks.seq++
+	t.seq = uint32(l.tasks.seq)
+	t.scope.init(l, &t.taskBase, ctx)
+	l.tasks.add(&t.taskBase)
+	l.ready.pushTask(&t.taskBase)
+	return t
+}
+
+// body is the coroutine: it runs fn and completes the task. A panic in fn
+// becomes the task's error (a *PanicError with the stack); it never reaches
+// the loop.
+func (t *Task[T]) body(yield func(struct{}) bool) {
+	t.yield = yield
+	if t.loop.debug {
+		t.getExt().goid = goid()
+	}
+	res, err := t.call()
+	t.finish(res, err)
+}
+
+func (t *Task[T]) call() (res T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return t.fn(&t.scope)
+}
+
+func (t *Task[T]) finish(res T, err error) {
+	t.result = res
+	t.loop.tasks.remove(&t.taskBase)
+	t.scope.release()
+	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, ErrClosed) {
+		t.trackUnretrieved(err)
+	}
+	t.complete(err)
+}
+
+// step runs the task until its next await or its end. It is the task's
+// entry in the ready queue.
+func (t *taskBase) step() {
+	l := t.loop
+	t.wakeQueued = false
+	if t.done {
+		return
+	}
+	if !t.started {
+		t.started = true
+		if err := ctxError(&t.scope); err != nil {
+			// Cancelled before its first step: the body never runs.
+			t.self.finishEarly(err)
+			return
+		}
+		t.next, t.stop = iter.Pull(t.self.body)
+	}
+	l.current.Store(t)
+	t.next()
+	l.current.Store(nil)
+}
+
+func (t *Task[T]) finishEarly(err error) {
+	var zero T
+	t.finish(zero, err)
+}
+
+// suspend hands control back to the loop; it returns false when the loop
+// is closing and the task must unwind.
+func (t *taskBase) suspend() bool {
+	return t.yield(struct{}{})
+}
+
+// park suspends the running task t until something calls unpark(t, ...)
+// or ctx is cancelled. It returns nil after a plain wake-up, the await
+// error for ctx (ErrCancelled, ErrTimeout) after a cancellation, and
+// ErrClosed when the loop is unwinding t. The caller registered t wherever
+// a wake-up comes from, and unregisters it when park returns an error.
+func (t *taskBase) park(ctx context.Context) error {
+	for {
+		err, spurious := t.parkOnce(ctx)
+		if !spurious {
+			return err
+		}
+	}
+}
+
+// parkOnce is one suspension. It reports spurious when the wake-up came
+// from a scope that ctx does not actually inherit cancellation from (a
+// standard-library layer such as WithoutCancel sits in between): the
+// caller then parks again.
+func (t *taskBase) parkOnce(ctx context.Context) (err error, spurious bool) {
+	l := t.loop
+	t.waitGen++
+	var stop func() bool
+	if sc, direct := ctx.(*scope); direct {
+		sc.addWaiter(t)
+	} else if ctx.Done() != nil {
+		// A context derived with the standard library. If a scope of this
+		// loop is under it, park on that scope too: its cancellation
+		// reaches ctx synchronously (scopes implement AfterFunc), so the
+		// wake-up needs no goroutine. A cancellation of ctx's own layers
+		// comes through context.AfterFunc, posted to the loop.
+		if sc := scopeOf(ctx); sc != nil && sc.loop == l {
+			sc.addWaiter(t)
+		}
+		if sc := scopeOf(ctx); sc == nil || ctx.Done() != sc.Done() {
+			gen := t.waitGen
+			stop = context.AfterFunc(ctx, func() {
+				l.CallSoonThreadsafe(func() {
+					if t.waitGen == gen {
+						l.unpark(t, true)
+					}
+				})
+			})
+		}
+	}
+	t.parked = true
+	ok := t.suspend()
+	t.parked = false
+	if t.waitScope != nil {
+		t.waitScope.removeWaiter(t)
+	}
+	if stop != nil {
+		stop()
+	}
+	switch {
+	case !ok:
+		return ErrClosed, false
+	case t.wakeCancel:
+		if err := ctxError(ctx); err != nil {
+			return err, false
+		}
+		return nil, true
+	}
+	return nil, false
+}
+
+// unpark queues the step of a parked task; cancel says the wake-up comes
+// from a cancellation. Later wake-ups before the task runs are ignored, so
+// the first reason wins. Loop goroutine only.
+func (l *Loop) unpark(t *taskBase, cancel bool) {
+	if !t.parked || t.wakeQueued {
+		return
+	}
+	t.wakeQueued = true
+	t.wakeCancel = cancel
+	l.ready.pushTask(t)
+}
+
+// currentTask returns the task that may await with ctx: the loop's running
+// task, provided ctx belongs to it. want, when not nil, is the loop the
+// awaited object belongs to.
+func currentTask(ctx context.Context, want *Loop) (*taskBase, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("%w: nil context", ErrNotInTask)
+	}
+	sc := scopeOf(ctx)
+	if sc == nil {
+		return nil, fmt.Errorf("%w: the context carries no loop; pass the ctx your task received", ErrNotInTask)
+	}
+	l := sc.loop
+	if want != nil && want != l {
+		return nil, fmt.Errorf("await: %w", ErrWrongLoop)
+	}
+	cur := l.current.Load()
+	switch {
+	case cur == nil:
+		return nil, fmt.Errorf("%w: no task of the loop is running (called from a callback or another goroutine)", ErrNotInTask)
+	case sc.task == nil:
+		return nil, fmt.Errorf("%w: the loop's root context is not a task's; pass the ctx your task received", ErrNotInTask)
+	case cur != sc.task:
+		return nil, fmt.Errorf("%w: the context belongs to task %q but task %q is running (or the call comes from another goroutine)", ErrNotInTask, sc.task.Name(), cur.Name())
+	}
+	if l.debug && cur.ext != nil && cur.ext.goid != 0 && goid() != cur.ext.goid {
+		return nil, fmt.Errorf("%w: await from a goroutine that is not task %q", ErrNotInTask, cur.Name())
+	}
+	return cur, nil
+}
+
+// Sleep suspends the calling task for d of loop time. Sleep(ctx, 0) (or a
+// negative d) yields to the loop for exactly one iteration.
+//
+// Cancellation: returns ErrCancelled (ErrTimeout in a timed-out scope) as
+// soon as ctx is cancelled; the timer is removed.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t, err := currentTask(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := ctxError(ctx); err != nil {
+		return err
+	}
+	l := t.loop
+	if d <= 0 {
+		t.parked = true
+		l.unpark(t, false)
+		return t.park(ctx)
+	}
+	e := &t.getExt().sleep
+	e.When = l.clock.Now() + d
+	e.Value = t
+	l.timers.Push(e)
+	err = t.park(ctx)
+	if err != nil {
+		l.timers.Cancel(e)
+	}
+	return err
+}
+
+// Name returns the task's name.
+func (t *taskBase) Name() string {
+	if t.name == "" {
+		t.name = fmt.Sprintf("Task-%d", t.seq) // made on demand: Spawn stays cheap
+	}
+	return t.name
+}
+
+// SetName renames the task.
+func (t *taskBase) SetName(name string) { t.name = name }
+
+// Context returns the task's own context (the one its body receives).
+func (t *taskBase) Context() context.Context { return &t.scope }
+
+// Cancel requests the task's cancellation: its context is cancelled, so
+// its current await (or its next one) returns ErrCancelled. A task not yet
+// started never runs its body. It reports false when the task is done.
+// Cancellation is a request: a body that handles the error and returns a
+// value completes with that value, not cancelled.
+func (t *taskBase) Cancel() bool {
+	if t.done {
+		return false
+	}
+	t.scope.cancel(context.Canceled)
+	return true
+}
+
+// Result returns the task's value and error once it is done, or
+// ErrInvalidState while it runs.
+func (t *Task[T]) Result() (T, error) {
+	if !t.done {
+		var zero T
+		return zero, fmt.Errorf("Result of a pending task: %w", ErrInvalidState)
+	}
+	t.markRetrieved()
+	return t.result, t.err
+}
+
+// Err returns the task's error once it is done (nil on success), or
+// ErrInvalidState while it runs.
+func (t *taskBase) Err() error {
+	if !t.done {
+		return fmt.Errorf("Err of a pending task: %w", ErrInvalidState)
+	}
+	t.markRetrieved()
+	return t.err
+}
+
+// AddDoneCallback schedules fn(t) through the loop once t is done.
+func (t *Task[T]) AddDoneCallback(fn func(*Task[T])) CallbackID {
+	if fn == nil {
+		return t.OnDone(nil)
+	}
+	return t.OnDone(func() { fn(t) })
+}
+
+func (t *Task[T]) String() string {
+	state := "pending"
+	switch {
+	case t.cancelled:
+		state = "cancelled"
+	case t.done && t.err != nil:
+		state = fmt.Sprintf("error=%v", t.err)
+	case t.done:
+		state = fmt.Sprintf("result=%v", t.result)
+	}
+	return fmt.Sprintf("Task<%s %s>", t.Name(), state)
+}
+
+// CurrentTask returns the task ctx belongs to if it is the running task of
+// its loop, else nil.
+func CurrentTask(ctx context.Context) TaskInfo {
+	t, err := currentTask(ctx, nil)
+	if err != nil {
+		return nil
+	}
+	return t.self
+}
+
+// AllTasks returns the loop's tasks that are not done, oldest first.
+// Loop goroutine only.
+func (l *Loop) AllTasks() []TaskInfo {
+	out := make([]TaskInfo, 0, l.tasks.n)
+	for t := l.tasks.head; t != nil; t = t.tnext {
+		out = append(out, t.self)
+	}
+	return out
+}
+
+// taskList is the loop's intrusive list of live tasks.
+type taskList struct {
+	head, tail *taskBase
+	n          int
+	seq        uint64 // tasks spawned, for default names
+	reports    uint64 // unretrieved-error reports made, for their order
+}
+
+func (tl *taskList) add(t *taskBase) {
+	t.tprev = tl.tail
+	if tl.tail != nil {
+		tl.tail.tnext = t
+	} else {
+		tl.head = t
+	}
+	tl.tail = t
+	tl.n++
+}
+
+func (tl *taskList) remove(t *taskBase) {
+	if t.tprev != nil {
+		t.tprev.tnext = t.tnext
+	} else if tl.head == t {
+		tl.head = t.tnext
+	} else {
+		return // not in the list
+	}
+	if t.tnext != nil {
+		t.tnext.tprev = t.tprev
+	} else {
+		tl.tail = t.tprev
+	}
+	t.tprev, t.tnext = nil, nil
+	tl.n--
+}
+
+// unwindTasks is Close's way of ending live tasks: each started one is
+// resumed with every await failing with ErrClosed until its body returns;
+// one never started ends with ErrClosed without running.
+func (l *Loop) unwindTasks() {
+	for round := 0; l.tasks.head != nil && round < 1000; round++ {
+		for t := l.tasks.head; t != nil; {
+			next := t.tnext
+			if !t.started {
+				t.started = true
+				t.self.finishEarly(ErrClosed)
+			} else if t.stop != nil {
+				l.current.Store(t)
+				t.stop()
+				l.current.Store(nil)
+			}
+			t = next
+		}
+	}
+}
+
+// errReport remembers a task error until someone retrieves it; if nobody
+// does, the loop reports it when the task is garbage collected or the loop
+// closes (asyncio's "Task exception was never retrieved").
+type errReport struct {
+	seq       uint64
+	loop      *Loop
+	name      string
+	err       error
+	retrieved bool
+	reported  bool
+}
+
+func (t *taskBase) trackUnretrieved(err error) {
+	l := t.loop
+	l.tasks.reports++
+	rep := &errReport{seq: l.tasks.reports, loop: l, name: t.Name(), err: err}
+	t.getExt().rep = rep
+	if l.unretrieved == nil {
+		l.unretrieved = make(map[*errReport]struct{})
+	}
+	l.unretrieved[rep] = struct{}{}
+	runtime.AddCleanup(t, func(r *errReport) {
+		r.loop.CallSoonThreadsafe(r.report) // a closed loop drops it: Close reported it
+	}, rep)
+}
+
+func (t *taskBase) markRetrieved() {
+	t.retrieved = true
+	if t.ext == nil {
+		return
+	}
+	if r := t.ext.rep; r != nil && !r.retrieved {
+		r.retrieved = true
+		delete(t.loop.unretrieved, r)
+	}
+}
+
+func (r *errReport) report() {
+	if r.retrieved || r.reported {
+		return
+	}
+	r.reported = true
+	delete(r.loop.unretrieved, r)
+	r.loop.CallExceptionHandler(ExceptionContext{
+		Message: "task error was never retrieved",
+		Err:     r.err,
+		Task:    r.name,
+	})
+}
+
+func (l *Loop) reportUnretrieved() {
+	reps := make([]*errReport, 0, len(l.unretrieved))
+	for r := range l.unretrieved {
+		reps = append(reps, r)
+	}
+	sort.Slice(reps, func(i, j int) bool { return reps[i].seq < reps[j].seq })
+	for _, r := range reps {
+		r.report()
+	}
+}

@@ -1,0 +1,137 @@
+package task
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aio-go/aio/eventloop"
+)
+
+// ErrGroupClosed is the error of a task spawned into a TaskGroup that is
+// finished or shutting down after a failure.
+var ErrGroupClosed = errors.New("task: task group is finished or shutting down")
+
+// TaskGroup runs tasks as one unit (asyncio.TaskGroup): the first child
+// that fails cancels all the others, and Wait waits for every child before
+// returning all their errors joined. Children run under the group's
+// context, so cancelling the task that owns the group cancels them too.
+// A TaskGroup is used from its loop only.
+type TaskGroup struct {
+	owner    context.Context
+	ctx      context.Context
+	cancel   context.CancelFunc
+	loop     *eventloop.Loop
+	left     int
+	errs     []error
+	aborting bool
+	closed   bool
+	idle     *eventloop.Future[struct{}]
+}
+
+// NewTaskGroup opens a group under ctx, which must be a task's context.
+// End it with Wait. Prefer Group, which cannot forget the Wait.
+func NewTaskGroup(ctx context.Context) *TaskGroup {
+	cctx, cancel := eventloop.WithCancel(ctx)
+	return &TaskGroup{owner: ctx, ctx: cctx, cancel: cancel, loop: eventloop.LoopOf(ctx)}
+}
+
+// Group opens a TaskGroup, runs body with the group's context, and waits
+// for every child (async with asyncio.TaskGroup() as tg). If body or any
+// child fails, the group cancels the rest (body's awaits included) and
+// Group returns every failure joined; inspect them with errors.Is and
+// errors.As.
+//
+// Cancellation: cancelling ctx cancels body and every child; Group waits
+// for all of them, then returns ErrCancelled joined with any failures.
+func Group(ctx context.Context, body func(ctx context.Context, g *TaskGroup) error) error {
+	g := NewTaskGroup(ctx)
+	if g.loop == nil {
+		return fmt.Errorf("Group: %w: the context carries no loop", ErrNotInTask)
+	}
+	var bodyErr error
+	if body != nil {
+		bodyErr = body(g.ctx, g)
+	}
+	if bodyErr != nil && !errors.Is(bodyErr, context.Canceled) {
+		g.abort()
+		g.errs = append([]error{bodyErr}, g.errs...)
+	}
+	return g.Wait()
+}
+
+// Context returns the group's context: the one its children derive from.
+func (g *TaskGroup) Context() context.Context { return g.ctx }
+
+// Go starts fn as a child of the group.
+func (g *TaskGroup) Go(fn func(ctx context.Context) error, opts ...TaskOption) *Task[struct{}] {
+	if fn == nil {
+		return SpawnIn[struct{}](g, nil, opts...)
+	}
+	return SpawnIn(g, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) }, opts...)
+}
+
+// SpawnIn starts fn as a child of g and returns its task
+// (TaskGroup.create_task). After Wait, or once the group is shutting down
+// after a failure, the task comes back already done with ErrGroupClosed.
+func SpawnIn[T any](g *TaskGroup, fn func(ctx context.Context) (T, error), opts ...TaskOption) *Task[T] {
+	if g.closed || g.aborting {
+		return Spawn(context.Background(), func(context.Context) (T, error) {
+			var zero T
+			return zero, ErrGroupClosed
+		}, opts...)
+	}
+	t := Spawn(g.ctx, fn, opts...)
+	if t.Done() { // could not start: bad input, closed loop
+		return t
+	}
+	g.left++
+	t.OnDone(func() { g.childDone(t) })
+	return t
+}
+
+func (g *TaskGroup) childDone(w Waitable) {
+	g.left--
+	if err := w.Err(); err != nil && !w.Cancelled() {
+		g.errs = append(g.errs, err)
+		g.abort()
+	}
+	if g.left == 0 && g.idle != nil {
+		g.idle.SetResult(struct{}{})
+	}
+}
+
+func (g *TaskGroup) abort() {
+	if !g.aborting {
+		g.aborting = true
+		g.cancel()
+	}
+}
+
+// Wait waits for every child to finish and closes the group. It returns
+// nil when all succeeded, otherwise every failure joined (a child's
+// cancellation is not a failure). Wait must be called by the task that
+// owns the group; it is not interrupted by cancellation (the children are
+// cancelled through the group's context and Wait waits for them).
+func (g *TaskGroup) Wait() error {
+	if g.loop == nil {
+		return fmt.Errorf("TaskGroup.Wait: %w: the context carries no loop", ErrNotInTask)
+	}
+	if g.closed {
+		return fmt.Errorf("TaskGroup.Wait: %w: already waited", ErrInvalidState)
+	}
+	for g.left > 0 {
+		g.idle = eventloop.NewFuture[struct{}](g.loop)
+		if err := eventloop.WaitDone(context.WithoutCancel(g.owner), g.idle); err != nil {
+			g.errs = append(g.errs, err) // misuse or loop closing
+			break
+		}
+	}
+	g.closed = true
+	g.cancel()
+	errs := g.errs
+	if g.owner.Err() != nil {
+		errs = append(errs, eventloop.ErrCancelled)
+	}
+	return errors.Join(errs...)
+}

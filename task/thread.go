@@ -1,0 +1,99 @@
+package task
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/aio-go/aio/eventloop"
+)
+
+// ToThread runs fn on a goroutine of the loop's default executor and
+// awaits its result (asyncio.to_thread): the way out for blocking calls,
+// which must never run on the loop. fn receives ctx so it can stop early.
+//
+// Cancellation: returns ErrCancelled at once; fn keeps running on its
+// goroutine (it sees ctx cancelled) and its result is dropped.
+func ToThread[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) (T, error) {
+	l := eventloop.LoopOf(ctx)
+	if l == nil || fn == nil {
+		var zero T
+		return zero, fmt.Errorf("ToThread: %w: nil function or a context without a loop", ErrNotInTask)
+	}
+	return eventloop.Await(ctx, eventloop.RunInExecutor(l, func() (T, error) { return fn(ctx) }))
+}
+
+// RunInExecutor runs fn on the loop's default executor and returns a
+// future of its result (loop.run_in_executor with the default executor).
+func RunInExecutor[T any](l *eventloop.Loop, fn func() (T, error)) *Future[T] {
+	return eventloop.RunInExecutor(l, fn)
+}
+
+// ConcurrentFuture is the result of RunCoroutineThreadsafe, for use from
+// goroutines outside the loop (asyncio's concurrent.futures.Future). Its
+// methods are safe from any goroutine.
+type ConcurrentFuture[T any] struct {
+	loop   *eventloop.Loop
+	done   chan struct{}
+	once   sync.Once
+	mu     sync.Mutex // protects task
+	task   *Task[T]
+	result T
+	err    error
+}
+
+// RunCoroutineThreadsafe submits fn to run as a task on l, which is
+// running on another goroutine, and returns at once
+// (asyncio.run_coroutine_threadsafe). Safe from any goroutine.
+func RunCoroutineThreadsafe[T any](l *eventloop.Loop, fn func(ctx context.Context) (T, error), opts ...TaskOption) *ConcurrentFuture[T] {
+	cf := &ConcurrentFuture[T]{loop: l, done: make(chan struct{})}
+	if l == nil || fn == nil {
+		cf.finish(*new(T), fmt.Errorf("RunCoroutineThreadsafe: %w: nil loop or function", eventloop.ErrNilCallback))
+		return cf
+	}
+	err := l.CallSoonThreadsafe(func() {
+		t := Spawn(l.Context(), fn, opts...)
+		cf.mu.Lock()
+		cf.task = t
+		cf.mu.Unlock()
+		t.AddDoneCallback(func(t *Task[T]) { cf.finish(t.Result()) })
+	})
+	if err != nil {
+		cf.finish(*new(T), err)
+	}
+	return cf
+}
+
+func (cf *ConcurrentFuture[T]) finish(v T, err error) {
+	cf.once.Do(func() {
+		cf.result, cf.err = v, err
+		close(cf.done)
+	})
+}
+
+// Done returns a channel closed when the result is ready.
+func (cf *ConcurrentFuture[T]) Done() <-chan struct{} { return cf.done }
+
+// Result blocks until the task is done or ctx is cancelled, and returns
+// the task's result (or ctx's error; the task keeps running then).
+func (cf *ConcurrentFuture[T]) Result(ctx context.Context) (T, error) {
+	select {
+	case <-cf.done:
+		return cf.result, cf.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+// Cancel asks the loop to cancel the task. Safe from any goroutine.
+func (cf *ConcurrentFuture[T]) Cancel() {
+	cf.loop.CallSoonThreadsafe(func() {
+		cf.mu.Lock()
+		t := cf.task
+		cf.mu.Unlock()
+		if t != nil {
+			t.Cancel()
+		}
+	})
+}
