@@ -26,9 +26,15 @@ def read_stat():
 
 
 def process_cpu_s(stat):
-    """CPU seconds all processes have used (user + nice + system, all CPUs)."""
-    user, nice, system = stat["cpu"][:3]
-    return (user + nice + system) / HZ
+    """CPU seconds all processes have used, all CPUs together.
+
+    user + nice + system + irq + softirq: a task's rusage includes the
+    interrupt and softirq work done on its behalf (loopback TCP in W5 is
+    mostly softirq), while /proc/stat files that work under irq and softirq;
+    leaving them out would make "everything else" come out negative.
+    """
+    user, nice, system, _idle, _iowait, irq, softirq = stat["cpu"][:7]
+    return (user + nice + system + irq + softirq) / HZ
 
 
 def busy_fractions(s0, s1):
