@@ -104,9 +104,14 @@ func (l *Loop) addIO(op string, fd int, fn func(), read bool) error {
 		// The kernel lost the registration: the fd was closed (and maybe
 		// its number reused) without Remove. Register afresh under a new
 		// generation so events of the old file are recognised as stale.
+		l.poller.Delete(fd)
 		l.fdGen++
 		next.gen = l.fdGen
 		if err2 := l.poller.Add(fd, next.events(), next.gen); err2 != nil {
+			delete(l.fds, fd)
+			if old != nil {
+				old.cancelled = true
+			}
 			return fmt.Errorf("eventloop: %s: fd %d: %w", op, fd, err2)
 		}
 	}
