@@ -47,7 +47,7 @@ type scopeExt struct {
 	closed      bool
 	afters      []*afterFunc
 	stopForeign func() bool // stops watching a foreign parent (loop goroutine only)
-	deadline    time.Time // wall-clock deadline reported by Deadline
+	deadline    time.Time   // wall-clock deadline reported by Deadline
 	hasDeadline bool
 }
 

@@ -92,7 +92,7 @@ func TestCancellationIsLevelTriggered(t *testing.T) {
 	var errs []error
 	tk := Spawn(l.Context(), func(ctx context.Context) (int, error) {
 		errs = append(errs, Sleep(ctx, time.Hour))
-		errs = append(errs, Sleep(ctx, 0))                          // still cancelled
+		errs = append(errs, Sleep(ctx, 0))                              // still cancelled
 		errs = append(errs, WaitDone(ctx, NewFuture[int](LoopOf(ctx)))) // still cancelled
 		// Cleanup that must await after cancellation uses WithoutCancel.
 		errs = append(errs, Sleep(context.WithoutCancel(ctx), time.Second))
@@ -278,7 +278,7 @@ func TestAwaitingTaskCancelledCancelsAwaitedTaskAndWaitsForCleanup(t *testing.T)
 
 func TestCancellationAtEveryAwaitPoint(t *testing.T) {
 	awaits := map[string]func(ctx context.Context) error{
-		"Sleep":      func(ctx context.Context) error { return Sleep(ctx, time.Hour) },
+		"Sleep": func(ctx context.Context) error { return Sleep(ctx, time.Hour) },
 		"Sleep0loop": func(ctx context.Context) error {
 			for {
 				if err := Sleep(ctx, 0); err != nil {
