@@ -268,6 +268,26 @@ func (h *Heap) Compact() {
 	h.compactions++
 }
 
+// Reset cancels every pending entry of h, as Cancel would, and empties h,
+// letting go of its buffers; the counters of Stats carry on. O(n). A loop
+// calls it when it closes: merely dropping or overwriting a Heap would leave
+// its entries pending forever. Not safe for concurrent use.
+func (h *Heap) Reset() {
+	h.eachStored(func(s *slot) bool {
+		if s.e != nil && h.isLive(s) {
+			s.e.state = stateCancelled
+			s.e.owner = nil
+			h.cancels++
+		}
+		return true
+	})
+	*h = Heap{
+		seq: h.seq, iterating: h.iterating, cfg: h.cfg,
+		pushes: h.pushes, pops: h.pops, cancels: h.cancels, discarded: h.discarded,
+		compactions: h.compactions, compacted: h.compacted, spills: h.spills, rungBuilds: h.rungBuilds,
+	}
+}
+
 // Stats returns a snapshot of h's counters. O(1). Not safe for concurrent
 // use.
 func (h *Heap) Stats() HeapStats {

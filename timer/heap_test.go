@@ -450,6 +450,44 @@ func TestHeapEntries(t *testing.T) {
 	})
 }
 
+func TestHeapReset(t *testing.T) {
+	forConfigs(t, func(t *testing.T, newHeap func() *Heap) {
+		h := newHeap()
+		es := newEntries(5, 3, 9, 1, 7, 2, 8, 4, 6, 0, 3, 3)
+		for _, e := range es {
+			h.Push(e)
+		}
+		popped := h.Pop() // es[9]
+		h.Cancel(es[0])
+		h.Reset()
+		if h.Len() != 0 || h.Stored() != 0 || h.Pop() != nil || h.Peek() != nil {
+			t.Fatalf("after Reset: Len %d, Stored %d", h.Len(), h.Stored())
+		}
+		for i, e := range es {
+			if e == popped {
+				if e.Pending() || e.Cancelled() {
+					t.Fatal("Reset changed an entry that had fired")
+				}
+				continue
+			}
+			if e.Pending() || !e.Cancelled() || h.Cancel(e) {
+				t.Fatalf("entry %d after Reset: Pending %v, Cancelled %v", i, e.Pending(), e.Cancelled())
+			}
+		}
+		if st := h.Stats(); st.Cancels != uint64(len(es)-1) || st.Pushes != uint64(len(es)) {
+			t.Fatalf("Stats after Reset: %+v", st)
+		}
+		// The entries, and the heap, are usable again.
+		for _, e := range es {
+			h.Push(e)
+		}
+		checkInvariants(t, h)
+		if got := values(drain(h)); !slices.Equal(got, []int{9, 3, 5, 1, 10, 11, 7, 0, 8, 4, 6, 2}) {
+			t.Fatalf("pop order after Reset and re-push: %v", got)
+		}
+	})
+}
+
 // TestHeapRandomAgainstSort checks large random workloads, with the default
 // configuration, against a stable sort by deadline.
 func TestHeapRandomAgainstSort(t *testing.T) {
@@ -646,7 +684,14 @@ func runModel(t *testing.T, data []byte) {
 			if got := h.Peek(); got != want {
 				t.Fatalf("step %d: Peek = %v, want %v", step, got, want)
 			}
-		case 7: // compact, or list the entries
+		case 7: // reset (rarely), compact, or list the entries
+			if op&0x60 == 0x60 && r.byte() < 32 {
+				for len(m.heaps[hi]) > 0 {
+					m.remove(hi, 0, stateCancelled)
+				}
+				h.Reset()
+				break
+			}
 			if op&0x40 != 0 {
 				h.Compact()
 				if h.Stored() != h.Len() {
