@@ -38,7 +38,11 @@ func (h *TimerHandle) Cancel() bool {
 	if h == nil || h.loop == nil {
 		return false
 	}
-	return h.loop.timers.Cancel(&h.entry)
+	if !h.loop.timers.Cancel(&h.entry) {
+		return false
+	}
+	h.fn = nil // the heap may keep the entry a while; let the callback go
+	return true
 }
 
 // Cancelled reports whether Cancel stopped the timer before it fired.

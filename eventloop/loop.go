@@ -57,6 +57,7 @@ type Loop struct {
 	itersSincePoll int
 	cbsSincePoll   int
 	spare          []func()
+	timerSlab      []TimerHandle // handles not yet given out (see newTimerHandle)
 	fds            map[int]*fdReg
 	fdGen          uint32
 	tasks          taskList
@@ -179,11 +180,27 @@ func (l *Loop) callAt(op string, when time.Duration, fn func()) (*TimerHandle, e
 	if fn == nil {
 		return nil, fmt.Errorf("%s: %w", op, ErrNilCallback)
 	}
-	h := &TimerHandle{fn: fn, loop: l}
+	h := l.newTimerHandle()
+	h.fn, h.loop = fn, l
 	h.entry.When = when
 	h.entry.Value = h
 	l.timers.Push(&h.entry)
 	return h, nil
+}
+
+// timerSlab is how many TimerHandles are allocated at once. One allocation
+// per handle made the malloc and the GC the cost of scheduling a timer (W3);
+// slabs cut that, at the price of keeping a slab alive while any of its
+// handles is referenced (at most timerSlab-1 dead handles per live one).
+const timerSlab = 64
+
+func (l *Loop) newTimerHandle() *TimerHandle {
+	if len(l.timerSlab) == 0 {
+		l.timerSlab = make([]TimerHandle, timerSlab)
+	}
+	h := &l.timerSlab[0]
+	l.timerSlab = l.timerSlab[1:]
+	return h
 }
 
 // CallSoonThreadsafe queues fn from any goroutine and wakes the loop if it
@@ -515,7 +532,7 @@ func (l *Loop) Close() error {
 		l.poller.Delete(fd)
 	}
 	l.fds = map[int]*fdReg{}
-	l.timers = timer.Heap{}
+	l.timers.Reset()
 	l.ready = readyQueue{}
 	l.poller.Close()
 	if len(alive.Tasks) == 0 && alive.Timers == 0 && len(alive.Readers) == 0 &&

@@ -1,0 +1,166 @@
+package eventloop
+
+import (
+	"context"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/aio-go/aio/timer"
+	"golang.org/x/sys/unix"
+)
+
+// BenchmarkCallSoonChain is W1 chain per operation: each callback queues
+// the next, so every op is one loop iteration.
+func BenchmarkCallSoonChain(b *testing.B) {
+	l, _ := New()
+	defer l.Close()
+	n := 0
+	var cb func()
+	cb = func() {
+		if n++; n < b.N {
+			l.CallSoon(cb)
+		} else {
+			l.Stop()
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	l.CallSoon(cb)
+	l.RunForever()
+}
+
+// BenchmarkCallSoonUpfront is W1 upfront per operation.
+func BenchmarkCallSoonUpfront(b *testing.B) {
+	l, _ := New()
+	defer l.Close()
+	n := 0
+	cb := func() {
+		if n++; n == b.N {
+			l.Stop()
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		l.CallSoon(cb)
+	}
+	l.RunForever()
+}
+
+// BenchmarkCallLaterFire schedules and fires timers on a virtual clock.
+func BenchmarkCallLaterFire(b *testing.B) {
+	l, _ := New(WithClock(timer.NewVirtual()))
+	defer l.Close()
+	n := 0
+	cb := func() {
+		if n++; n == b.N {
+			l.Stop()
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		l.CallLater(time.Duration(i%1000)*time.Millisecond, cb)
+	}
+	l.RunForever()
+}
+
+// BenchmarkSleep0 is one task switch round trip: a task yields to the loop
+// and is resumed from the ready queue.
+func BenchmarkSleep0(b *testing.B) {
+	l, _ := New()
+	defer l.Close()
+	b.ReportAllocs()
+	tk := Spawn(l.Context(), func(ctx context.Context) (int, error) {
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			Sleep(ctx, 0)
+		}
+		return 0, nil
+	})
+	l.RunUntilComplete(tk)
+}
+
+// BenchmarkSpawnAndFinish spawns a task that returns at once and awaits it.
+func BenchmarkSpawnAndFinish(b *testing.B) {
+	l, _ := New()
+	defer l.Close()
+	b.ReportAllocs()
+	tk := Spawn(l.Context(), func(ctx context.Context) (int, error) {
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			child := Spawn(ctx, func(ctx context.Context) (int, error) { return i, nil })
+			if _, err := Await[int](ctx, child); err != nil {
+				return 0, err
+			}
+		}
+		return 0, nil
+	})
+	l.RunUntilComplete(tk)
+}
+
+// BenchmarkFutureHandoff is a park/unpark pair through a future: one task
+// waits, a callback completes the future.
+func BenchmarkFutureHandoff(b *testing.B) {
+	l, _ := New()
+	defer l.Close()
+	b.ReportAllocs()
+	tk := Spawn(l.Context(), func(ctx context.Context) (int, error) {
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			f := NewFuture[int](l)
+			l.CallSoon(func() { f.SetResult(i) })
+			if _, err := Await[int](ctx, f); err != nil {
+				return 0, err
+			}
+		}
+		return 0, nil
+	})
+	l.RunUntilComplete(tk)
+}
+
+// BenchmarkThreadsafeWakeup measures the latency from CallSoonThreadsafe
+// on another goroutine to the callback running on an idle loop, and
+// reports its median and 99th percentile (ns). "fds" registers one idle
+// descriptor, so the loop waits in the runtime netpoller instead of on a
+// channel.
+func BenchmarkThreadsafeWakeup(b *testing.B) {
+	for _, withFD := range []bool{false, true} {
+		name := "nofds"
+		if withFD {
+			name = "fds"
+		}
+		b.Run(name, func(b *testing.B) {
+			l, _ := New()
+			if withFD {
+				fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer unix.Close(fds[0])
+				defer unix.Close(fds[1])
+				l.AddReader(fds[0], func() {})
+				defer l.RemoveReader(fds[0])
+			}
+			done := make(chan struct{})
+			go func() { l.RunForever(); close(done) }()
+			lat := make([]time.Duration, b.N)
+			ran := make(chan time.Duration)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				time.Sleep(20 * time.Microsecond) // let the loop go idle
+				t0 := time.Now()
+				l.CallSoonThreadsafe(func() { ran <- time.Since(t0) })
+				lat[i] = <-ran
+			}
+			b.StopTimer()
+			l.Stop()
+			<-done
+			l.Close()
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
+		})
+	}
+}
