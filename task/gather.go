@@ -14,6 +14,7 @@ type gathering struct {
 	fut      *eventloop.Future[struct{}]
 	left     int
 	failFast bool
+	first    error // the first child error, in completion order
 }
 
 func newGathering(ctx context.Context, ws []Waitable, failFast bool) (*gathering, error) {
@@ -37,10 +38,17 @@ func newGathering(ctx context.Context, ws []Waitable, failFast bool) (*gathering
 	for _, w := range ws {
 		w.OnDone(func() {
 			g.left--
+			// Read every child's error, also after the Gather returned:
+			// Gather consumes them, so the loop must not report them as
+			// never retrieved (asyncio's test_exception_marking).
+			err := w.Err()
+			if err != nil && g.first == nil {
+				g.first = err
+			}
 			if g.fut.Done() {
 				return
 			}
-			if g.left == 0 || (g.failFast && w.Err() != nil) {
+			if g.left == 0 || (g.failFast && err != nil) {
 				g.fut.SetResult(struct{}{})
 			}
 		})
@@ -50,43 +58,55 @@ func newGathering(ctx context.Context, ws []Waitable, failFast bool) (*gathering
 
 // wait waits for the gathering. Cancelled, it cancels every child that is
 // not done and waits for all of them before returning the cancellation.
+// Any other error of the await (misuse, a closing loop) is returned as it
+// is: the children are not the caller's to cancel then.
 func (g *gathering) wait(ctx context.Context, ws []Waitable) error {
 	err := eventloop.WaitDone(ctx, g.fut)
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, ErrClosed) {
+	if err == nil || !isCancellation(err) {
 		return err
 	}
 	for _, w := range ws {
 		w.Cancel()
 	}
-	if g.left > 0 {
-		all := eventloop.NewFuture[struct{}](g.fut.Loop())
-		left := g.left
-		for _, w := range ws {
-			if !w.Done() {
-				w.OnDone(func() {
-					if left--; left == 0 {
-						all.SetResult(struct{}{})
-					}
-				})
-			}
+	// Count the children that are not done now rather than trusting
+	// g.left: a child may have completed in this very iteration, its done
+	// callback still queued behind this task's wake-up.
+	all := eventloop.NewFuture[struct{}](g.fut.Loop())
+	left := 0
+	for _, w := range ws {
+		if !w.Done() {
+			left++
+			w.OnDone(func() {
+				if left--; left == 0 {
+					all.SetResult(struct{}{})
+				}
+			})
 		}
+	}
+	if left > 0 {
 		eventloop.WaitDone(context.WithoutCancel(ctx), all)
 	}
 	return err
 }
 
+// isCancellation reports whether err is the error of a cancelled or
+// timed-out await.
+func isCancellation(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
 // Gather waits for every task or future in ws and returns nil when all
-// succeeded (asyncio.gather). Fail-fast: the first error is returned as
-// soon as it happens, and the others keep running (they are not
-// cancelled). A cancelled child counts as failing with ErrCancelled. Read
-// results from the children themselves (Result), or use GatherResults when
-// they share a type.
+// succeeded (asyncio.gather). Fail-fast: the first error (in completion
+// order) is returned as soon as it happens, and the others keep running
+// (they are not cancelled); their errors count as retrieved. A cancelled
+// child counts as failing with ErrCancelled. Read results from the
+// children themselves (Result), or use GatherResults when they share a
+// type.
 //
 // Cancellation: cancelling ctx cancels every child not yet done; Gather
-// waits for them to finish, then returns ErrCancelled.
+// waits for them to finish, then returns ErrCancelled (ErrTimeout in an
+// expired Timeout scope). A Gather called with the wrong context (not the
+// running task's) returns ErrNotInTask and leaves the children alone.
 func Gather(ctx context.Context, ws ...Waitable) error {
 	g, err := newGathering(ctx, ws, true)
 	if err != nil {
@@ -95,14 +115,7 @@ func Gather(ctx context.Context, ws ...Waitable) error {
 	if err := g.wait(ctx, ws); err != nil {
 		return err
 	}
-	for _, w := range ws {
-		if w.Done() {
-			if err := w.Err(); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return g.first
 }
 
 // GatherAll waits for every task or future in ws to finish and returns

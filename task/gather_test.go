@@ -1,0 +1,392 @@
+package task_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/task"
+	"github.com/google/go-cmp/cmp"
+)
+
+// Ported from CPython test_tasks.py (GatherTestsBase, CoroutineGatherTests,
+// test_cancel_gather_*, test_exception_marking), for our rules: fail-fast
+// returns the first error without cancelling the others; cancelling the
+// Gather cancels them all and waits for them.
+
+var (
+	errA = errors.New("error A")
+	errB = errors.New("error B")
+)
+
+func TestGatherFailFastLeavesOthersRunning(t *testing.T) {
+	var tr trace
+	err := runErr(t, func(ctx context.Context) error {
+		child := func(name string, d time.Duration, fail error) task.Waitable {
+			return task.Go(ctx, func(ctx context.Context) error {
+				err := task.Sleep(ctx, d)
+				if err != nil {
+					tr.at(ctx, "%s: %v", name, err)
+					return err
+				}
+				tr.at(ctx, "%s done", name)
+				return fail
+			})
+		}
+		a := child("a", time.Second, errA)
+		b := child("b", 3*time.Second, nil)
+		c := child("c", 2*time.Second, nil)
+		err := task.Gather(ctx, a, b, c)
+		tr.at(ctx, "gather: %v", err)
+		if err := task.Gather(ctx, b, c); err != nil {
+			return err
+		}
+		tr.at(ctx, "b cancelled=%v c cancelled=%v", b.Cancelled(), c.Cancelled())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"1s a done",
+		"1s gather: error A",
+		"2s c done",
+		"3s b done",
+		"3s b cancelled=false c cancelled=false",
+	}
+	if diff := cmp.Diff(want, tr.get()); diff != "" {
+		t.Errorf("trace (-want +got):\n%s", diff)
+	}
+}
+
+func TestGatherReturnsFirstErrorInCompletionOrder(t *testing.T) {
+	err := runErr(t, func(ctx context.Context) error {
+		// y is listed second but fails first.
+		x := task.Spawn(ctx, failer[int](2*time.Second, errA))
+		y := task.Spawn(ctx, failer[int](time.Second, errB))
+		if err := task.Gather(ctx, x, y); !errors.Is(err, errB) {
+			t.Errorf("different deadlines: Gather = %v, want %v", err, errB)
+		}
+		if _, err := task.Await(ctx, x); !errors.Is(err, errA) {
+			t.Errorf("x = %v", err)
+		}
+		// Same deadline: q was spawned first, so its timer fires first and
+		// it fails first, although p is listed first.
+		q := task.Spawn(ctx, failer[int](time.Second, errB))
+		p := task.Spawn(ctx, failer[int](time.Second, errA))
+		if err := task.Gather(ctx, p, q); !errors.Is(err, errB) {
+			t.Errorf("same deadline: Gather = %v, want %v (first to complete)", err, errB)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// test_exception_marking: Gather retrieves the errors of all its children,
+// also of those failing after the first error, so the loop does not report
+// them as never retrieved (the strict handler would fail the test).
+func TestGatherMarksEveryErrorRetrieved(t *testing.T) {
+	err := runErr(t, func(ctx context.Context) error {
+		a := task.Spawn(ctx, failer[int](time.Second, errA))
+		b := task.Spawn(ctx, failer[int](2*time.Second, errB))
+		if err := task.Gather(ctx, a, b); !errors.Is(err, errA) {
+			t.Errorf("Gather = %v", err)
+		}
+		// Let b fail while nobody awaits it.
+		return task.Sleep(ctx, time.Hour)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGatherCancelCancelsChildrenAndWaitsForThem(t *testing.T) {
+	var tr trace
+	var children []*task.Task[int]
+	err := runErr(t, func(ctx context.Context) error {
+		for _, name := range []string{"a", "b", "c"} {
+			children = append(children, task.Spawn(ctx, func(ctx context.Context) (int, error) {
+				err := task.Sleep(ctx, time.Hour)
+				tr.at(ctx, "%s: %v", name, err)
+				// Cleanup that awaits: the Gather must wait for it.
+				task.Sleep(context.WithoutCancel(ctx), time.Second)
+				tr.at(ctx, "%s cleaned up", name)
+				return 0, err
+			}, task.WithName(name)))
+		}
+		gatherer := task.Go(ctx, func(ctx context.Context) error {
+			err := task.Gather(ctx, children[0], children[1], children[2])
+			tr.at(ctx, "gather: %v", err)
+			return err
+		})
+		task.Sleep(ctx, time.Minute)
+		gatherer.Cancel()
+		_, err := task.Await(ctx, gatherer)
+		if !isCancelled(err) {
+			t.Errorf("awaiting the gatherer = %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"1m0s a: eventloop: cancelled",
+		"1m0s b: eventloop: cancelled",
+		"1m0s c: eventloop: cancelled",
+		"1m1s a cleaned up",
+		"1m1s b cleaned up",
+		"1m1s c cleaned up",
+		"1m1s gather: eventloop: cancelled",
+	}
+	if diff := cmp.Diff(want, tr.get()); diff != "" {
+		t.Errorf("trace (-want +got):\n%s", diff)
+	}
+	for _, c := range children {
+		if !c.Cancelled() {
+			t.Errorf("%s not cancelled", c.Name())
+		}
+	}
+}
+
+// A child that completes in the same loop iteration as the Gather's
+// cancellation, after the cancellation reached the gathering task: its done
+// callback has not run yet when the Gather starts waiting for the children.
+// The Gather must not wait for it forever.
+func TestGatherCancelledWhileChildCompletesInSameIteration(t *testing.T) {
+	for _, all := range []bool{false, true} {
+		l := newLoop(t)
+		f := eventloop.NewFuture[int](l)
+		g := task.Go(l.Context(), func(ctx context.Context) error {
+			if all {
+				_, err := task.GatherAll(ctx, f)
+				return err
+			}
+			return task.Gather(ctx, f)
+		})
+		task.Go(l.Context(), func(ctx context.Context) error {
+			task.Sleep(ctx, time.Second)
+			g.Cancel()     // queues the gathering task's wake-up ...
+			f.SetResult(1) // ... before the Gather's done callback of f
+			return nil
+		})
+		guard, _ := l.CallLater(time.Hour, l.Stop) // hang guard in virtual time
+		err := l.RunUntilComplete(g)
+		guard.Cancel()
+		if !g.Done() {
+			t.Errorf("GatherAll=%v: Gather still waiting after the cancel (%v)", all, err)
+			l.Close()
+			continue
+		}
+		if !isCancelled(err) {
+			t.Errorf("GatherAll=%v: Gather = %v, want cancelled", all, err)
+		}
+	}
+}
+
+func TestGatherCancelledChildCountsAsCancelled(t *testing.T) {
+	err := runErr(t, func(ctx context.Context) error {
+		a := task.Spawn(ctx, sleeper(time.Hour, 1))
+		b := task.Spawn(ctx, sleeper(2*time.Second, 2))
+		task.Go(ctx, func(ctx context.Context) error {
+			task.Sleep(ctx, time.Second)
+			a.Cancel()
+			return nil
+		})
+		err := task.Gather(ctx, a, b)
+		if !isCancelled(err) {
+			t.Errorf("Gather = %v, want ErrCancelled", err)
+		}
+		if got := task.Loop(ctx).Time(); got != time.Second {
+			t.Errorf("Gather returned at %v, want 1s (fail-fast)", got)
+		}
+		if err := task.Gather(ctx, b); err != nil || b.Cancelled() {
+			t.Errorf("b: %v cancelled=%v", err, b.Cancelled())
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGatherEmpty(t *testing.T) {
+	err := runErr(t, func(ctx context.Context) error {
+		if err := task.Gather(ctx); err != nil {
+			t.Errorf("Gather() = %v", err)
+		}
+		if errs, err := task.GatherAll(ctx); len(errs) != 0 || err != nil {
+			t.Errorf("GatherAll() = %v, %v", errs, err)
+		}
+		if vs, err := task.GatherResults[int](ctx); len(vs) != 0 || err != nil {
+			t.Errorf("GatherResults() = %v, %v", vs, err)
+		}
+		// Level-triggered: even an empty Gather reports a cancelled ctx.
+		cctx, cancel := eventloop.WithCancel(ctx)
+		cancel()
+		if err := task.Gather(cctx); !isCancelled(err) {
+			t.Errorf("Gather() on a cancelled ctx = %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGatherAllReturnsEveryErrorInOrder(t *testing.T) {
+	err := runErr(t, func(ctx context.Context) error {
+		ok := task.Spawn(ctx, sleeper(3*time.Second, 1))
+		a := task.Spawn(ctx, failer[int](2*time.Second, errA))
+		c := task.Spawn(ctx, sleeper(time.Hour, 3))
+		b := task.Spawn(ctx, failer[int](time.Second, errB))
+		f := eventloop.NewFuture[int](task.Loop(ctx))
+		f.SetError(errA)
+		task.Go(ctx, func(ctx context.Context) error { task.Sleep(ctx, time.Second); c.Cancel(); return nil })
+		errs, err := task.GatherAll(ctx, ok, a, c, b, f)
+		if err != nil {
+			t.Fatalf("GatherAll = %v", err)
+		}
+		want := []error{nil, errA, task.ErrCancelled, errB, errA}
+		if len(errs) != len(want) {
+			t.Fatalf("errs = %v", errs)
+		}
+		for i := range want {
+			if !errors.Is(errs[i], want[i]) || (want[i] == nil) != (errs[i] == nil) {
+				t.Errorf("errs[%d] = %v, want %v", i, errs[i], want[i])
+			}
+		}
+		if got := task.Loop(ctx).Time(); got != 3*time.Second {
+			t.Errorf("GatherAll returned at %v, want 3s (waits for all)", got)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGatherAllCancelled(t *testing.T) {
+	err := runErr(t, func(ctx context.Context) error {
+		a := task.Spawn(ctx, sleeper(time.Hour, 1))
+		b := task.Spawn(ctx, failer[int](time.Second, errB))
+		err := task.Timeout(ctx, time.Minute, func(ctx context.Context) error {
+			errs, err := task.GatherAll(ctx, a, b)
+			if errs != nil {
+				t.Errorf("errs of a cancelled GatherAll = %v", errs)
+			}
+			return err
+		})
+		if !isTimeout(err) {
+			t.Errorf("GatherAll under an expired Timeout = %v", err)
+		}
+		if !a.Cancelled() {
+			t.Error("child not cancelled with the GatherAll")
+		}
+		if _, err := b.Result(); !errors.Is(err, errB) {
+			t.Errorf("b = %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGatherResultsOrder(t *testing.T) {
+	err := runErr(t, func(ctx context.Context) error {
+		f := eventloop.NewFuture[string](task.Loop(ctx))
+		f.SetResult("done")
+		vs, err := task.GatherResults(ctx,
+			task.Awaitable[string](task.Spawn(ctx, sleeper(3*time.Second, "slow"))),
+			task.Spawn(ctx, sleeper(time.Second, "fast")),
+			task.Spawn(ctx, sleeper(2*time.Second, "mid")),
+			f,
+		)
+		if diff := cmp.Diff([]string{"slow", "fast", "mid", "done"}, vs); diff != "" || err != nil {
+			t.Errorf("GatherResults = %v, %v (-want +got):\n%s", vs, err, diff)
+		}
+		slow := task.Spawn(ctx, sleeper(3*time.Second, "slow"))
+		vs, err = task.GatherResults(ctx, slow, task.Spawn(ctx, failer[string](time.Second, errA)))
+		if vs != nil || !errors.Is(err, errA) {
+			t.Errorf("GatherResults with a failure = %v, %v", vs, err)
+		}
+		_, err = task.Await(ctx, slow)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGatherRejectsOtherLoopAndNil(t *testing.T) {
+	other := newLoop(t)
+	foreign := eventloop.NewFuture[int](other)
+	err := runErr(t, func(ctx context.Context) error {
+		mine := task.Spawn(ctx, sleeper(time.Second, 1))
+		if err := task.Gather(ctx, mine, foreign); !errors.Is(err, eventloop.ErrWrongLoop) {
+			t.Errorf("Gather with a future of another loop = %v", err)
+		}
+		if _, err := task.GatherAll(ctx, foreign); !errors.Is(err, eventloop.ErrWrongLoop) {
+			t.Errorf("GatherAll with a future of another loop = %v", err)
+		}
+		if err := task.Gather(ctx, mine, nil); err == nil {
+			t.Error("Gather with a nil child succeeded")
+		}
+		if _, err := task.Await(ctx, mine); err != nil || mine.Cancelled() {
+			t.Errorf("the valid child after a rejected Gather: %v cancelled=%v", err, mine.Cancelled())
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if foreign.Cancelled() {
+		t.Error("the other loop's future was cancelled")
+	}
+}
+
+// Calling Gather with a context that is not the running task's is a
+// mistake; it must report it without cancelling the children.
+func TestGatherMisuseDoesNotCancelChildren(t *testing.T) {
+	err := runErr(t, func(ctx context.Context) error {
+		child := task.Spawn(ctx, sleeper(time.Second, 1))
+		if err := task.Gather(task.Loop(ctx).Context(), child); !errors.Is(err, task.ErrNotInTask) {
+			t.Errorf("Gather with the loop's root ctx = %v", err)
+		}
+		if err := task.Gather(context.Background(), child); !errors.Is(err, task.ErrNotInTask) {
+			t.Errorf("Gather with Background = %v", err)
+		}
+		v, err := task.Await(ctx, child)
+		if v != 1 || err != nil {
+			t.Errorf("child = %v, %v; it must not have been cancelled", v, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGatherOnCancelledCtxCancelsChildrenBeforeTheyStart(t *testing.T) {
+	err := runErr(t, func(ctx context.Context) error {
+		ran := false
+		child := task.Spawn(context.WithoutCancel(ctx), func(ctx context.Context) (int, error) { ran = true; return 1, nil })
+		cctx, cancel := eventloop.WithCancel(ctx)
+		cancel()
+		if err := task.Gather(cctx, child); !isCancelled(err) {
+			t.Errorf("Gather = %v", err)
+		}
+		if ran || !child.Cancelled() {
+			t.Errorf("child ran=%v cancelled=%v", ran, child.Cancelled())
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
