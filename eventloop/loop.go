@@ -58,6 +58,8 @@ type Loop struct {
 	cbsSincePoll   int
 	spare          []func()
 	timerSlab      []TimerHandle // handles not yet given out (see newTimerHandle)
+	coroBody       func(yield func(struct{}) bool)
+	starting       *taskBase // the task coroBody is to run (see taskBase.step)
 	fds            map[int]*fdReg
 	fdGen          uint32
 	tasks          taskList
@@ -113,6 +115,11 @@ func New(opts ...Option) (*Loop, error) {
 		l.logger = slog.Default()
 	}
 	l.exec.max = cf.workers
+	l.coroBody = func(yield func(struct{}) bool) {
+		t := l.starting
+		l.starting = nil
+		t.self.body(yield)
+	}
 	l.root = newRootScope(l)
 	return l, nil
 }

@@ -102,11 +102,26 @@ func (sc *scope) init(l *Loop, task *taskBase, parent context.Context) {
 }
 
 func scopeOf(ctx context.Context) *scope {
-	if sc, ok := ctx.(*scope); ok {
-		return sc
+	switch c := ctx.(type) {
+	case *scope:
+		return c
+	case deadlineCtx:
+		return c.scope
 	}
 	sc, _ := ctx.Value(scopeKey{}).(*scope)
 	return sc
+}
+
+// ownScope returns the scope ctx is, when ctx is one of the loop's own
+// contexts rather than something derived from one: the fast path of park.
+func ownScope(ctx context.Context) *scope {
+	switch c := ctx.(type) {
+	case *scope:
+		return c
+	case deadlineCtx:
+		return c.scope
+	}
+	return nil
 }
 
 func (sc *scope) addKid(k *scope) {
@@ -191,16 +206,12 @@ func (sc *scope) stopWatchingParent() {
 	}
 }
 
-func (sc *scope) addWaiter(t *taskBase) {
-	t.waitScope = sc
-	sc.waiter = t
-}
+func (sc *scope) addWaiter(t *taskBase) { sc.waiter = t }
 
 func (sc *scope) removeWaiter(t *taskBase) {
 	if sc.waiter == t {
 		sc.waiter = nil
 	}
-	t.waitScope = nil
 }
 
 // Deadline implements context.Context: the wall-clock deadline of the

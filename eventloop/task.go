@@ -37,7 +37,6 @@ type Task[T any] struct {
 type taskBase struct {
 	futureCore
 	scope scope // the task's context; its cancellation is the task's
-	name  string
 	self  taskImpl
 
 	// The coroutine: created lazily at the first step (a task cancelled
@@ -52,7 +51,6 @@ type taskBase struct {
 	parked     bool // suspended in park
 	wakeQueued bool // a step is queued for the parked task
 	wakeCancel bool // ... and it was queued by a cancellation
-	waitScope  *scope
 	tprev      *taskBase // links in the loop's task list
 	tnext      *taskBase
 	ext        *taskExt
@@ -61,6 +59,7 @@ type taskBase struct {
 // taskExt holds what a task needs only sometimes, out of line so that a
 // task stays small (with 100k tasks alive every byte counts thrice).
 type taskExt struct {
+	name  string
 	sleep timer.Entry // the timer of Sleep: reused, so Sleep allocates once per task
 	rep   *errReport
 	goid  int64 // debug mode: goroutine of the coroutine
@@ -106,7 +105,9 @@ func Spawn[T any](ctx context.Context, fn func(context.Context) (T, error), opts
 	}
 	t := &Task[T]{fn: fn}
 	t.self = t
-	t.name = o.name
+	if o.name != "" {
+		t.getExt().name = o.name
+	}
 	sc := scopeOf(ctx)
 	var err error
 	switch {
@@ -118,8 +119,8 @@ func Spawn[T any](ctx context.Context, fn func(context.Context) (T, error), opts
 		err = sc.loop.check("Spawn")
 	}
 	if err != nil {
-		if t.name == "" {
-			t.name = "Task-failed"
+		if o.name == "" {
+			t.getExt().name = "Task-failed"
 		}
 		t.done, t.err = true, err
 		if sc != nil {
@@ -183,7 +184,10 @@ func (t *taskBase) step() {
 			t.self.finishEarly(err)
 			return
 		}
-		t.next, t.stop = iter.Pull(t.self.body)
+		// One coroutine body per loop, not a closure per task: the task it
+		// is to run is handed over in l.starting when it first runs.
+		t.next, t.stop = iter.Pull(l.coroBody)
+		l.starting = t
 	}
 	l.current.Store(t)
 	t.next()
@@ -223,7 +227,8 @@ func (t *taskBase) parkOnce(ctx context.Context) (err error, spurious bool) {
 	l := t.loop
 	t.waitGen++
 	var stop func() bool
-	if sc, direct := ctx.(*scope); direct {
+	var sc *scope // the scope t is registered on as waiter
+	if sc = ownScope(ctx); sc != nil {
 		sc.addWaiter(t)
 	} else if ctx.Done() != nil {
 		// A context derived with the standard library. If a scope of this
@@ -231,10 +236,12 @@ func (t *taskBase) parkOnce(ctx context.Context) (err error, spurious bool) {
 		// reaches ctx synchronously (scopes implement AfterFunc), so the
 		// wake-up needs no goroutine. A cancellation of ctx's own layers
 		// comes through context.AfterFunc, posted to the loop.
-		if sc := scopeOf(ctx); sc != nil && sc.loop == l {
+		if sc = scopeOf(ctx); sc != nil && sc.loop == l {
 			sc.addWaiter(t)
+		} else {
+			sc = nil
 		}
-		if sc := scopeOf(ctx); sc == nil || ctx.Done() != sc.Done() {
+		if sc == nil || ctx.Done() != sc.Done() {
 			gen := t.waitGen
 			stop = context.AfterFunc(ctx, func() {
 				l.CallSoonThreadsafe(func() {
@@ -248,8 +255,8 @@ func (t *taskBase) parkOnce(ctx context.Context) (err error, spurious bool) {
 	t.parked = true
 	ok := t.suspend()
 	t.parked = false
-	if t.waitScope != nil {
-		t.waitScope.removeWaiter(t)
+	if sc != nil {
+		sc.removeWaiter(t)
 	}
 	if stop != nil {
 		stop()
@@ -340,14 +347,15 @@ func Sleep(ctx context.Context, d time.Duration) error {
 
 // Name returns the task's name.
 func (t *taskBase) Name() string {
-	if t.name == "" {
-		t.name = fmt.Sprintf("Task-%d", t.seq) // made on demand: Spawn stays cheap
+	e := t.getExt()
+	if e.name == "" {
+		e.name = fmt.Sprintf("Task-%d", t.seq) // made on demand: Spawn stays cheap
 	}
-	return t.name
+	return e.name
 }
 
 // SetName renames the task.
-func (t *taskBase) SetName(name string) { t.name = name }
+func (t *taskBase) SetName(name string) { t.getExt().name = name }
 
 // Context returns the task's own context (the one its body receives).
 func (t *taskBase) Context() context.Context { return &t.scope }
