@@ -1,0 +1,289 @@
+//go:build linux
+
+package poller
+
+// The epoll backend, and what to know about epoll.
+//
+// Registrations live on the open file description, not on the fd number.
+// epoll_ctl takes an fd number, but the kernel keys the registration on the
+// pair (struct file, fd number) and removes it only when the struct file is
+// released, that is when its last descriptor is closed. If the fd was
+// dup()ed, passed to a child, or is shared through SCM_RIGHTS, close(fd)
+// does not remove the registration: events keep coming for the old file
+// under the old fd number with the old event data, even after the number
+// has been reused for something else, and there is no way left to delete
+// the registration, because EPOLL_CTL_DEL would look up whatever the number
+// means now. This is why event data carries the registration's tag next to
+// the fd (data = uint64(tag)<<32 | uint32(fd) on little-endian machines; the
+// kernel never interprets it) and why the loop must drop events whose tag
+// is not the current one. It is also why the loop must Delete an fd before
+// it closes it: then the registration goes away however many copies of the
+// descriptor exist. If it does not, a dup()ed descriptor that stays ready
+// makes every Wait return at once with the stale event until the last copy
+// is closed.
+//
+// The Poller's own map (poller_unix.go) is the authority on what is
+// registered. Delete after close finds EBADF (number free) or ENOENT
+// (number reused by an unregistered file): the kernel already dropped its
+// entry, so Delete succeeds. Add that meets EEXIST although the map does not
+// know the fd has found such a leftover for the very same file (dup2 put it
+// back under its old number); Add takes it over with EPOLL_CTL_MOD.
+//
+// Level-triggered, as Python's selectors: an fd that stays ready is
+// reported again, so a handler that reads only part of the data loses
+// nothing, at the price of the loop having to stop watching an fd it does
+// not want to hear about. EPOLLET and EPOLLONESHOT are not used. Neither is
+// EPOLLEXCLUSIVE, which only helps many epoll instances waiting on one fd,
+// cannot be combined with EPOLL_CTL_MOD, and which one loop per core does
+// not need (DESIGN.md D11 shares a port with SO_REUSEPORT instead).
+//
+// Conditions. EPOLLERR and EPOLLHUP are always reported by the kernel,
+// wanted or not; they become every registered interest, so the handler that
+// is waiting meets the error in its read or write. EPOLLRDHUP (the peer shut
+// down its write side) is requested with Readable only and maps to Readable
+// only: the read side sees EOF, but the write side may still be fine, and
+// waking a writer whose buffer is full would make the loop spin on a
+// level-triggered condition it cannot clear.
+//
+// Unsupported fds. epoll refuses regular files and directories (EPERM);
+// Add returns that error and the loop must treat such fds as always ready.
+//
+// Blocking. With fds registered, Wait does not block in epoll_wait: a
+// goroutine blocked in a system call holds its thread, and waking it from
+// another goroutine measured 40-100 µs here (DESIGN.md D8). Instead the
+// epoll fd, itself pollable, is made non-blocking and handed to os.NewFile,
+// which registers it with Go's runtime netpoller. Wait reads from it through
+// syscall.RawConn: the callback calls epoll_wait with timeout 0 and, if
+// nothing is ready, returns false so the goroutine parks until the runtime
+// sees the epoll fd become readable. The file's read deadline implements
+// the timeout. The file must never be asked for Fd(), which would put the
+// descriptor back into blocking mode.
+//
+// Waking. An eventfd in the epoll set carries Wakes while Wait is parked:
+// Wake writes it, the epoll fd becomes readable, the netpoller resumes the
+// loop, and Wait drains the eventfd and never reports it. The eventfd is
+// written only under kickMu, so that a Wake racing with Close cannot write
+// into an fd number that Close released and something else reused.
+//
+// epoll fds are created close-on-exec; a child never shares the set.
+
+import (
+	"encoding/binary"
+	"errors"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// backend is the Linux half of osPoller.
+type backend struct {
+	epfd int
+	file *os.File // owns epfd; parked in the runtime netpoller by sleep
+	rc   syscall.RawConn
+	raw  []unix.EpollEvent // scratch for epoll_wait; loop goroutine only
+
+	kickMu sync.RWMutex // protects efd from Close while kick writes it
+	efd    int          // eventfd carrying Wakes; -1 once closed
+}
+
+var eventfdOne = binary.NativeEndian.AppendUint64(nil, 1)
+
+func (b *backend) init() (err error) {
+	b.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return os.NewSyscallError("epoll_create1", err)
+	}
+	b.efd, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		unix.Close(b.epfd)
+		return os.NewSyscallError("eventfd", err)
+	}
+	err = unix.EpollCtl(b.epfd, unix.EPOLL_CTL_ADD, b.efd,
+		&unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(b.efd)})
+	if err == nil {
+		err = unix.SetNonblock(b.epfd, true)
+	}
+	if err != nil {
+		unix.Close(b.efd)
+		unix.Close(b.epfd)
+		return os.NewSyscallError("epoll setup", err)
+	}
+	b.file = os.NewFile(uintptr(b.epfd), "epoll")
+	if b.rc, err = b.file.SyscallConn(); err == nil {
+		// Fails with ErrNoDeadline if the netpoller did not take the fd.
+		err = b.file.SetReadDeadline(time.Time{})
+	}
+	if err != nil {
+		b.close()
+		return err
+	}
+	return nil
+}
+
+func (b *backend) kick() error {
+	b.kickMu.RLock()
+	defer b.kickMu.RUnlock()
+	if b.efd < 0 {
+		return ErrClosed
+	}
+	for {
+		_, err := unix.Write(b.efd, eventfdOne)
+		switch err {
+		case nil, unix.EAGAIN: // EAGAIN: the counter is full, so it is readable
+			return nil
+		case unix.EINTR:
+			continue
+		}
+		return os.NewSyscallError("write eventfd", err)
+	}
+}
+
+func epollEvents(ev Events, tag uint32, fd int) *unix.EpollEvent {
+	e := &unix.EpollEvent{Fd: int32(fd), Pad: int32(tag)}
+	if ev&Readable != 0 {
+		e.Events |= unix.EPOLLIN | unix.EPOLLRDHUP
+	}
+	if ev&Writable != 0 {
+		e.Events |= unix.EPOLLOUT
+	}
+	return e
+}
+
+func (b *backend) add(fd int, ev Events, tag uint32) error {
+	if fd == b.efd {
+		return unix.EINVAL // ours; adding it would take over its registration
+	}
+	err := unix.EpollCtl(b.epfd, unix.EPOLL_CTL_ADD, fd, epollEvents(ev, tag, fd))
+	if err == unix.EEXIST {
+		// A registration the Poller had forgotten for this same open
+		// file (see the essay above): take it over.
+		err = unix.EpollCtl(b.epfd, unix.EPOLL_CTL_MOD, fd, epollEvents(ev, tag, fd))
+	}
+	return err
+}
+
+func (b *backend) modify(fd int, _, ev Events, tag uint32) error {
+	return unix.EpollCtl(b.epfd, unix.EPOLL_CTL_MOD, fd, epollEvents(ev, tag, fd))
+}
+
+func (b *backend) delete(fd int, _ Events) error {
+	err := unix.EpollCtl(b.epfd, unix.EPOLL_CTL_DEL, fd, nil)
+	if err == unix.EBADF || err == unix.ENOENT {
+		return nil // closed: the kernel dropped the registration already
+	}
+	return err
+}
+
+// poll reports what is ready now, without blocking.
+func (b *backend) poll(buf []Event, regs map[int]registration) (int, error) {
+	n, _, err := b.epollWait(buf, regs)
+	return n, err
+}
+
+// epollWait calls epoll_wait with timeout 0, converts the events into buf
+// and drains the eventfd if it was ready (then woke is true).
+func (b *backend) epollWait(buf []Event, regs map[int]registration) (n int, woke bool, err error) {
+	if len(b.raw) < len(buf) {
+		b.raw = make([]unix.EpollEvent, len(buf))
+	}
+	var k int
+	for {
+		k, err = unix.EpollWait(b.epfd, b.raw[:len(buf)], 0)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return 0, false, os.NewSyscallError("epoll_wait", err)
+	}
+	for _, r := range b.raw[:k] {
+		fd, tag := int(r.Fd), uint32(r.Pad)
+		if fd == b.efd {
+			b.drainEventfd()
+			woke = true
+			continue
+		}
+		interest := allEvents // a stale registration: the loop drops it
+		if reg, ok := regs[fd]; ok && reg.tag == tag {
+			interest = reg.ev
+		}
+		buf[n] = Event{FD: fd, Tag: tag, Events: fromEpoll(r.Events, interest)}
+		n++
+	}
+	return n, woke, nil
+}
+
+func (b *backend) drainEventfd() {
+	var tmp [8]byte
+	for {
+		if _, err := unix.Read(b.efd, tmp[:]); err != unix.EINTR {
+			return // drained, or EAGAIN: nothing left
+		}
+	}
+}
+
+// fromEpoll maps epoll conditions to Events within interest; never 0.
+func fromEpoll(raw uint32, interest Events) Events {
+	var e Events
+	if raw&(unix.EPOLLIN|unix.EPOLLRDHUP) != 0 {
+		e |= Readable
+	}
+	if raw&unix.EPOLLOUT != 0 {
+		e |= Writable
+	}
+	if raw&(unix.EPOLLERR|unix.EPOLLHUP) != 0 {
+		e |= allEvents
+	}
+	if e &= interest; e == 0 {
+		e = interest
+	}
+	return e
+}
+
+// sleep blocks in the runtime netpoller until an event, a Wake or the
+// timeout (< 0: none; never 0 here).
+func (b *backend) sleep(w *waker, buf []Event, regs map[int]registration, timeout time.Duration) (int, error) {
+	defer w.leave()
+	if w.enter(modeKernel) {
+		return b.poll(buf, regs)
+	}
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	if err := b.file.SetReadDeadline(deadline); err != nil {
+		return 0, err
+	}
+	var n int
+	var perr error
+	err := b.rc.Read(func(uintptr) bool {
+		var woke bool
+		n, woke, perr = b.epollWait(buf, regs)
+		pending := w.pending.Load()
+		if woke && !pending {
+			w.stale.Add(1)
+		}
+		return n > 0 || perr != nil || pending
+	})
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return 0, nil
+	case err != nil:
+		return 0, err
+	}
+	return n, perr
+}
+
+func (b *backend) close() error {
+	b.kickMu.Lock()
+	err := unix.Close(b.efd)
+	b.efd = -1
+	b.kickMu.Unlock()
+	if ferr := b.file.Close(); err == nil {
+		err = ferr
+	}
+	return err
+}
