@@ -48,9 +48,9 @@ type taskBase struct {
 	seq        uint32 // spawn number: an unnamed task is "Task-<seq>"
 	waitGen    uint32 // counts parks, to recognise stale foreign wake-ups
 	started    bool
-	parked     bool // suspended in park
-	wakeQueued bool // a step is queued for the parked task
-	wakeCancel bool // ... and it was queued by a cancellation
+	parked     bool      // suspended in park
+	wakeQueued bool      // a step is queued for the parked task
+	wakeCancel bool      // ... and it was queued by a cancellation
 	tprev      *taskBase // links in the loop's task list
 	tnext      *taskBase
 	ext        *taskExt
