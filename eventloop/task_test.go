@@ -489,3 +489,41 @@ func TestDeterministicTraceOnVirtualClock(t *testing.T) {
 		t.Errorf("two runs differ (-first +second):\n%s", diff)
 	}
 }
+
+func TestParkerHandOffAndCancellation(t *testing.T) {
+	l := newVirtualLoop(t)
+	var waiting []Parker
+	got := map[string]error{}
+	waiter := func(name string) func(ctx context.Context) (int, error) {
+		return func(ctx context.Context) (int, error) {
+			p, err := ParkerFor(ctx, l)
+			if err != nil {
+				return 0, err
+			}
+			waiting = append(waiting, p)
+			got[name] = p.Park(ctx)
+			return 0, nil
+		}
+	}
+	a := Spawn(l.Context(), waiter("a"))
+	b := Spawn(l.Context(), waiter("b"))
+	c := Spawn(l.Context(), waiter("c"))
+	l.RunOnce(0) // all three park
+	if len(waiting) != 3 {
+		t.Fatalf("%d parked", len(waiting))
+	}
+	waiting[0].Unpark()
+	a.Cancel() // too late: the Unpark came first
+	b.Cancel()
+	waiting[2].Unpark()
+	waiting[2].Unpark() // idempotent
+	for _, tk := range []*Task[int]{a, b, c} {
+		l.RunUntilComplete(tk)
+	}
+	if got["a"] != nil || !errors.Is(got["b"], ErrCancelled) || got["c"] != nil {
+		t.Errorf("got %v", got)
+	}
+	if _, err := ParkerFor(context.Background(), nil); !errors.Is(err, ErrNotInTask) {
+		t.Errorf("ParkerFor outside a task = %v", err)
+	}
+}
