@@ -24,7 +24,7 @@ func newGathering(ctx context.Context, ws []Waitable, failFast bool) (*gathering
 	}
 	g := &gathering{fut: eventloop.NewFuture[struct{}](l), left: len(ws), failFast: failFast}
 	for i, w := range ws {
-		if w == nil {
+		if isNil(w) {
 			return nil, fmt.Errorf("task: gather: awaitable %d is nil", i)
 		}
 		if w.Loop() != l {

@@ -337,6 +337,10 @@ func TestGatherRejectsOtherLoopAndNil(t *testing.T) {
 		if err := task.Gather(ctx, mine, nil); err == nil {
 			t.Error("Gather with a nil child succeeded")
 		}
+		var nilTask *task.Task[int]
+		if err := task.Gather(ctx, mine, nilTask); err == nil {
+			t.Error("Gather with a nil *Task succeeded")
+		}
 		if _, err := task.Await(ctx, mine); err != nil || mine.Cancelled() {
 			t.Errorf("the valid child after a rejected Gather: %v cancelled=%v", err, mine.Cancelled())
 		}

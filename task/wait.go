@@ -29,10 +29,13 @@ const NoTimeout time.Duration = -1
 // Wait waits until the condition when holds for ws, or timeout (loop time;
 // NoTimeout for none) passes, and splits ws into done and pending, each in
 // the order given (asyncio.wait). A timeout is not an error and cancels
-// nothing. An empty ws is an error.
+// nothing; a timeout of 0 returns the split at once. An empty ws is an
+// error.
 //
-// Cancellation: returns ErrCancelled with the split at that moment; the
-// waitables are not cancelled.
+// Cancellation: returns ErrCancelled (ErrTimeout in an expired Timeout
+// scope) with the split at that moment, also when the condition already
+// holds (cancellation is level-triggered); the waitables are not
+// cancelled.
 func Wait(ctx context.Context, ws []Waitable, when ReturnWhen, timeout time.Duration) (done, pending []Waitable, err error) {
 	if len(ws) == 0 {
 		return nil, nil, errors.New("task: Wait with no waitables")
@@ -45,11 +48,12 @@ func Wait(ctx context.Context, ws []Waitable, when ReturnWhen, timeout time.Dura
 		return nil, nil, fmt.Errorf("Wait: %w: the context carries no loop", ErrNotInTask)
 	}
 	for i, w := range ws {
-		if w == nil || w.Loop() != l {
+		if isNil(w) || w.Loop() != l {
 			return nil, nil, fmt.Errorf("Wait: waitable %d: nil or %w", i, eventloop.ErrWrongLoop)
 		}
 	}
-	if !satisfied(ws, when) && timeout != 0 {
+	err = ctxErr(ctx)
+	if err == nil && !satisfied(ws, when) && timeout != 0 {
 		wake := eventloop.NewFuture[struct{}](l)
 		ids := make([]eventloop.CallbackID, len(ws))
 		for i, w := range ws {
@@ -60,8 +64,8 @@ func Wait(ctx context.Context, ws []Waitable, when ReturnWhen, timeout time.Dura
 			})
 		}
 		var timer *eventloop.TimerHandle
-		if timeout > 0 {
-			timer, _ = l.CallLater(timeout, func() { wake.SetResult(struct{}{}) })
+		if at := deadlineAfter(l, timeout); timeout > 0 && at != Never {
+			timer, _ = l.CallAt(at, func() { wake.SetResult(struct{}{}) })
 		}
 		err = eventloop.WaitDone(ctx, wake)
 		timer.Cancel()
@@ -98,25 +102,36 @@ func satisfied(ws []Waitable, when ReturnWhen) bool {
 	return all
 }
 
-// WaitFor waits at most d (loop time) for a to finish and returns its
-// result (asyncio.wait_for). On timeout it cancels a, waits until a has
-// finished its cleanup, and returns ErrTimeout.
+// WaitFor waits at most d (loop time; Never for no limit) for a to finish
+// and returns its result (asyncio.wait_for). On timeout it cancels a,
+// waits until a has finished its cleanup, and returns a's outcome with a
+// cancellation turned into ErrTimeout: normally ErrTimeout, but a's value
+// if a handled the cancellation and returned one, or the error a returned
+// while cleaning up (as asyncio.wait_for does since bpo-84849). With
+// d <= 0 a done a gives its result and a pending one times out at once.
 //
 // Cancellation: cancelling ctx cancels a too, waits for its cleanup, and
 // returns ErrCancelled.
 func WaitFor[T any](ctx context.Context, d time.Duration, a Awaitable[T]) (T, error) {
+	var zero T
 	l := eventloop.LoopOf(ctx)
 	if l == nil {
-		var zero T
 		return zero, fmt.Errorf("WaitFor: %w: the context carries no loop", ErrNotInTask)
 	}
-	cctx, ds, err := eventloop.WithDeadline(ctx, l.Time()+d)
+	if isNil(a) {
+		return zero, errors.New("task: WaitFor of nil")
+	}
+	cctx, ds, err := eventloop.WithDeadline(ctx, deadlineAfter(l, d))
 	if err != nil {
-		var zero T
 		return zero, err
 	}
 	defer ds.Close()
 	v, err := eventloop.Await(cctx, a)
+	if err != nil && ds.Expired() && ctx.Err() == nil && a.Done() {
+		// Our deadline cancelled a and Await waited for it to finish:
+		// what a ended with decides.
+		v, err = a.Result()
+	}
 	return v, ds.Result(err)
 }
 
@@ -125,8 +140,15 @@ func WaitFor[T any](ctx context.Context, d time.Duration, a Awaitable[T]) (T, er
 // running; its result can be read from a later.
 func Shield[T any](ctx context.Context, a Awaitable[T]) (T, error) {
 	var zero T
-	if a == nil {
+	if isNil(a) {
 		return zero, errors.New("task: Shield of nil")
+	}
+	l := eventloop.LoopOf(ctx)
+	if l == nil {
+		return zero, fmt.Errorf("Shield: %w: the context carries no loop", ErrNotInTask)
+	}
+	if a.Loop() != l {
+		return zero, fmt.Errorf("Shield: %w", eventloop.ErrWrongLoop)
 	}
 	if a.Done() {
 		if err := eventloop.WaitDone(ctx, a); err != nil { // still reports a cancelled ctx
@@ -134,7 +156,7 @@ func Shield[T any](ctx context.Context, a Awaitable[T]) (T, error) {
 		}
 		return a.Result()
 	}
-	outer := eventloop.NewFuture[struct{}](a.Loop())
+	outer := eventloop.NewFuture[struct{}](l)
 	id := a.OnDone(func() { outer.SetResult(struct{}{}) })
 	if err := eventloop.WaitDone(ctx, outer); err != nil {
 		a.RemoveDoneCallback(id)
@@ -147,7 +169,8 @@ func Shield[T any](ctx context.Context, a Awaitable[T]) (T, error) {
 // (asyncio.as_completed), as a range-over-func iterator. Each step yields
 // a done waitable and a nil error; if ctx is cancelled (or its Timeout
 // expires) the iteration yields (zero, ErrCancelled or ErrTimeout) once
-// and stops. The waitables are never cancelled by AsCompleted. Breaking
+// and stops. Misuse (no loop in ctx, a nil waitable or one of another
+// loop) is likewise yielded once as an error. The waitables are never cancelled by AsCompleted. Breaking
 // out of the loop early is fine.
 func AsCompleted[W Waitable](ctx context.Context, ws ...W) iter.Seq2[W, error] {
 	return func(yield func(W, error) bool) {
@@ -156,6 +179,12 @@ func AsCompleted[W Waitable](ctx context.Context, ws ...W) iter.Seq2[W, error] {
 		if l == nil {
 			yield(zero, fmt.Errorf("AsCompleted: %w: the context carries no loop", ErrNotInTask))
 			return
+		}
+		for i, w := range ws {
+			if isNil(w) || w.Loop() != l {
+				yield(zero, fmt.Errorf("AsCompleted: waitable %d: nil or %w", i, eventloop.ErrWrongLoop))
+				return
+			}
 		}
 		var finished []W
 		wake := eventloop.NewFuture[struct{}](l)
