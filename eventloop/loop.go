@@ -246,13 +246,44 @@ func (l *Loop) RunForever() error {
 		return err
 	}
 	defer l.leave()
-	for {
-		l.runOnce()
-		if l.stopping.Load() {
-			break
-		}
+	for !l.protect(l.runUntilStopped) {
 	}
 	return nil
+}
+
+// runUntilStopped iterates until Stop. A callback that panics unwinds to
+// protect, which reports it; RunForever then comes back here, and the
+// batch the callback belonged to goes on first.
+func (l *Loop) runUntilStopped() {
+	if l.todo > 0 {
+		l.runReady()
+		if l.stopping.Load() {
+			return
+		}
+	}
+	for {
+		l.iterate(-1)
+		if l.stopping.Load() {
+			return
+		}
+	}
+}
+
+// protect runs fn and reports whether it returned normally. A panic (from
+// a callback: task bodies recover their own) is reported to the exception
+// handler instead of unwinding the loop's caller. One deferred call per
+// run, not per callback or per iteration.
+func (l *Loop) protect(fn func()) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.CallExceptionHandler(ExceptionContext{
+				Message: "panic in callback",
+				Err:     &PanicError{Value: r, Stack: debug.Stack()},
+			})
+		}
+	}()
+	fn()
+	return true
 }
 
 // RunUntilComplete runs the loop until w is done and returns w's error
@@ -295,7 +326,10 @@ func (l *Loop) RunOnce(maxWait time.Duration) error {
 		return err
 	}
 	defer l.leave()
-	l.iterate(maxWait)
+	if !l.protect(func() { l.iterate(maxWait) }) {
+		for !l.protect(l.runReady) {
+		}
+	}
 	return nil
 }
 
@@ -318,10 +352,9 @@ func (l *Loop) leave() {
 	l.state.Store(stateIdle)
 }
 
-// runOnce is one iteration of the loop: the only place callbacks run.
-// docs/architecture.md explains the phases by these numbers.
-func (l *Loop) runOnce() { l.iterate(-1) }
-
+// iterate is one iteration of the loop (asyncio's _run_once): the only
+// place callbacks run. docs/architecture.md explains the phases by these
+// numbers.
 func (l *Loop) iterate(maxWait time.Duration) {
 	l.stats.Iterations++
 
@@ -375,7 +408,8 @@ func (l *Loop) iterate(maxWait time.Duration) {
 	//    in the next iteration.
 	if n := l.ready.len(); n > 0 {
 		l.cbsSincePoll += n
-		l.runReady(n)
+		l.todo = n
+		l.runReady()
 	}
 }
 
@@ -408,22 +442,14 @@ func (l *Loop) drainInbox() {
 	l.spare = batch[:0]
 }
 
-// runReady runs the next n queued callbacks. A panicking callback is
-// reported to the exception handler and the rest of the batch goes on; the
-// recover costs one deferred call per batch, not per callback.
-func (l *Loop) runReady(n int) {
-	l.todo = n
-	for l.todo > 0 {
-		if l.debug {
-			l.runBatchDebug()
-		} else {
-			l.runBatch()
-		}
+// runReady runs the next l.todo queued callbacks. l.todo lives in the
+// loop, not on the stack, so that after a panic (see protect) the rest of
+// the batch still runs.
+func (l *Loop) runReady() {
+	if l.debug {
+		l.runReadyDebug()
+		return
 	}
-}
-
-func (l *Loop) runBatch() {
-	defer l.recoverCallback()
 	for l.todo > 0 {
 		l.todo--
 		switch e := l.ready.pop(); {
@@ -437,8 +463,7 @@ func (l *Loop) runBatch() {
 	}
 }
 
-func (l *Loop) runBatchDebug() {
-	defer l.recoverCallback()
+func (l *Loop) runReadyDebug() {
 	for l.todo > 0 {
 		l.todo--
 		e := l.ready.pop()
@@ -455,15 +480,6 @@ func (l *Loop) runBatchDebug() {
 		if d := time.Since(start); d >= l.slow {
 			l.reportSlow(e, d)
 		}
-	}
-}
-
-func (l *Loop) recoverCallback() {
-	if r := recover(); r != nil {
-		l.CallExceptionHandler(ExceptionContext{
-			Message: "panic in callback",
-			Err:     &PanicError{Value: r, Stack: debug.Stack()},
-		})
 	}
 }
 

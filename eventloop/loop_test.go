@@ -404,3 +404,18 @@ func TestCloseUnwindsLiveTasksWithErrClosed(t *testing.T) {
 		t.Error("task not done after Close")
 	}
 }
+
+func TestPanicDuringRunOnceFinishesTheBatch(t *testing.T) {
+	reports := 0
+	l := newVirtualLoop(t, WithExceptionHandler(func(*Loop, ExceptionContext) { reports++ }))
+	var tr trace
+	l.CallSoon(func() { tr.add("a") })
+	l.CallSoon(func() { panic("x") })
+	l.CallSoon(func() { tr.add("b"); l.CallSoon(func() { tr.add("next iteration") }) })
+	if err := l.RunOnce(0); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a", "b"}, tr.get()); diff != "" || reports != 1 {
+		t.Errorf("reports=%d (-want +got):\n%s", reports, diff)
+	}
+}
