@@ -134,10 +134,11 @@ func BenchmarkThreadsafeWakeup(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			l, _ := New()
 			if withFD {
-				fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
+				fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
 				if err != nil {
 					b.Fatal(err)
 				}
+				unix.SetNonblock(fds[0], true)
 				defer unix.Close(fds[0])
 				defer unix.Close(fds[1])
 				l.AddReader(fds[0], func() {})
