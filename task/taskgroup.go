@@ -40,24 +40,36 @@ func NewTaskGroup(ctx context.Context) *TaskGroup {
 // for every child (async with asyncio.TaskGroup() as tg). If body or any
 // child fails, the group cancels the rest (body's awaits included) and
 // Group returns every failure joined; inspect them with errors.Is and
-// errors.As.
+// errors.As. A child's or the body's cancellation is not a failure; a
+// body that returns a cancellation of its own (it awaited something that
+// was cancelled) still ends the group, and Group returns that error when
+// nothing failed.
 //
 // Cancellation: cancelling ctx cancels body and every child; Group waits
-// for all of them, then returns ErrCancelled joined with any failures.
+// for all of them, then returns ErrCancelled (ErrTimeout when ctx's
+// Timeout expired) joined with any failures.
 func Group(ctx context.Context, body func(ctx context.Context, g *TaskGroup) error) error {
 	g := NewTaskGroup(ctx)
 	if g.loop == nil {
+		g.cancel()
 		return fmt.Errorf("Group: %w: the context carries no loop", ErrNotInTask)
 	}
 	var bodyErr error
 	if body != nil {
 		bodyErr = body(g.ctx, g)
 	}
-	if bodyErr != nil && !errors.Is(bodyErr, context.Canceled) {
+	if bodyErr != nil {
+		// Any error leaving the body ends the group, as in asyncio.
+		if !g.isCancellation(bodyErr) {
+			g.errs = append([]error{bodyErr}, g.errs...)
+		}
 		g.abort()
-		g.errs = append([]error{bodyErr}, g.errs...)
 	}
-	return g.Wait()
+	err := g.Wait()
+	if err == nil && bodyErr != nil {
+		return bodyErr
+	}
+	return err
 }
 
 // Context returns the group's context: the one its children derive from.
@@ -73,10 +85,13 @@ func (g *TaskGroup) Go(fn func(ctx context.Context) error, opts ...TaskOption) *
 
 // SpawnIn starts fn as a child of g and returns its task
 // (TaskGroup.create_task). After Wait, or once the group is shutting down
-// after a failure, the task comes back already done with ErrGroupClosed.
+// after a failure, fn never runs: the task fails with ErrGroupClosed on
+// the loop's next iteration (asyncio raises RuntimeError there; a task
+// error nobody reads is reported by the loop, so the mistake is not
+// silent).
 func SpawnIn[T any](g *TaskGroup, fn func(ctx context.Context) (T, error), opts ...TaskOption) *Task[T] {
-	if g.closed || g.aborting {
-		return Spawn(context.Background(), func(context.Context) (T, error) {
+	if (g.closed || g.aborting) && g.loop != nil {
+		return Spawn(g.loop.Context(), func(context.Context) (T, error) {
 			var zero T
 			return zero, ErrGroupClosed
 		}, opts...)
@@ -92,13 +107,22 @@ func SpawnIn[T any](g *TaskGroup, fn func(ctx context.Context) (T, error), opts 
 
 func (g *TaskGroup) childDone(w Waitable) {
 	g.left--
-	if err := w.Err(); err != nil && !w.Cancelled() {
+	if err := w.Err(); err != nil && !w.Cancelled() && !g.isCancellation(err) {
 		g.errs = append(g.errs, err)
 		g.abort()
 	}
 	if g.left == 0 && g.idle != nil {
 		g.idle.SetResult(struct{}{})
 	}
+}
+
+// isCancellation reports whether err is just the group's own cancellation
+// coming back: ErrCancelled, or ErrTimeout once the group's context is
+// cancelled (a Timeout around the owner expired). A timeout of a child's
+// own Timeout, while the group is live, is a failure.
+func (g *TaskGroup) isCancellation(err error) bool {
+	return errors.Is(err, context.Canceled) ||
+		(g.ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded))
 }
 
 func (g *TaskGroup) abort() {
@@ -112,7 +136,9 @@ func (g *TaskGroup) abort() {
 // nil when all succeeded, otherwise every failure joined (a child's
 // cancellation is not a failure). Wait must be called by the task that
 // owns the group; it is not interrupted by cancellation (the children are
-// cancelled through the group's context and Wait waits for them).
+// cancelled through the group's context and Wait waits for them), and
+// when the owner's ctx is cancelled it adds ErrCancelled (ErrTimeout for
+// an expired Timeout) to the result.
 func (g *TaskGroup) Wait() error {
 	if g.loop == nil {
 		return fmt.Errorf("TaskGroup.Wait: %w: the context carries no loop", ErrNotInTask)
@@ -130,8 +156,8 @@ func (g *TaskGroup) Wait() error {
 	g.closed = true
 	g.cancel()
 	errs := g.errs
-	if g.owner.Err() != nil {
-		errs = append(errs, eventloop.ErrCancelled)
+	if err := ctxErr(g.owner); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
