@@ -140,6 +140,11 @@ func (f *Fake) Wait(buf []Event, timeout time.Duration) (int, error) {
 	f.w.waits.Add(1)
 	defer f.w.consume()
 	for {
+		// Tokens already sent are about changes collect is about to see.
+		select {
+		case <-f.change:
+		default:
+		}
 		n, err := f.collect(buf)
 		if n > 0 || err != nil || timeout == 0 || f.w.pending.Load() {
 			return n, err
