@@ -215,6 +215,7 @@ func (b *backend) sleep(w *waker, buf []Event, regs map[int]registration, timeou
 	if timeout > 0 {
 		deadline = time.Now().Add(timeout)
 	}
+	polled := false
 	for {
 		// Arm the timeout, and undo an expiry left by a stale kick.
 		// Must come before the callback reads pending: a kick that lands
@@ -226,6 +227,7 @@ func (b *backend) sleep(w *waker, buf []Event, regs map[int]registration, timeou
 		var n int
 		var perr error
 		err := b.rc.Read(func(uintptr) bool {
+			polled = true
 			n, perr = b.poll(buf, regs)
 			return n > 0 || perr != nil || w.pending.Load()
 		})
@@ -234,9 +236,14 @@ func (b *backend) sleep(w *waker, buf []Event, regs map[int]registration, timeou
 			return n, perr
 		case !errors.Is(err, os.ErrDeadlineExceeded):
 			return 0, err
-		case w.pending.Load(): // kicked
-			return 0, nil
-		case timeout > 0 && !time.Now().Before(deadline): // timed out
+		case w.pending.Load(), // kicked
+			timeout > 0 && !time.Now().Before(deadline): // timed out
+			// Read fails before its callback runs when the deadline
+			// has already expired: a tiny timeout, an early kick.
+			// Wait promises one look at the kernel all the same.
+			if !polled {
+				return b.poll(buf, regs)
+			}
 			return 0, nil
 		}
 		w.stale.Add(1) // a kick for a Wake that an earlier Wait consumed

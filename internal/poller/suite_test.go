@@ -66,6 +66,7 @@ var conformanceTests = []struct {
 	{"SmallBuffer", testSmallBuffer},
 	{"TimeoutZero", testTimeoutZero},
 	{"TimeoutPositive", testTimeoutPositive},
+	{"TinyTimeoutStillPolls", testTinyTimeoutStillPolls},
 	{"ReadyDuringWait", testReadyDuringWait},
 	{"WakeBeforeWait", testWakeBeforeWait},
 	{"WakeFromGoroutineBeforeWait", testWakeFromGoroutineBeforeWait},
@@ -470,6 +471,19 @@ func testTimeoutPositive(t *testing.T, h harness) {
 			}
 		}
 	})
+}
+
+// testTinyTimeoutStillPolls: a timeout that has passed before Wait could
+// block must not hide fds that are ready; Wait looks at least once.
+func testTinyTimeoutStillPolls(t *testing.T, h harness) {
+	p := h.poller()
+	a, _ := h.pair()
+	mustAdd(t, p, a, Writable, 1)
+	for range 20 {
+		if evs := wait(t, p, time.Nanosecond); len(evs) != 1 || evs[0].FD != a {
+			t.Fatalf("Wait(1ns) = %v, want fd %d writable", evs, a)
+		}
+	}
 }
 
 func testReadyDuringWait(t *testing.T, h harness) {
