@@ -48,24 +48,28 @@ package poller
 // events it stored. timeout < 0 blocks until an event or a Wake; timeout == 0
 // never blocks; timeout > 0 blocks at most about that long. A timeout is not
 // an error: Wait returns 0, nil. Wait returns early, possibly with n == 0,
-// after a Wake. It always looks at the kernel at least once, so a stream of
-// Wakes cannot starve file descriptors.
+// after a Wake. With fds registered it always looks at the kernel at least
+// once, however short the timeout and whatever Wakes are pending, so a
+// stream of Wakes cannot starve file descriptors. Timeouts are measured on
+// the runtime's monotonic clock; a loop on a virtual clock passes 0 or -1.
 //
 // Waking. Wake makes the current Wait, or the next one if none is running,
 // return promptly. Wakes are deduplicated with one atomic flag: any number of
-// Wakes between two Waits cost at most one signal (a channel send or a
-// kernel operation) and none at all while the loop is not waiting. A Wake is
+// Wakes between two Waits cost at most one signal (a channel send, a
+// deadline change or a kernel write) and none at all while the loop is not
+// waiting; a Wake that finds one pending is an atomic load. A Wake is
 // never lost: Wait consumes the flag just before it returns, so a Wake that
 // happens after that point makes the next Wait return at once. The loop must
 // therefore look at its thread-safe inbox after Wait returns, not only
 // before calling it.
 //
 // How Wait blocks is chosen per call: with no fds registered it blocks on a
-// Go channel (a Wake costs well under a microsecond); with fds registered the
-// Linux backend parks the epoll fd in Go's runtime netpoller and a Wake
-// expires its read deadline (about a microsecond, no system call); the
+// Go channel (a Wake round trip measured 0.3-0.5 µs here); with fds
+// registered the Linux backend parks the epoll fd in Go's runtime netpoller
+// and a Wake expires its read deadline (about 1 µs, no system call); the
 // kqueue backend blocks in kevent(2) and a Wake triggers an EVFILT_USER
-// event or writes a self-pipe (a thread wake-up, tens of microseconds).
+// event or writes a self-pipe (a thread wake-up; not measured, expect tens
+// of microseconds). Stats shows which path each Wake took.
 //
 // Closing. Close releases the kernel objects. Every later call except Stats
 // returns ErrClosed, as does a second Close.
@@ -123,6 +127,7 @@ type Event struct {
 	Events Events
 }
 
+// String formats e as {fd 5 tag 1 R}, for test failures and logs.
 func (e Event) String() string {
 	return "{fd " + strconv.Itoa(e.FD) + " tag " + strconv.FormatUint(uint64(e.Tag), 10) + " " + e.Events.String() + "}"
 }
@@ -193,6 +198,7 @@ type OpError struct {
 	Err error
 }
 
+// Error returns "poller: <op> fd <fd>: <cause>".
 func (e *OpError) Error() string {
 	s := "poller: " + e.Op
 	if e.FD >= 0 {
@@ -201,6 +207,7 @@ func (e *OpError) Error() string {
 	return s + ": " + strings.TrimPrefix(e.Err.Error(), "poller: ")
 }
 
+// Unwrap returns the cause, for errors.Is and errors.As.
 func (e *OpError) Unwrap() error { return e.Err }
 
 // registration is what a Poller remembers about a registered fd.

@@ -81,6 +81,8 @@ func (f *Fake) CloseFD(fd int) {
 	}
 }
 
+// Add implements Poller.Add. A negative fd fails with EBADF; any other
+// number is accepted, open or not.
 func (f *Fake) Add(fd int, ev Events, tag uint32) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -100,6 +102,7 @@ func (f *Fake) Add(fd int, ev Events, tag uint32) error {
 	return nil
 }
 
+// Modify implements Poller.Modify; after CloseFD it fails with EBADF.
 func (f *Fake) Modify(fd int, ev Events, tag uint32) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -120,6 +123,7 @@ func (f *Fake) Modify(fd int, ev Events, tag uint32) error {
 	return nil
 }
 
+// Delete implements Poller.Delete; after CloseFD it returns nil.
 func (f *Fake) Delete(fd int) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -133,6 +137,9 @@ func (f *Fake) Delete(fd int) error {
 	return nil
 }
 
+// Wait implements Poller.Wait. It reports registered interests that are
+// ready, in ascending fd order, and a SetReady during a blocked Wait ends it.
+// Timeouts are real time.
 func (f *Fake) Wait(buf []Event, timeout time.Duration) (int, error) {
 	if len(buf) == 0 {
 		return 0, &OpError{"wait", -1, errEmptyBuffer}
@@ -191,16 +198,21 @@ func (f *Fake) collect(buf []Event) (int, error) {
 	return n, nil
 }
 
+// Wake implements Poller.Wake. Any goroutine may call it.
 func (f *Fake) Wake() error { return f.w.wake() }
 
+// Registered implements Poller.Registered.
 func (f *Fake) Registered() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.regs)
 }
 
+// Stats implements Poller.Stats. KernelWakes stays 0: a Fake always
+// waits on its channel.
 func (f *Fake) Stats() Stats { return f.w.stats() }
 
+// Close implements Poller.Close.
 func (f *Fake) Close() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -63,6 +63,7 @@ type backend struct {
 	kq    int
 	raw   []unix.Kevent_t // scratch for kevent; loop goroutine only
 	index map[int]int     // fd -> its event in buf, while merging one batch
+	zero  unix.Timespec   // timeout 0, kept here so that polls do not allocate
 
 	kickMu sync.RWMutex // protects kq and the wake source from Close during kick
 	closed bool         // under kickMu
@@ -150,7 +151,7 @@ func (b *backend) delete(fd int, old Events) error {
 
 // poll reports what is ready now, without blocking.
 func (b *backend) poll(buf []Event, regs map[int]registration) (int, error) {
-	n, _, err := b.kevent(buf, regs, &unix.Timespec{})
+	n, _, err := b.kevent(buf, regs, &b.zero)
 	return n, err
 }
 
