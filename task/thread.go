@@ -3,6 +3,7 @@ package task
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"sync"
 
 	"github.com/aio-go/aio/eventloop"
@@ -11,14 +12,25 @@ import (
 // ToThread runs fn on a goroutine of the loop's default executor and
 // awaits its result (asyncio.to_thread): the way out for blocking calls,
 // which must never run on the loop. fn receives ctx so it can stop early.
+// A panic in fn comes back as a *eventloop.PanicError.
 //
 // Cancellation: returns ErrCancelled at once; fn keeps running on its
-// goroutine (it sees ctx cancelled) and its result is dropped.
+// goroutine (it sees ctx cancelled) and its result is dropped. On a ctx
+// that is already cancelled, or that is not the running task's, fn is not
+// started at all.
 func ToThread[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) (T, error) {
+	var zero T
 	l := eventloop.LoopOf(ctx)
 	if l == nil || fn == nil {
-		var zero T
 		return zero, fmt.Errorf("ToThread: %w: nil function or a context without a loop", ErrNotInTask)
+	}
+	// Check that this await can happen before starting fn: a goroutine
+	// cannot be taken back.
+	if CurrentTask(ctx) == nil {
+		return zero, fmt.Errorf("ToThread: %w: the context is not the running task's", ErrNotInTask)
+	}
+	if err := ctxErr(ctx); err != nil {
+		return zero, err
 	}
 	return eventloop.Await(ctx, eventloop.RunInExecutor(l, func() (T, error) { return fn(ctx) }))
 }
@@ -44,7 +56,9 @@ type ConcurrentFuture[T any] struct {
 
 // RunCoroutineThreadsafe submits fn to run as a task on l, which is
 // running on another goroutine, and returns at once
-// (asyncio.run_coroutine_threadsafe). Safe from any goroutine.
+// (asyncio.run_coroutine_threadsafe). Safe from any goroutine. A closed
+// (or nil) loop gives a ConcurrentFuture that is already done with the
+// error; one that closes while fn runs completes it with ErrClosed.
 func RunCoroutineThreadsafe[T any](l *eventloop.Loop, fn func(ctx context.Context) (T, error), opts ...TaskOption) *ConcurrentFuture[T] {
 	cf := &ConcurrentFuture[T]{loop: l, done: make(chan struct{})}
 	if l == nil || fn == nil {
@@ -52,10 +66,23 @@ func RunCoroutineThreadsafe[T any](l *eventloop.Loop, fn func(ctx context.Contex
 		return cf
 	}
 	err := l.CallSoonThreadsafe(func() {
-		t := Spawn(l.Context(), fn, opts...)
+		t := Spawn(l.Context(), func(ctx context.Context) (v T, err error) {
+			// Complete cf when fn returns, not only from the done
+			// callback: when Close unwinds the task, the callbacks it
+			// queues never run.
+			defer func() {
+				if r := recover(); r != nil {
+					err = &eventloop.PanicError{Value: r, Stack: debug.Stack()}
+				}
+				cf.finish(v, err)
+			}()
+			return fn(ctx)
+		}, opts...)
 		cf.mu.Lock()
 		cf.task = t
 		cf.mu.Unlock()
+		// For a task that ends without running (cancelled before its
+		// first step); it also marks the task's error retrieved.
 		t.AddDoneCallback(func(t *Task[T]) { cf.finish(t.Result()) })
 	})
 	if err != nil {
@@ -86,8 +113,17 @@ func (cf *ConcurrentFuture[T]) Result(ctx context.Context) (T, error) {
 	}
 }
 
-// Cancel asks the loop to cancel the task. Safe from any goroutine.
+// Cancel asks the loop to cancel the task. Safe from any goroutine; it
+// does nothing once the result is ready or the loop is closed.
 func (cf *ConcurrentFuture[T]) Cancel() {
+	if cf.loop == nil {
+		return
+	}
+	select {
+	case <-cf.done:
+		return
+	default:
+	}
 	cf.loop.CallSoonThreadsafe(func() {
 		cf.mu.Lock()
 		t := cf.task
