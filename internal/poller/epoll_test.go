@@ -69,6 +69,22 @@ func TestEpollAddAdoptsLeftover(t *testing.T) {
 	expectOnly(t, p, Event{FD: a, Tag: 3, Events: Readable})
 }
 
+// TestEpollModifyAfterClose: Modify of an fd closed without Delete fails,
+// so the loop learns that it must register the number afresh.
+func TestEpollModifyAfterClose(t *testing.T) {
+	h := newOSHarness(t).(*osHarness)
+	p := h.poller()
+	a, _ := h.pair()
+	mustAdd(t, p, a, Readable, 1)
+	h.closeFD(a)
+	wantErr(t, "Modify(closed)", p.Modify(a, Writable, 1), unix.EBADF)
+	h.pairAt(a)
+	wantErr(t, "Modify(reused number)", p.Modify(a, Writable, 1), unix.ENOENT)
+	mustDelete(t, p, a)
+	mustAdd(t, p, a, Writable, 2)
+	expectOnly(t, p, Event{FD: a, Tag: 2, Events: Writable})
+}
+
 func TestEpollPipe(t *testing.T) {
 	h := newOSHarness(t).(*osHarness)
 	p := h.poller()

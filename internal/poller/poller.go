@@ -16,10 +16,12 @@ package poller
 // and are the Poller's, not the kernel's: an fd stays registered until
 // Delete, even if it was closed meanwhile, so the loop must Delete an fd
 // before it adds the same number again. Modify replaces the interests and the
-// tag of a registered fd. Delete stops watching; it returns nil when the
-// kernel had already dropped the registration because the fd was closed
-// (close first, Delete second is allowed), and ErrNotRegistered when the fd
-// was never added.
+// tag of a registered fd; if the fd was closed since, it fails (EBADF), or,
+// when the number names a new file by now, it fails with ENOENT on epoll and
+// applies to the new file on kqueue. Delete stops watching; it returns nil
+// when the kernel had already dropped the registration because the fd was
+// closed (close first, Delete second is allowed), and ErrNotRegistered when
+// the fd was never added.
 //
 // Close before Delete has a trap on Linux: epoll keys its registrations on
 // the open file description, so if the fd was dup()ed (or inherited by a

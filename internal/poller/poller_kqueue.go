@@ -126,7 +126,11 @@ func (b *backend) add(fd int, ev Events, _ uint32) error {
 }
 
 func (b *backend) modify(fd int, old, ev Events, _ uint32) error {
-	if err := b.add(fd, ev&^old, 0); err != nil {
+	// EV_ADD every wanted filter, not only the new ones: EV_ADD on a live
+	// knote only updates it, but if fd was closed and its number reused
+	// without Delete, close(2) took the knotes away and this registers the
+	// file the number names now. (epoll's MOD fails with ENOENT there.)
+	if err := b.add(fd, ev, 0); err != nil {
 		return err
 	}
 	return b.delete(fd, old&^ev)
