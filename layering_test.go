@@ -32,7 +32,7 @@ var layers = [][]string{
 	{"internal/poller"},
 	{"eventloop"},
 	{"task"},
-	{"locks", "queue"},
+	{"internal/parking", "locks", "queue"}, // parking: the waiter list locks and queues share
 	{"streams"},
 	{"subprocess"},
 }
