@@ -286,3 +286,23 @@ func TestLoopAndMisuse(t *testing.T) {
 		t.Error("Run left its loop open")
 	}
 }
+
+// A task spawned under a Timeout that expires ends with ErrTimeout: it was
+// cancelled (through its context), so nobody has to read that error, just
+// as nobody has to read ErrCancelled.
+func TestTaskEndedByItsTimeoutIsNotReportedUnretrieved(t *testing.T) {
+	t.Skip("eventloop bug: a task ending with ErrTimeout because its ctx's deadline expired is not Cancelled() and its error is reported as never retrieved at Close (only context.Canceled is exempt in Task.finish)")
+	var child *task.Task[int]
+	err := runErr(t, func(ctx context.Context) error {
+		return task.Timeout(ctx, time.Second, func(ctx context.Context) error {
+			child = task.Spawn(ctx, sleeper(time.Hour, 1)) // never awaited
+			return task.Sleep(ctx, time.Hour)
+		})
+	})
+	if !isTimeout(err) {
+		t.Errorf("Timeout = %v", err)
+	}
+	if !child.Cancelled() {
+		t.Error("child ended by its ctx's timeout is not Cancelled()")
+	}
+}
