@@ -64,8 +64,11 @@ func Wait(ctx context.Context, ws []Waitable, when ReturnWhen, timeout time.Dura
 			})
 		}
 		var timer *eventloop.TimerHandle
-		if at := deadlineAfter(l, timeout); timeout > 0 && at != Never {
-			timer, _ = l.CallAt(at, func() { wake.SetResult(struct{}{}) })
+		if timeout > 0 {
+			// CallAt with a saturated deadline: now+timeout must not wrap.
+			if at := deadlineAfter(l, timeout); at != Never {
+				timer, _ = l.CallAt(at, func() { wake.SetResult(struct{}{}) })
+			}
 		}
 		err = eventloop.WaitDone(ctx, wake)
 		timer.Cancel()
@@ -170,8 +173,8 @@ func Shield[T any](ctx context.Context, a Awaitable[T]) (T, error) {
 // a done waitable and a nil error; if ctx is cancelled (or its Timeout
 // expires) the iteration yields (zero, ErrCancelled or ErrTimeout) once
 // and stops. Misuse (no loop in ctx, a nil waitable or one of another
-// loop) is likewise yielded once as an error. The waitables are never cancelled by AsCompleted. Breaking
-// out of the loop early is fine.
+// loop) is likewise yielded once as an error. The waitables are never
+// cancelled by AsCompleted. Breaking out of the loop early is fine.
 func AsCompleted[W Waitable](ctx context.Context, ws ...W) iter.Seq2[W, error] {
 	return func(yield func(W, error) bool) {
 		var zero W
