@@ -22,6 +22,7 @@ const Never time.Duration = math.MaxInt64
 type DeadlineScope struct {
 	sc      *scope
 	timer   *TimerHandle
+	soon    Handle // expiry queued with CallSoon when the deadline was already due
 	when    time.Duration
 	expired bool
 	closed  bool
@@ -82,10 +83,7 @@ func (d *DeadlineScope) Reschedule(when time.Duration) error {
 		return fmt.Errorf("Reschedule: %w: the timeout scope has expired or is closed", ErrInvalidState)
 	}
 	l := d.sc.loop
-	if d.timer != nil {
-		d.timer.Cancel()
-		d.timer = nil
-	}
+	d.stopTimer()
 	d.when = when
 	// The wall-clock deadline Go libraries see: the earlier of the
 	// parent's and ours. A virtual clock has no wall-clock deadline.
@@ -102,6 +100,16 @@ func (d *DeadlineScope) Reschedule(when time.Duration) error {
 	if when == Never {
 		return nil
 	}
+	if when <= l.clock.Now() {
+		// Already due: expire through the ready queue, as asyncio does, so
+		// the expiry comes before wake-ups the task queues after this.
+		h, err := l.CallSoon(d.expire)
+		if err != nil {
+			return err
+		}
+		d.soon = h
+		return nil
+	}
 	h := &TimerHandle{fn: d.expire, loop: l}
 	h.entry.When = when
 	h.entry.Value = h
@@ -110,12 +118,21 @@ func (d *DeadlineScope) Reschedule(when time.Duration) error {
 	return nil
 }
 
+func (d *DeadlineScope) stopTimer() {
+	if d.timer != nil {
+		d.timer.Cancel()
+		d.timer = nil
+	}
+	d.soon.Cancel()
+	d.soon = Handle{}
+}
+
 func (d *DeadlineScope) expire() {
 	if d.closed || d.expired {
 		return
 	}
 	d.expired = true
-	d.timer = nil
+	d.timer, d.soon = nil, Handle{}
 	d.sc.cancel(context.DeadlineExceeded)
 }
 
@@ -126,10 +143,7 @@ func (d *DeadlineScope) Close() {
 		return
 	}
 	d.closed = true
-	if d.timer != nil {
-		d.timer.Cancel()
-		d.timer = nil
-	}
+	d.stopTimer()
 	d.sc.release()
 }
 

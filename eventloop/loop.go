@@ -168,10 +168,19 @@ func (l *Loop) CallSoon(fn func()) (Handle, error) {
 // deadlines run in the order they were set. O(log n).
 // Loop goroutine (or running task) only.
 func (l *Loop) CallLater(d time.Duration, fn func()) (*TimerHandle, error) {
-	if d < 0 {
-		d = 0
+	return l.callAt("CallLater", deadlineAfter(l.clock.Now(), d), fn)
+}
+
+// deadlineAfter is now+d, with d < 0 taken as 0 and the sum saturating at
+// Never instead of wrapping into the past.
+func deadlineAfter(now, d time.Duration) time.Duration {
+	if d <= 0 {
+		return now
 	}
-	return l.callAt("CallLater", l.clock.Now()+d, fn)
+	if d >= Never-now {
+		return Never
+	}
+	return now + d
 }
 
 // CallAt schedules fn to run when the loop's time reaches when (see Time).
@@ -507,8 +516,10 @@ func (l *Loop) Stats() Stats {
 }
 
 // Close releases the loop: it unwinds tasks that are still alive (every
-// await they make returns ErrClosed), drops timers and queued callbacks,
-// stops watching file descriptors and signals, and closes the poller. It
+// await they make returns ErrClosed), runs the callbacks already queued
+// (so done callbacks and CallSoonThreadsafe submissions settle; unlike
+// asyncio, nothing queued is silently lost), drops timers, stops watching
+// file descriptors and signals, and closes the poller. It
 // fails with ErrRunning on a running loop, and is a no-op on a closed one.
 // When something was still alive it returns an *AliveError saying what;
 // the loop is closed all the same. Task errors that nobody retrieved are
@@ -543,8 +554,19 @@ func (l *Loop) Close() error {
 	alive.Signals = l.signalList()
 
 	// Unwind live tasks while the loop still works, so their cleanup code
-	// runs; then refuse new work.
+	// runs, and settle what is already queued: callbacks sent from other
+	// goroutines and the done callbacks of the tasks just unwound (a
+	// RunCoroutineThreadsafe submission completes instead of vanishing).
+	// Tasks those callbacks spawn are unwound in turn. Bounded, so a
+	// callback that keeps queueing itself cannot hold Close.
 	l.unwindTasks()
+	for round := 0; round < 100 && (l.ready.len() > 0 || l.inboxPending.Load()); round++ {
+		l.drainInbox()
+		l.todo = l.ready.len()
+		for !l.protect(l.runReady) {
+		}
+		l.unwindTasks()
+	}
 	l.reportUnretrieved()
 	l.inboxMu.Lock()
 	l.state.Store(stateClosed)

@@ -163,9 +163,14 @@ func (t *Task[T]) finish(res T, err error) {
 	t.result = res
 	t.loop.tasks.remove(&t.taskBase)
 	t.scope.release()
-	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, ErrClosed) {
+	// A task ends cancelled when its error is a cancellation, or a timeout
+	// of its own context (a Timeout scope it was spawned under expired).
+	cancelled := errors.Is(err, context.Canceled) ||
+		(errors.Is(err, context.DeadlineExceeded) && t.scope.Err() != nil)
+	if err != nil && !cancelled && !errors.Is(err, ErrClosed) {
 		t.trackUnretrieved(err)
 	}
+	t.cancelled = cancelled
 	t.complete(err)
 }
 
@@ -332,17 +337,20 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		t.parked = true
 		l.unpark(t, false)
-		return t.park(ctx)
+		if err := t.park(ctx); err != nil {
+			return err
+		}
+		return ctxError(ctx) // a cancellation that came before the task ran wins
 	}
 	e := &t.getExt().sleep
-	e.When = l.clock.Now() + d
+	e.When = deadlineAfter(l.clock.Now(), d)
 	e.Value = t
 	l.timers.Push(e)
-	err = t.park(ctx)
-	if err != nil {
+	if err := t.park(ctx); err != nil {
 		l.timers.Cancel(e)
+		return err
 	}
-	return err
+	return ctxError(ctx) // a cancellation that came before the task ran wins
 }
 
 // Name returns the task's name.

@@ -291,7 +291,6 @@ func TestLoopAndMisuse(t *testing.T) {
 // cancelled (through its context), so nobody has to read that error, just
 // as nobody has to read ErrCancelled.
 func TestTaskEndedByItsTimeoutIsNotReportedUnretrieved(t *testing.T) {
-	t.Skip("eventloop bug: a task ending with ErrTimeout because its ctx's deadline expired is not Cancelled() and its error is reported as never retrieved at Close (only context.Canceled is exempt in Task.finish)")
 	var child *task.Task[int]
 	err := runErr(t, func(ctx context.Context) error {
 		return task.Timeout(ctx, time.Second, func(ctx context.Context) error {

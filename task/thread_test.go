@@ -332,7 +332,6 @@ func TestRunCoroutineThreadsafeLoopClosedUnderIt(t *testing.T) {
 // is dropped by Close without a word, so its ConcurrentFuture never
 // completes; the same happens to a submitted task that had not started.
 func TestRunCoroutineThreadsafeQueuedWhenLoopCloses(t *testing.T) {
-	t.Skip("eventloop bug: Close drops callbacks queued by CallSoonThreadsafe (and done callbacks of tasks it unwinds) without running or reporting them, so a RunCoroutineThreadsafe submission pending at Close never completes")
 	l, err := eventloop.New()
 	if err != nil {
 		t.Fatal(err)

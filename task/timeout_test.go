@@ -98,7 +98,6 @@ func TestTimeoutNotReached(t *testing.T) {
 
 // test_timeout_zero_sleep_zero and test_timeout_in_the_past_sleep_zero.
 func TestTimeoutInThePastExpiresBeforeTheFirstAwaitReturns(t *testing.T) {
-	t.Skip("eventloop bug: WithDeadline with a deadline <= now only expires in the timer phase of the next iteration, after the task's own Sleep(0) wake-up, so Timeout(ctx, 0, Sleep(ctx, 0)) returns nil (asyncio: TimeoutError)")
 	for _, d := range []time.Duration{0, -11 * time.Second} {
 		err := runErr(t, func(ctx context.Context) error {
 			var ts *task.TimeoutScope
