@@ -327,6 +327,7 @@ def measure(row, progs, args):
                "idle_reached": idle, "own_cpu_s": round(own, 3)}
         if s0 and s1:
             rec["other_cpu_s"] = round(machine.process_cpu_s(s1) - machine.process_cpu_s(s0) - own, 3)
+            rec["steal_s"] = round(machine.steal_s(s1) - machine.steal_s(s0), 3)
         if error is None:
             try:
                 res = parse_result(out, row.workload)
@@ -400,6 +401,9 @@ def main():
                     help="module root to build our programs from (default: this checkout; "
                          "e.g. a git worktree of another commit)")
     ap.add_argument("--list", action="store_true", help="print the plan and exit")
+    ap.add_argument("--render", metavar="RESULTS_JSON",
+                    help="only re-render benchmarks.md and the chart from a results.json "
+                         "(next to it; with --docs also into docs/)")
     ap.add_argument("--check-peers", action="store_true",
                     help="verify every peer's correctness check fails when broken, then exit")
     args = ap.parse_args()
@@ -409,6 +413,13 @@ def main():
         ap.error("unknown workload(s): %s" % ", ".join(bad))
     if args.runs < 1:
         ap.error("--runs must be >= 1")
+
+    if args.render:
+        with open(args.render) as f:
+            data = json.load(f)
+        write_outputs(data, args, os.path.dirname(os.path.abspath(args.render)),
+                      docs=bool(args.docs))
+        return
 
     notes = []
     tools = {"go": find_go(), "python": find_python(), "node": shutil.which("node"),
@@ -477,20 +488,22 @@ def main():
         shutil.rmtree(bindir, ignore_errors=True)
 
 
-def write_outputs(data, args):
-    stamp = data["started"].replace(":", "").replace("-", "")[:15]
-    outdir = os.path.join(args.out, stamp + ("-quick" if args.quick else ""))
-    os.makedirs(outdir, exist_ok=True)
-    with open(os.path.join(outdir, "results.json"), "w") as f:
-        json.dump(data, f, indent=1)
-    log("raw results: %s" % os.path.join(outdir, "results.json"))
+def write_outputs(data, args, outdir=None, docs=None):
+    """Write results.json (unless re-rendering), benchmarks.md and the chart."""
+    if outdir is None:
+        stamp = data["started"].replace(":", "").replace("-", "")[:15]
+        outdir = os.path.join(args.out, stamp + ("-quick" if args.quick else ""))
+        os.makedirs(outdir, exist_ok=True)
+        with open(os.path.join(outdir, "results.json"), "w") as f:
+            json.dump(data, f, indent=1)
+        log("raw results: %s" % os.path.join(outdir, "results.json"))
+        docs = args.docs
     md, svg = report.render(data)
     with open(os.path.join(outdir, "benchmarks.md"), "w") as f:
         f.write(md)
     with open(os.path.join(outdir, "benchmarks-chart.svg"), "w") as f:
         f.write(svg)
     log("results: %s" % outdir)
-    docs = args.docs
     if docs is None:
         has_peers = any(e["kind"] == "peer" and e["runs"]
                         for w in data["workloads"].values() for e in w["rows"])

@@ -37,6 +37,15 @@ def process_cpu_s(stat):
     return (user + nice + system + irq + softirq) / HZ
 
 
+def steal_s(stat):
+    """CPU seconds the hypervisor gave to someone else while a vCPU was ready.
+
+    Not in any process's rusage and not counted as noise, but reported: a
+    run with much steal was slowed by the host, not by this machine.
+    """
+    return stat["cpu"][7] / HZ if len(stat["cpu"]) > 7 else 0.0
+
+
 def busy_fractions(s0, s1):
     """{"cpu0": 0.03, ...}: fraction of each CPU not idle between s0 and s1.
 

@@ -81,8 +81,8 @@ def describe_run(workload, rec):
     key, unit = specs.HEADLINE[workload]
     v = rec["result"].get(key)
     noise = " NOISY" if rec.get("noisy") else ""
-    return "%s %s (other CPU %.2f s, waited %.1f s for idle)%s" % (
-        fmt(v), unit, rec.get("other_cpu_s", 0), rec["idle_wait_s"], noise)
+    return "%s %s (other CPU %.2f s, steal %.2f s, waited %.1f s for idle)%s" % (
+        fmt(v), unit, rec.get("other_cpu_s", 0), rec.get("steal_s", 0), rec["idle_wait_s"], noise)
 
 
 def gnet_version(gomod):
@@ -243,8 +243,18 @@ def render(data):
     total = sum(len(e["runs"]) for w in data["workloads"].values() for e in w["rows"])
     retried = sum(1 for w in data["workloads"].values() for e in w["rows"]
                   for r in e["runs"] if r.get("attempt", 1) > 1 or r.get("tries"))
+    kept = [r for w in data["workloads"].values() for e in w["rows"] for r in e["runs"]]
+    steal = sum(r.get("steal_s", 0) for r in kept)
+    idle_missed = sum(1 for r in kept if not r.get("idle_reached", True))
     lines += ["", "%d runs kept; %d of them needed a repeat because something else "
               "used the CPU." % (total, retried)]
+    if any("steal_s" in r for r in kept):
+        lines[-1] += (" The hypervisor stole %.1f CPU-s from this guest during the kept "
+                      "runs (steal is not noise from inside this machine, but it slows a "
+                      "run)." % steal)
+    if idle_missed:
+        lines += ["", "%d runs started without the CPUs becoming idle within the "
+                  "idle timeout." % idle_missed]
     for w in specs.WORKLOADS:
         if w in data["workloads"]:
             workload_tables(w, data["workloads"][w], lines)
@@ -302,7 +312,7 @@ def chart(data):
 
     longest = max([len(b[0]) for _, bars in panels for b in bars] or [10])
     width, right = 1000, 70
-    left = min(560, int(longest * 6.7) + 24)
+    left = min(580, int(longest * 7.4) + 20)
     plot_w = width - left - right
     bar_h, gap, head_h, axis_h = 16, 6, 30, 22
     y = 40
