@@ -1,0 +1,67 @@
+package parking
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aio-go/aio/eventloop"
+)
+
+// Binder ties a primitive to the loop of its first await, as asyncio's
+// _LoopBoundMixin does, and turns every way of misusing it into an error:
+// an await from a goroutine or callback that is not the ctx's running task
+// (eventloop.ErrNotInTask), from a task of another loop
+// (eventloop.ErrWrongLoop), or after its loop closed (eventloop.ErrClosed).
+// The zero Binder is unbound. Loop goroutine only.
+type Binder struct {
+	loop *eventloop.Loop
+}
+
+// Loop returns the bound loop, or nil before the first await.
+func (b *Binder) Loop() *eventloop.Loop { return b.loop }
+
+// Parker returns the Parker of the task ctx belongs to, binding the
+// primitive to its loop on first use. op names the operation in errors
+// ("locks: Lock.Acquire"). It does not look at ctx's cancellation; see
+// CtxErr.
+func (b *Binder) Parker(ctx context.Context, op string) (eventloop.Parker, error) {
+	p, err := eventloop.ParkerFor(ctx, b.loop)
+	if err != nil {
+		return p, b.wrap(op, err)
+	}
+	if b.loop == nil {
+		b.loop = p.Loop()
+	}
+	return p, nil
+}
+
+// Closed returns an error when the bound loop is closed. Non-awaiting
+// methods (Release, Set, PutNowait) call it before they wake anyone: a
+// closed loop has no ready queue to wake tasks into.
+func (b *Binder) Closed(op string) error {
+	if b.loop != nil && b.loop.IsClosed() {
+		return fmt.Errorf("%s: it belongs to a closed loop: %w", op, eventloop.ErrClosed)
+	}
+	return nil
+}
+
+func (b *Binder) wrap(op string, err error) error {
+	if cerr := b.Closed(op); cerr != nil {
+		return cerr // the clearest reason: whatever ctx says, that loop is gone
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// CtxErr is the error an await on ctx returns: nil while ctx is live,
+// eventloop.ErrTimeout once its deadline passed, eventloop.ErrCancelled
+// for any other cancellation (both match the context package's errors).
+func CtxErr(ctx context.Context) error {
+	switch err := ctx.Err(); err {
+	case nil:
+		return nil
+	case context.DeadlineExceeded:
+		return eventloop.ErrTimeout
+	default:
+		return eventloop.ErrCancelled
+	}
+}
