@@ -381,14 +381,7 @@ func (l *Loop) iterate(maxWait time.Duration) {
 		poll = l.poller.Registered() > 0 &&
 			(l.itersSincePoll >= pollEvery || l.cbsSincePoll >= pollEveryCallbacks)
 	} else if e := l.timers.Peek(); e != nil {
-		if _, virtual := l.clock.(*timer.Virtual); virtual && l.exec.running > 0 {
-			// Executor jobs are real work in flight: virtual time must not
-			// jump past them, or whether a timer or a job's result came
-			// first would depend on the machine's speed. Wait for the job.
-			timeout = -1
-		} else {
-			timeout = l.clock.Wait(e.When)
-		}
+		timeout = l.clock.Wait(e.When)
 	} else {
 		timeout = -1
 	}

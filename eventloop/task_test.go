@@ -527,32 +527,3 @@ func TestParkerHandOffAndCancellation(t *testing.T) {
 		t.Errorf("ParkerFor outside a task = %v", err)
 	}
 }
-
-// Virtual time must not jump past executor jobs in flight: which comes
-// first, a job's result or a timer, must not depend on the machine's speed.
-func TestVirtualClockWaitsForExecutorJobs(t *testing.T) {
-	for i := 0; i < 20; i++ {
-		l := newVirtualLoop(t)
-		var tr trace
-		release := make(chan struct{})
-		job := Spawn(l.Context(), func(ctx context.Context) (int, error) {
-			v, err := Await[int](ctx, RunInExecutor(l, func() (int, error) {
-				<-release // real work that takes a while
-				return 1, nil
-			}))
-			tr.add("job")
-			return v, err
-		})
-		sleeper := Spawn(l.Context(), func(ctx context.Context) (int, error) {
-			err := Sleep(ctx, time.Hour)
-			tr.add("sleep")
-			return 0, err
-		})
-		go func() { time.Sleep(time.Millisecond); close(release) }()
-		l.RunUntilComplete(job)
-		l.RunUntilComplete(sleeper)
-		if diff := cmp.Diff([]string{"job", "sleep"}, tr.get()); diff != "" {
-			t.Fatalf("run %d (-want +got):\n%s", i, diff)
-		}
-	}
-}
