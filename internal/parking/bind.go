@@ -26,12 +26,17 @@ func (b *Binder) Loop() *eventloop.Loop { return b.loop }
 // CtxErr.
 func (b *Binder) Parker(ctx context.Context, op string) (eventloop.Parker, error) {
 	p, err := eventloop.ParkerFor(ctx, b.loop)
+	if err != nil || b.loop == nil {
+		return b.bind(p, err, op) // kept out of line: this one is inlined
+	}
+	return p, nil
+}
+
+func (b *Binder) bind(p eventloop.Parker, err error, op string) (eventloop.Parker, error) {
 	if err != nil {
 		return p, b.wrap(op, err)
 	}
-	if b.loop == nil {
-		b.loop = p.Loop()
-	}
+	b.loop = p.Loop()
 	return p, nil
 }
 

@@ -80,6 +80,13 @@ func (l *Lot) Park(ctx context.Context, p eventloop.Parker) (Reason, error) {
 // reason r and reports whether there was one. Cancelled waiters met on
 // the way leave the list without a Reason. O(1) per waiter removed.
 func (l *Lot) WakeOne(r Reason) bool {
+	if l.head == nil {
+		return false
+	}
+	return l.wakeOne(r)
+}
+
+func (l *Lot) wakeOne(r Reason) bool {
 	for w := l.head; w != nil; w = l.head {
 		l.unlink(w)
 		if w.ctx.Err() != nil {

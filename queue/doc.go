@@ -1,0 +1,42 @@
+// Package queue provides queues for the tasks of one event loop, with
+// asyncio's semantics: Queue (FIFO), LifoQueue and PriorityQueue, each
+// optionally bounded, with task accounting (TaskDone, Join) and shutdown
+// (Python 3.13).
+//
+// Blocking and not: Put and Get wait (they take the task's ctx, as every
+// await in aio does); PutNowait and GetNowait never wait and return
+// ErrQueueFull or ErrQueueEmpty instead, asyncio's put_nowait and
+// get_nowait. Every method runs on the loop's goroutine, in a task or a
+// callback; to feed a queue from another goroutine, post the PutNowait
+// with Loop.CallSoonThreadsafe.
+//
+// # Fairness
+//
+// Waiting getters (and putters of a full queue) are served in FIFO order.
+// An item put while getters wait is reserved for the one that waited
+// longest; it stays in the queue until that getter runs, but nobody else
+// can take it, so Qsize does not count it. Free room is reserved for
+// waiting putters the same way. There is no barging.
+//
+// # Cancellation
+//
+// Cancellation comes through ctx and is level-triggered: an await on a
+// cancelled ctx returns an error matching both eventloop.ErrCancelled and
+// context.Canceled (eventloop.ErrTimeout and context.DeadlineExceeded in
+// an expired timeout scope). No item is lost or invented:
+//
+//   - A Get cancelled while it waits takes nothing; items put meanwhile go
+//     to the next getter. A Put cancelled while it waits leaves nothing in
+//     the queue; room freed meanwhile goes to the next putter.
+//   - A Get or Put for which an item or room was reserved before the
+//     cancellation reached it completes and returns nil; the cancellation
+//     shows at the task's next await.
+//
+// # Shutdown
+//
+// Shutdown(false) makes puts fail with ErrQueueShutdown and lets gets
+// drain what is left, then fail the same way; Shutdown(true) also drops
+// what is left, counting it done for Join. Either wakes every waiting Put
+// and Get. The All iterator ranges over items until a shut-down queue is
+// empty.
+package queue
