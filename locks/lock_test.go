@@ -343,3 +343,35 @@ func TestLockString(t *testing.T) {
 		return nil
 	})
 }
+
+// A context of the standard library, cancelled from another goroutine,
+// ends a waiting Acquire (DESIGN.md D4), and the lock goes to the next
+// waiter.
+func TestLockAcquireForeignCancellation(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		var m locks.Lock
+		m.Acquire(ctx)
+		var cancel context.CancelFunc
+		first := spawn(ctx, "first", func(ctx context.Context) error {
+			var fctx context.Context
+			fctx, cancel = context.WithCancel(ctx)
+			defer cancel()
+			return m.Acquire(fctx)
+		})
+		second := spawn(ctx, "second", m.Acquire)
+		yield(ctx, 1)
+		done := make(chan struct{})
+		go func() { cancel(); close(done) }()
+		<-done
+		m.Release()
+		task.GatherAll(ctx, first, second)
+		if err := first.Err(); !isCancelled(err) {
+			t.Errorf("first: %v, want ErrCancelled", err)
+		}
+		if err := second.Err(); err != nil {
+			t.Errorf("second: %v", err)
+		}
+		want(t, "held by second", m.Locked(), true)
+		return m.Release()
+	})
+}

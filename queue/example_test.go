@@ -142,3 +142,22 @@ func ExamplePriorityQueue() {
 	// 4
 	// 5
 }
+
+func ExampleStats() {
+	task.Run(func(ctx context.Context) (struct{}, error) {
+		q := queue.NewQueue[string](10)
+		getter := task.Spawn(ctx, q.Get)
+		task.Sleep(ctx, 0) // the getter now waits
+		fmt.Printf("%+v\n", q.Stats())
+		q.PutNowait("x") // reserved for the getter until it runs
+		q.PutNowait("y")
+		fmt.Printf("%+v\n", q.Stats())
+		task.Await[string](ctx, getter)
+		fmt.Printf("%+v\n", q.Stats())
+		return struct{}{}, nil
+	})
+	// Output:
+	// {Qsize:0 Reserved:0 Maxsize:10 Getters:1 Putters:0 Joiners:0 Unfinished:0 Shutdown:false}
+	// {Qsize:1 Reserved:1 Maxsize:10 Getters:0 Putters:0 Joiners:0 Unfinished:2 Shutdown:false}
+	// {Qsize:1 Reserved:0 Maxsize:10 Getters:0 Putters:0 Joiners:0 Unfinished:2 Shutdown:false}
+}

@@ -27,7 +27,7 @@ func (b *Binder) Loop() *eventloop.Loop { return b.loop }
 func (b *Binder) Parker(ctx context.Context, op string) (eventloop.Parker, error) {
 	p, err := eventloop.ParkerFor(ctx, b.loop)
 	if err != nil || b.loop == nil {
-		return b.bind(p, err, op) // kept out of line: this one is inlined
+		return b.bind(p, err, op) // first use or misuse: out of line
 	}
 	return p, nil
 }
