@@ -48,4 +48,10 @@
 // task of ctx (eventloop.ErrNotInTask), from a task of another loop than
 // the one the primitive is bound to (eventloop.ErrWrongLoop), or after
 // that loop closed (eventloop.ErrClosed).
+//
+// Two kinds of misuse the loop cannot see outside debug mode
+// (eventloop.WithDebug): a goroutine that borrows the ctx of the very task
+// that is running at that moment, and a non-awaiting method (Release, Set,
+// Notify) called from another goroutine. Both are data races; post such
+// calls to the loop with Loop.CallSoonThreadsafe.
 package locks

@@ -10,6 +10,14 @@
 // callback; to feed a queue from another goroutine, post the PutNowait
 // with Loop.CallSoonThreadsafe.
 //
+// Misuse is an error, never a panic: an await from a goroutine or callback
+// that is not the task of ctx (eventloop.ErrNotInTask), from a task of
+// another loop than the one the queue is bound to (eventloop.ErrWrongLoop),
+// or after that loop closed (eventloop.ErrClosed). Outside debug mode
+// (eventloop.WithDebug) the loop cannot see a goroutine that borrows the
+// ctx of the task running at that moment, nor a Nowait method called from
+// another goroutine: both are data races.
+//
 // # Fairness
 //
 // Waiting getters (and putters of a full queue) are served in FIFO order.
