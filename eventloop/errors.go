@@ -61,9 +61,12 @@ func (timeoutError) Error() string        { return "eventloop: timed out" }
 func (timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
 func (timeoutError) Timeout() bool        { return true }
 
-// ctxError turns a context's state into the error an await returns:
-// nil while ctx is live, ErrTimeout once its deadline passed, ErrCancelled
-// for any other cancellation.
+// AwaitError is the error an await on ctx returns: nil while ctx is live,
+// ErrTimeout once its deadline passed, ErrCancelled for any other
+// cancellation (both also match the context package's errors). Libraries
+// building their own awaits use it to report cancellation the same way.
+func AwaitError(ctx context.Context) error { return ctxError(ctx) }
+
 func ctxError(ctx context.Context) error {
 	switch err := ctx.Err(); err {
 	case nil:

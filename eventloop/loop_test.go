@@ -419,3 +419,33 @@ func TestPanicDuringRunOnceFinishesTheBatch(t *testing.T) {
 		t.Errorf("reports=%d (-want +got):\n%s", reports, diff)
 	}
 }
+
+func TestAwaitErrorMapsContextState(t *testing.T) {
+	if err := AwaitError(context.Background()); err != nil {
+		t.Errorf("live: %v", err)
+	}
+	c, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := AwaitError(c); !errors.Is(err, ErrCancelled) || !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+	d, cancel2 := context.WithDeadline(context.Background(), time.Unix(0, 0))
+	defer cancel2()
+	if err := AwaitError(d); !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("timed out: %v", err)
+	}
+}
+
+func TestDeadlineSaturates(t *testing.T) {
+	l := newVirtualLoop(t)
+	l.clock.Wait(time.Hour)
+	if got := l.Deadline(Never); got != Never {
+		t.Errorf("Deadline(Never) = %v", got)
+	}
+	if got := l.Deadline(-time.Minute); got != time.Hour {
+		t.Errorf("Deadline(-1m) = %v, want now", got)
+	}
+	if got := l.Deadline(time.Second); got != time.Hour+time.Second {
+		t.Errorf("Deadline(1s) = %v", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aio-go/aio/eventloop"
 
 	"github.com/aio-go/aio/internal/parking"
 )
@@ -64,7 +65,7 @@ func (br *Barrier) Wait(ctx context.Context) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	if err := parking.CtxErr(ctx); err != nil {
+	if err := eventloop.AwaitError(ctx); err != nil {
 		return -1, err
 	}
 	if br.parties < 1 {

@@ -3,6 +3,7 @@ package locks
 import (
 	"context"
 	"fmt"
+	"github.com/aio-go/aio/eventloop"
 
 	"github.com/aio-go/aio/internal/parking"
 )
@@ -85,7 +86,7 @@ func (c *Condition) Wait(ctx context.Context) error {
 	if !l.locked {
 		return fmt.Errorf("%s: %w", op, ErrNotLocked)
 	}
-	if err := parking.CtxErr(ctx); err != nil {
+	if err := eventloop.AwaitError(ctx); err != nil {
 		return err
 	}
 	l.release()
@@ -110,7 +111,7 @@ func (c *Condition) WaitFor(ctx context.Context, pred func() bool) error {
 	if _, err := c.b.Parker(ctx, "locks: Condition.WaitFor"); err != nil {
 		return err
 	}
-	if err := parking.CtxErr(ctx); err != nil {
+	if err := eventloop.AwaitError(ctx); err != nil {
 		return err
 	}
 	for !pred() {

@@ -2,6 +2,7 @@ package locks
 
 import (
 	"context"
+	"github.com/aio-go/aio/eventloop"
 
 	"github.com/aio-go/aio/internal/parking"
 )
@@ -51,7 +52,7 @@ func (e *Event) Wait(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := parking.CtxErr(ctx); err != nil {
+	if err := eventloop.AwaitError(ctx); err != nil {
 		return err
 	}
 	if e.set {

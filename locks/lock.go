@@ -52,7 +52,7 @@ func (m *Lock) Acquire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := parking.CtxErr(ctx); err != nil {
+	if err := eventloop.AwaitError(ctx); err != nil {
 		return err
 	}
 	if !m.locked {

@@ -3,6 +3,7 @@ package locks
 import (
 	"context"
 	"fmt"
+	"github.com/aio-go/aio/eventloop"
 
 	"github.com/aio-go/aio/internal/parking"
 )
@@ -50,7 +51,7 @@ func (s *Semaphore) acquire(ctx context.Context, op string) error {
 	if err != nil {
 		return err
 	}
-	if err := parking.CtxErr(ctx); err != nil {
+	if err := eventloop.AwaitError(ctx); err != nil {
 		return err
 	}
 	if s.value > 0 {

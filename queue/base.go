@@ -108,7 +108,7 @@ func (q *base[T]) put(ctx context.Context, k kind, v T, op string) error {
 	if err != nil {
 		return err
 	}
-	if err := parking.CtxErr(ctx); err != nil {
+	if err := eventloop.AwaitError(ctx); err != nil {
 		return err
 	}
 	if err := q.putNowait(k, v); err != ErrQueueFull {
@@ -147,7 +147,7 @@ func (q *base[T]) get(ctx context.Context, k kind, op string) (T, error) {
 		return zero, err
 	}
 	if q.len() > q.promisedItems {
-		if err := parking.CtxErr(ctx); err != nil {
+		if err := eventloop.AwaitError(ctx); err != nil {
 			return zero, err
 		}
 		return q.take(k), nil
@@ -159,7 +159,7 @@ func (q *base[T]) get(ctx context.Context, k kind, op string) (T, error) {
 func (q *base[T]) wait(ctx context.Context, p eventloop.Parker, k kind) (T, error) {
 	var zero T
 	if q.shutdown {
-		if err := parking.CtxErr(ctx); err != nil {
+		if err := eventloop.AwaitError(ctx); err != nil {
 			return zero, err // cancellation first, as everywhere
 		}
 		return zero, ErrQueueShutdown
@@ -222,7 +222,7 @@ func (q *base[T]) Join(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := parking.CtxErr(ctx); err != nil {
+	if err := eventloop.AwaitError(ctx); err != nil {
 		return err
 	}
 	if q.unfinished == 0 {

@@ -156,7 +156,7 @@ func (g *TaskGroup) Wait() error {
 	g.closed = true
 	g.cancel()
 	errs := g.errs
-	if err := ctxErr(g.owner); err != nil {
+	if err := eventloop.AwaitError(g.owner); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -29,7 +29,7 @@ func ToThread[T any](ctx context.Context, fn func(ctx context.Context) (T, error
 	if CurrentTask(ctx) == nil {
 		return zero, fmt.Errorf("ToThread: %w: the context is not the running task's", ErrNotInTask)
 	}
-	if err := ctxErr(ctx); err != nil {
+	if err := eventloop.AwaitError(ctx); err != nil {
 		return zero, err
 	}
 	return eventloop.Await(ctx, eventloop.RunInExecutor(l, func() (T, error) { return fn(ctx) }))

@@ -33,31 +33,7 @@ func Timeout(ctx context.Context, d time.Duration, fn func(ctx context.Context) 
 	if l == nil {
 		return fmt.Errorf("Timeout: %w: the context carries no loop", ErrNotInTask)
 	}
-	return TimeoutAt(ctx, deadlineAfter(l, d), fn)
-}
-
-// deadlineAfter returns the loop time d from now, saturated at Never so
-// that a huge d (Never itself, say) means no deadline instead of wrapping
-// around into the past.
-func deadlineAfter(l *eventloop.Loop, d time.Duration) time.Duration {
-	now := l.Time()
-	if d > 0 && now > Never-d {
-		return Never
-	}
-	return now + d
-}
-
-// ctxErr is the error an await on ctx returns once it is cancelled:
-// ErrTimeout after a deadline, ErrCancelled otherwise, nil while live.
-func ctxErr(ctx context.Context) error {
-	switch ctx.Err() {
-	case nil:
-		return nil
-	case context.DeadlineExceeded:
-		return ErrTimeout
-	default:
-		return ErrCancelled
-	}
+	return TimeoutAt(ctx, l.Deadline(d), fn)
 }
 
 // isNil reports whether w is nil, also a typed nil pointer (a nil *Task

@@ -52,7 +52,7 @@ func Wait(ctx context.Context, ws []Waitable, when ReturnWhen, timeout time.Dura
 			return nil, nil, fmt.Errorf("Wait: waitable %d: nil or %w", i, eventloop.ErrWrongLoop)
 		}
 	}
-	err = ctxErr(ctx)
+	err = eventloop.AwaitError(ctx)
 	if err == nil && !satisfied(ws, when) && timeout != 0 {
 		wake := eventloop.NewFuture[struct{}](l)
 		ids := make([]eventloop.CallbackID, len(ws))
@@ -66,7 +66,7 @@ func Wait(ctx context.Context, ws []Waitable, when ReturnWhen, timeout time.Dura
 		var timer *eventloop.TimerHandle
 		if timeout > 0 {
 			// CallAt with a saturated deadline: now+timeout must not wrap.
-			if at := deadlineAfter(l, timeout); at != Never {
+			if at := l.Deadline(timeout); at != Never {
 				timer, _ = l.CallAt(at, func() { wake.SetResult(struct{}{}) })
 			}
 		}
@@ -124,7 +124,7 @@ func WaitFor[T any](ctx context.Context, d time.Duration, a Awaitable[T]) (T, er
 	if isNil(a) {
 		return zero, errors.New("task: WaitFor of nil")
 	}
-	cctx, ds, err := eventloop.WithDeadline(ctx, deadlineAfter(l, d))
+	cctx, ds, err := eventloop.WithDeadline(ctx, l.Deadline(d))
 	if err != nil {
 		return zero, err
 	}

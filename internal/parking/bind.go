@@ -23,7 +23,7 @@ func (b *Binder) Loop() *eventloop.Loop { return b.loop }
 // Parker returns the Parker of the task ctx belongs to, binding the
 // primitive to its loop on first use. op names the operation in errors
 // ("locks: Lock.Acquire"). It does not look at ctx's cancellation; see
-// CtxErr.
+// eventloop.AwaitError.
 func (b *Binder) Parker(ctx context.Context, op string) (eventloop.Parker, error) {
 	p, err := eventloop.ParkerFor(ctx, b.loop)
 	if err != nil || b.loop == nil {
@@ -55,18 +55,4 @@ func (b *Binder) wrap(op string, err error) error {
 		return cerr // the clearest reason: whatever ctx says, that loop is gone
 	}
 	return fmt.Errorf("%s: %w", op, err)
-}
-
-// CtxErr is the error an await on ctx returns: nil while ctx is live,
-// eventloop.ErrTimeout once its deadline passed, eventloop.ErrCancelled
-// for any other cancellation (both match the context package's errors).
-func CtxErr(ctx context.Context) error {
-	switch err := ctx.Err(); err {
-	case nil:
-		return nil
-	case context.DeadlineExceeded:
-		return eventloop.ErrTimeout
-	default:
-		return eventloop.ErrCancelled
-	}
 }

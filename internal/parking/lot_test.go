@@ -201,20 +201,3 @@ func wakeOne() { wakeOneLot.WakeOne(woken) }
 func testingAllocs(runs int, f func()) float64 {
 	return testing.AllocsPerRun(runs, f)
 }
-
-func TestCtxErr(t *testing.T) {
-	if err := parking.CtxErr(context.Background()); err != nil {
-		t.Errorf("live: %v", err)
-	}
-	c, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := parking.CtxErr(c); !errors.Is(err, eventloop.ErrCancelled) || !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled: %v", err)
-	}
-	d, cancel2 := context.WithTimeout(context.Background(), 0)
-	defer cancel2()
-	<-d.Done()
-	if err := parking.CtxErr(d); !errors.Is(err, eventloop.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("timed out: %v", err)
-	}
-}
