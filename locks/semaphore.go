@@ -134,6 +134,9 @@ func (s *BoundedSemaphore) Acquire(ctx context.Context) error {
 // Release gives a permit back, or returns ErrReleasedTooMany if all
 // permits are already free.
 func (s *BoundedSemaphore) Release() error {
+	if err := s.s.b.Closed("locks: BoundedSemaphore.Release"); err != nil {
+		return err
+	}
 	if s.s.value >= s.bound {
 		return fmt.Errorf("locks: BoundedSemaphore.Release: %w", ErrReleasedTooMany)
 	}

@@ -3,11 +3,14 @@ package queue_test
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/queue"
+	"github.com/aio-go/aio/task"
 	"github.com/aio-go/aio/timer"
 )
 
@@ -178,5 +181,61 @@ func TestAwaitFromGoroutineOfRunningTask(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second): // hang guard; asserts no duration
 		t.Fatal("Get from a goroutine borrowing the running task's ctx hung the loop")
+	}
+}
+
+// In debug mode the non-awaiting methods catch a call from another
+// goroutine too, naming it.
+func TestDebugModeCatchesPutNowaitFromAnotherGoroutine(t *testing.T) {
+	l, err := eventloop.New(eventloop.WithDebug(true), eventloop.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	q := queue.NewQueue[int](0)
+	var fromOther error
+	tk := task.Spawn(l.Context(), func(ctx context.Context) (int, error) {
+		if err := q.PutNowait(1); err != nil { // binds q to the loop
+			return 0, err
+		}
+		if _, err := q.Get(ctx); err != nil {
+			return 0, err
+		}
+		done := make(chan struct{})
+		go func() { fromOther = q.PutNowait(2); close(done) }()
+		<-done // blocks the loop on purpose, only in this test
+		return 0, nil
+	})
+	if err := l.RunUntilComplete(tk); err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(fromOther, eventloop.ErrWrongGoroutine) {
+		t.Errorf("PutNowait from another goroutine = %v, want ErrWrongGoroutine", fromOther)
+	}
+}
+
+// Once its loop is closed, a bound queue's non-awaiting methods say so.
+func TestNowaitMethodsAfterLoopClosed(t *testing.T) {
+	l, err := eventloop.New(eventloop.WithClock(timer.NewVirtual()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := queue.NewQueue[int](0)
+	tk := task.Spawn(l.Context(), func(ctx context.Context) (int, error) {
+		q.PutNowait(1)
+		return q.Get(ctx) // binds q to l
+	})
+	if err := l.RunUntilComplete(tk); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	if err := q.PutNowait(2); !errors.Is(err, eventloop.ErrClosed) {
+		t.Errorf("PutNowait = %v", err)
+	}
+	if _, err := q.GetNowait(); !errors.Is(err, eventloop.ErrClosed) {
+		t.Errorf("GetNowait = %v", err)
+	}
+	if err := q.TaskDone(); !errors.Is(err, eventloop.ErrClosed) {
+		t.Errorf("TaskDone = %v", err)
 	}
 }

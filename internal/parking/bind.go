@@ -40,12 +40,20 @@ func (b *Binder) bind(p eventloop.Parker, err error, op string) (eventloop.Parke
 	return p, nil
 }
 
-// Closed returns an error when the bound loop is closed. Non-awaiting
+// Closed returns an error when the bound loop is closed, and in debug mode
+// when called from a goroutine that is neither the loop's nor its running
+// task's (eventloop.ErrWrongGoroutine, naming the caller). Non-awaiting
 // methods (Release, Set, PutNowait) call it before they wake anyone: a
 // closed loop has no ready queue to wake tasks into.
 func (b *Binder) Closed(op string) error {
-	if b.loop != nil && b.loop.IsClosed() {
+	if b.loop == nil {
+		return nil
+	}
+	if b.loop.IsClosed() {
 		return fmt.Errorf("%s: it belongs to a closed loop: %w", op, eventloop.ErrClosed)
+	}
+	if b.loop.Debug() {
+		return b.loop.Check(op)
 	}
 	return nil
 }
