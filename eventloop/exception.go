@@ -17,8 +17,7 @@ type ExceptionContext struct {
 	Message  string // what happened
 	Err      error  // the error, if any (a *PanicError for panics)
 	Task     string // name of the task involved, if any
-	Callback string // name of the callback involved, if any
-	Future   Waitable
+	Callback string // name (and source position) of the callback involved, if any
 }
 
 // ExceptionHandler receives what the loop could not deliver anywhere else.
@@ -111,8 +110,8 @@ func (l *Loop) checkGoroutine(method string) error {
 	if g == lg {
 		return nil
 	}
-	if t := l.current.Load(); t != nil && t.ext != nil && t.ext.goid == g {
-		return nil
+	if t := l.current.Load(); t != nil && (t.ext == nil || t.ext.goid == 0 || t.ext.goid == g) {
+		return nil // the running task (one started before debug mode has no recorded goroutine)
 	}
 	caller := callerOutsidePackage()
 	err := &GoroutineError{Method: method, Caller: caller}

@@ -311,3 +311,41 @@ func TestLoopOnFakePoller(t *testing.T) {
 		t.Errorf("reader ran %d times", ran)
 	}
 }
+
+// A virtual clock jumps only when the loop has nothing else to do: an fd
+// that is ready is handled before time moves to the next timer.
+func TestVirtualClockDoesNotJumpPastReadyFD(t *testing.T) {
+	l := newVirtualLoop(t)
+	a, b := socketpair(t)
+	closeFDs(t, a, b)
+	var readAt time.Duration = -1
+	l.CallLater(time.Hour, l.Stop)
+	l.CallLater(time.Second, func() { unix.Write(b, []byte("x")) })
+	l.AddReader(a, func() {
+		readAt = l.Time()
+		unix.Read(a, make([]byte, 8))
+		l.RemoveReader(a)
+	})
+	l.RunForever()
+	if readAt != time.Second {
+		t.Errorf("read at %v, want 1s (the write's time, not the next timer's)", readAt)
+	}
+}
+
+func TestRunOnceMaxWaitBoundsVirtualJump(t *testing.T) {
+	l := newVirtualLoop(t)
+	fired := false
+	l.CallLater(time.Hour, func() { fired = true })
+	l.RunOnce(0)
+	if l.Time() != 0 || fired {
+		t.Errorf("RunOnce(0) let time pass: %v", l.Time())
+	}
+	l.RunOnce(time.Minute)
+	if l.Time() != time.Minute || fired {
+		t.Errorf("RunOnce(1m) moved time to %v", l.Time())
+	}
+	l.RunOnce(-1)
+	if l.Time() != time.Hour || !fired {
+		t.Errorf("RunOnce(-1): time %v, fired %v", l.Time(), fired)
+	}
+}

@@ -69,6 +69,8 @@ type Loop struct {
 	handler        ExceptionHandler
 	logger         *slog.Logger
 	debug          bool
+	virtual        bool   // the clock is a *timer.Virtual: it jumps when the loop is idle
+	running        func() // the callback running now, to name it if it panics
 	slow           time.Duration
 	unretrieved    map[*errReport]struct{}
 	stats          Stats
@@ -111,6 +113,7 @@ func New(opts ...Option) (*Loop, error) {
 	if l.clock == nil {
 		l.clock = timer.NewReal()
 	}
+	_, l.virtual = l.clock.(*timer.Virtual)
 	if l.logger == nil {
 		l.logger = slog.Default()
 	}
@@ -134,7 +137,9 @@ func (l *Loop) Clock() timer.Clock { return l.clock }
 // Debug reports whether debug mode is on.
 func (l *Loop) Debug() bool { return l.debug }
 
-// SetDebug turns debug mode on or off. Loop goroutine only.
+// SetDebug turns debug mode on or off. Loop goroutine only. Turned on
+// while the loop runs, the goroutine checks start with the next iteration;
+// tasks started before do their own awaits unchecked.
 func (l *Loop) SetDebug(on bool) { l.debug = on }
 
 // IsRunning reports whether the loop is running. Safe from any goroutine.
@@ -291,8 +296,9 @@ func (l *Loop) protect(fn func()) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			l.CallExceptionHandler(ExceptionContext{
-				Message: "panic in callback",
-				Err:     &PanicError{Value: r, Stack: debug.Stack()},
+				Message:  "panic in callback",
+				Err:      &PanicError{Value: r, Stack: debug.Stack()},
+				Callback: funcName(l.running),
 			})
 		}
 	}()
@@ -371,24 +377,41 @@ func (l *Loop) leave() {
 // numbers.
 func (l *Loop) iterate(maxWait time.Duration) {
 	l.stats.Iterations++
+	if l.debug && l.loopGoid.Load() == 0 {
+		l.loopGoid.Store(goid()) // debug mode turned on mid-run (SetDebug)
+	}
 
 	// 1. Decide whether to poll and for how long. A loop with work queued
-	//    (or stopping) never blocks; it polls without blocking only every
-	//    pollEvery iterations, so busy loops pay no syscall per iteration
-	//    yet I/O is never starved. An idle loop blocks until its earliest
-	//    timer; the clock decides how long that really is (a virtual clock
-	//    jumps to the deadline and answers 0).
+	//    (or stopping, or with callbacks posted from other goroutines) never
+	//    blocks, and polls without blocking only every pollEvery
+	//    iterations or pollEveryCallbacks callbacks, and only if it watches
+	//    an fd: busy loops pay no syscall per iteration, yet I/O is never
+	//    starved. An idle loop blocks until its earliest timer (at most
+	//    maxWait); the clock decides how long that really is: a virtual
+	//    clock jumps to the deadline and answers 0, but only after a
+	//    non-blocking poll found no fd ready, since it may only jump when
+	//    the loop has nothing else to do.
 	busy := l.ready.len() > 0 || l.stopping.Load() || l.inboxPending.Load()
 	poll := true
 	timeout := time.Duration(0)
-	if busy {
+	switch e := l.timers.Peek(); {
+	case busy:
 		l.itersSincePoll++
 		poll = len(l.fds) > 0 &&
 			(l.itersSincePoll >= pollEvery || l.cbsSincePoll >= pollEveryCallbacks)
-	} else if e := l.timers.Peek(); e != nil {
-		timeout = l.clock.Wait(e.When)
-	} else {
+	case maxWait == 0:
+		// RunOnce(0): look, never wait, and let no virtual time pass.
+	case e == nil:
 		timeout = -1
+	case l.virtual && len(l.fds) > 0 && (l.poll(0) > 0 || l.inboxPending.Load()):
+		poll = false // something is ready now: time stands still
+	default:
+		deadline := e.When
+		if maxWait > 0 {
+			deadline = min(deadline, l.Deadline(maxWait))
+		}
+		timeout = l.clock.Wait(deadline)
+		poll = !(l.virtual && len(l.fds) > 0) || timeout != 0 // just polled
 	}
 	if maxWait >= 0 && (timeout < 0 || timeout > maxWait) {
 		timeout = maxWait
@@ -427,7 +450,9 @@ func (l *Loop) iterate(maxWait time.Duration) {
 	}
 }
 
-func (l *Loop) poll(timeout time.Duration) {
+// poll waits for readiness at most timeout, queues the handlers of the
+// fds that are ready, and returns how many events it dispatched.
+func (l *Loop) poll(timeout time.Duration) int {
 	l.stats.Polls++
 	l.itersSincePoll, l.cbsSincePoll = 0, 0
 	n, err := l.poller.Wait(l.events, timeout)
@@ -435,12 +460,13 @@ func (l *Loop) poll(timeout time.Duration) {
 		if !errors.Is(err, poller.ErrClosed) {
 			l.CallExceptionHandler(ExceptionContext{Message: "poller wait failed", Err: err})
 		}
-		return
+		return 0
 	}
 	l.dispatchIO(l.events[:n])
 	if n == len(l.events) && n < 4096 {
 		l.events = make([]poller.Event, 2*n)
 	}
+	return n
 }
 
 func (l *Loop) drainInbox() {
@@ -472,6 +498,7 @@ func (l *Loop) runReady() {
 			e.t.step()
 		case e.fn != nil:
 			l.stats.Callbacks++
+			l.running = e.fn // to name it if it panics
 			e.fn()
 		}
 	}
@@ -489,6 +516,7 @@ func (l *Loop) runReadyDebug() {
 		if e.t != nil {
 			e.t.step()
 		} else {
+			l.running = e.fn
 			e.fn()
 		}
 		if d := time.Since(start); d >= l.slow {

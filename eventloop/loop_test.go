@@ -449,3 +449,33 @@ func TestDeadlineSaturates(t *testing.T) {
 		t.Errorf("Deadline(1s) = %v", got)
 	}
 }
+
+func TestPanicReportNamesTheCallback(t *testing.T) {
+	var got ExceptionContext
+	l := newVirtualLoop(t, WithExceptionHandler(func(_ *Loop, c ExceptionContext) { got = c }))
+	l.CallSoon(panickingCallback)
+	l.RunOnce(0)
+	if !strings.Contains(got.Callback, "panickingCallback") || !strings.Contains(got.Callback, "loop_test.go") {
+		t.Errorf("Callback = %q", got.Callback)
+	}
+}
+
+func panickingCallback() { panic("named") }
+
+func TestSetDebugMidRunChecksGoroutines(t *testing.T) {
+	var buf logBuffer
+	l := newVirtualLoop(t, WithLogger(buf.logger()))
+	var fromOther error
+	l.CallSoon(func() { l.SetDebug(true) })
+	l.CallSoon(func() {}) // next iteration records the loop goroutine
+	l.CallLater(time.Second, func() {
+		done := make(chan struct{})
+		go func() { _, fromOther = l.CallSoon(func() {}); close(done) }()
+		<-done
+		l.Stop()
+	})
+	l.RunForever()
+	if !errors.Is(fromOther, ErrWrongGoroutine) {
+		t.Errorf("CallSoon from another goroutine after SetDebug(true) = %v", fromOther)
+	}
+}
