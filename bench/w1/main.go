@@ -58,5 +58,6 @@ func main() {
 	report.Emit(map[string]any{
 		"workload": "W1", "peer": "aio " + variant, "variant": variant, "n": n,
 		"elapsed_s": elapsed, "callbacks_per_s": float64(n) / elapsed,
+		"peak_rss_kb": report.MaxRSSKB(),
 	})
 }
