@@ -84,6 +84,14 @@ type TaskOption func(*taskOpts)
 
 type taskOpts struct{ name string }
 
+func applyTaskOpts(opts []TaskOption) taskOpts {
+	o := new(taskOpts)
+	for _, opt := range opts {
+		opt(o)
+	}
+	return *o
+}
+
 // WithName names the task (asyncio's create_task(name=...)). Unnamed tasks
 // are called "Task-N".
 func WithName(name string) TaskOption { return func(o *taskOpts) { o.name = name } }
@@ -100,8 +108,8 @@ func WithName(name string) TaskOption { return func(o *taskOpts) { o.name = name
 // already done with that error.
 func Spawn[T any](ctx context.Context, fn func(context.Context) (T, error), opts ...TaskOption) *Task[T] {
 	var o taskOpts
-	for _, opt := range opts {
-		opt(&o)
+	if len(opts) > 0 {
+		o = applyTaskOpts(opts) // out of line: &o escapes, and Spawn must not allocate for it
 	}
 	t := &Task[T]{fn: fn}
 	t.self = t

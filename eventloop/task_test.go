@@ -148,15 +148,19 @@ func TestAwaitOutsideTaskIsAnError(t *testing.T) {
 	main := Spawn(l.Context(), func(ctx context.Context) (int, error) {
 		taskCtx = ctx
 		l.CallSoon(func() { fromCallback = Sleep(taskCtx, time.Second) })
-		// A goroutine the task starts, awaiting with the task's ctx while
-		// the task itself waits for it.
+		// A goroutine awaiting with the task's ctx while the task itself is
+		// parked (started from a callback, so the task has surely parked:
+		// a goroutine that awaits with the ctx of the task while that task
+		// runs is the one misuse only debug mode can see).
 		handoff := NewFuture[int](l)
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fromGoroutine = Sleep(taskCtx, time.Second)
-			l.CallSoonThreadsafe(func() { handoff.SetResult(1) })
-		}()
+		l.CallSoon(func() {
+			go func() {
+				defer wg.Done()
+				fromGoroutine = Sleep(taskCtx, time.Second)
+				l.CallSoonThreadsafe(func() { handoff.SetResult(1) })
+			}()
+		})
 		if _, err := Await[int](ctx, handoff); err != nil {
 			return 0, err
 		}
