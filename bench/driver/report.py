@@ -259,6 +259,12 @@ def render(data):
         if w in data["workloads"]:
             workload_tables(w, data["workloads"][w], lines)
     lines += ["## Reading these numbers", ""] + READING
+    # Hand-written notes (targets, figures from go test -bench) live in
+    # docs/benchmarks-notes.md, so that a new run keeps them.
+    notes_md = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "benchmarks-notes.md")
+    if os.path.exists(notes_md):
+        with open(notes_md) as f:
+            lines += ["", f.read().rstrip()]
     if data["notes"]:
         lines += ["", "## Notes from this run", ""]
         lines += ["- " + escape_md(n) for n in data["notes"]]
