@@ -532,6 +532,12 @@ func (l *Loop) runReadyDebug() {
 // goroutine check is skipped: it costs about a microsecond.
 func (l *Loop) Check(op string) error { return l.check(op) }
 
+// CheckNeeded reports whether Check could fail now: the loop is closed or
+// in debug mode. It is an atomic load and a field read, cheap enough to
+// guard Check on a hot path (a queue's PutNowait):
+// if l.CheckNeeded() { err = l.Check(op) }.
+func (l *Loop) CheckNeeded() bool { return l.debug || l.state.Load() == stateClosed }
+
 // check guards loop-only methods: it fails on a closed loop and, in debug
 // mode, when called from a goroutine that is neither the loop's nor its
 // running task's.

@@ -126,8 +126,10 @@ func (c *Condition) WaitFor(ctx context.Context, pred func() bool) error {
 // first. The caller must hold the lock (else ErrNotLocked); the woken
 // tasks run once they re-acquire it, so the caller should release it.
 func (c *Condition) Notify(n int) error {
-	if err := c.b.Closed("locks: Condition.Notify"); err != nil {
-		return err
+	if c.b.Checked() { // inlined: no call while the loop is open and not debugging
+		if err := c.b.Closed("locks: Condition.Notify"); err != nil {
+			return err
+		}
 	}
 	if !c.Lock().locked {
 		return fmt.Errorf("locks: Condition.Notify: %w", ErrNotLocked)
@@ -139,8 +141,10 @@ func (c *Condition) Notify(n int) error {
 // NotifyAll wakes every task waiting on the condition. The caller must
 // hold the lock (else ErrNotLocked).
 func (c *Condition) NotifyAll() error {
-	if err := c.b.Closed("locks: Condition.NotifyAll"); err != nil {
-		return err
+	if c.b.Checked() { // inlined: no call while the loop is open and not debugging
+		if err := c.b.Closed("locks: Condition.NotifyAll"); err != nil {
+			return err
+		}
 	}
 	if !c.Lock().locked {
 		return fmt.Errorf("locks: Condition.NotifyAll: %w", ErrNotLocked)

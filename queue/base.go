@@ -91,8 +91,10 @@ func (q *base[T]) take(k kind) T {
 }
 
 func (q *base[T]) putNowait(k kind, v T) error {
-	if err := q.b.Closed("queue: PutNowait"); err != nil {
-		return err
+	if q.b.Checked() { // inlined: no call while the loop is open and not debugging
+		if err := q.b.Closed("queue: PutNowait"); err != nil {
+			return err
+		}
 	}
 	switch {
 	case q.shutdown:
@@ -133,9 +135,11 @@ func (q *base[T]) put(ctx context.Context, k kind, v T, op string) error {
 }
 
 func (q *base[T]) getNowait(k kind) (T, error) {
-	if err := q.b.Closed("queue: GetNowait"); err != nil {
-		var zero T
-		return zero, err
+	if q.b.Checked() { // inlined: no call while the loop is open and not debugging
+		if err := q.b.Closed("queue: GetNowait"); err != nil {
+			var zero T
+			return zero, err
+		}
 	}
 	if q.len() > q.promisedItems {
 		return q.take(k), nil
@@ -207,8 +211,10 @@ func (q *base[T]) Maxsize() int { return max(q.maxsize, 0) }
 // it. When every item put has been marked, Join returns. It returns
 // ErrTaskDoneTooMany when called more times than items were put.
 func (q *base[T]) TaskDone() error {
-	if err := q.b.Closed("queue: TaskDone"); err != nil {
-		return err
+	if q.b.Checked() { // inlined: no call while the loop is open and not debugging
+		if err := q.b.Closed("queue: TaskDone"); err != nil {
+			return err
+		}
 	}
 	if q.unfinished <= 0 {
 		return ErrTaskDoneTooMany

@@ -46,16 +46,26 @@ func (b *Binder) bind(p eventloop.Parker, err error, op string) (eventloop.Parke
 // methods (Release, Set, PutNowait) call it before they wake anyone: a
 // closed loop has no ready queue to wake tasks into.
 func (b *Binder) Closed(op string) error {
-	if b.loop == nil {
-		return nil
+	if b.Checked() {
+		return b.closedSlow(op)
 	}
+	return nil
+}
+
+// Checked reports whether Closed could return an error: the bound loop is
+// closed or in debug mode. It inlines (an atomic load and a field read),
+// so hot paths write `if b.Checked() { err = b.Closed(op) }` and pay no
+// call when the loop is open and not debugging.
+func (b *Binder) Checked() bool {
+	l := b.loop
+	return l != nil && l.CheckNeeded()
+}
+
+func (b *Binder) closedSlow(op string) error {
 	if b.loop.IsClosed() {
 		return fmt.Errorf("%s: it belongs to a closed loop: %w", op, eventloop.ErrClosed)
 	}
-	if b.loop.Debug() {
-		return b.loop.Check(op)
-	}
-	return nil
+	return b.loop.Check(op)
 }
 
 func (b *Binder) wrap(op string, err error) error {
