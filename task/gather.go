@@ -141,6 +141,9 @@ func GatherAll(ctx context.Context, ws ...Waitable) ([]error, error) {
 // GatherResults is Gather for children of one result type: it returns
 // their results in the order given, or the first error (fail-fast; the
 // others keep running).
+//
+// Cancellation: as Gather: the children not yet done are cancelled and
+// waited for, and GatherResults returns ErrCancelled and no results.
 func GatherResults[T any](ctx context.Context, as ...Awaitable[T]) ([]T, error) {
 	ws := make([]Waitable, len(as))
 	for i, a := range as {
