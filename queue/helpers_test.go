@@ -3,7 +3,6 @@ package queue_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"testing"
 
 	"github.com/aio-go/aio/eventloop"
@@ -50,10 +49,6 @@ func isCancelled(err error) bool {
 	return errors.Is(err, eventloop.ErrCancelled) && errors.Is(err, context.Canceled)
 }
 
-func isTimeout(err error) bool {
-	return errors.Is(err, eventloop.ErrTimeout) && errors.Is(err, context.DeadlineExceeded)
-}
-
 // want fails the test (without stopping it) when got differs from want.
 func want[T any](t *testing.T, what string, got, want T) bool {
 	t.Helper()
@@ -62,16 +57,6 @@ func want[T any](t *testing.T, what string, got, want T) bool {
 		return false
 	}
 	return true
-}
-
-// log collects what tasks did, in order.
-type log []string
-
-func (l *log) add(format string, args ...any) { *l = append(*l, fmt.Sprintf(format, args...)) }
-
-// spawn starts fn as a task and returns it.
-func spawn(ctx context.Context, name string, fn func(ctx context.Context) error) *task.Task[struct{}] {
-	return task.Go(ctx, fn, task.WithName(name))
 }
 
 // anyQueue is what all three queue types offer, for tests that run against
