@@ -120,6 +120,9 @@ type AliveError struct {
 	Writers  []int       // fds with a writer
 	Signals  []os.Signal // signals with a handler
 	Executor int         // executor jobs still running
+	// Resources are the descriptions of what libraries registered with
+	// Track and had not released (child processes, servers, …).
+	Resources []string
 }
 
 func (e *AliveError) Error() string {
@@ -141,6 +144,9 @@ func (e *AliveError) Error() string {
 	}
 	if e.Executor > 0 {
 		parts = append(parts, fmt.Sprintf("%d executor job(s)", e.Executor))
+	}
+	if len(e.Resources) > 0 {
+		parts = append(parts, strings.Join(e.Resources, ", "))
 	}
 	return "eventloop: closed with live " + strings.Join(parts, "; ")
 }

@@ -73,6 +73,7 @@ type Loop struct {
 	running        func() // the callback running now, to name it if it panics
 	slow           time.Duration
 	unretrieved    map[*errReport]struct{}
+	resources      []*resource // see Track
 	stats          Stats
 }
 
@@ -613,6 +614,7 @@ func (l *Loop) Close() error {
 		}
 		l.unwindTasks()
 	}
+	alive.Resources = l.closeResources()
 	l.reportUnretrieved()
 	l.inboxMu.Lock()
 	l.state.Store(stateClosed)
@@ -627,7 +629,8 @@ func (l *Loop) Close() error {
 	l.ready = readyQueue{}
 	l.poller.Close()
 	if len(alive.Tasks) == 0 && alive.Timers == 0 && len(alive.Readers) == 0 &&
-		len(alive.Writers) == 0 && len(alive.Signals) == 0 && alive.Executor == 0 {
+		len(alive.Writers) == 0 && len(alive.Signals) == 0 && alive.Executor == 0 &&
+		len(alive.Resources) == 0 {
 		return nil
 	}
 	return alive
