@@ -215,7 +215,9 @@ type BrokenError struct {
 }
 
 // Error returns "eventloop: transport broken: <op>: <cause>".
-func (e *BrokenError) Error() string { return "eventloop: transport broken: " + e.Op + ": " + e.Err.Error() }
+func (e *BrokenError) Error() string {
+	return "eventloop: transport broken: " + e.Op + ": " + e.Err.Error()
+}
 
 // Unwrap returns the cause.
 func (e *BrokenError) Unwrap() error { return e.Err }
