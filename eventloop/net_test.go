@@ -89,7 +89,10 @@ func (p *recProto) PauseWriting()  { p.pauses++; p.events = append(p.events, "pa
 func (p *recProto) ResumeWriting() { p.resumes++; p.events = append(p.events, "resume") }
 
 // echoProto writes back what it receives.
-type echoProto struct{ ProtocolBase; t Transport }
+type echoProto struct {
+	ProtocolBase
+	t Transport
+}
 
 func (e *echoProto) ConnectionMade(t Transport) { e.t = t }
 func (e *echoProto) DataReceived(b []byte)      { e.t.Write(b) }
@@ -435,7 +438,9 @@ func TestHalfCloseBothWays(t *testing.T) {
 		if err := tr.Write([]byte("x")); !errors.Is(err, ErrEOFWritten) {
 			t.Errorf("Write after WriteEOF: %v", err)
 		}
-		waitUntil(ctx, t, func() bool { return server != nil && len(server.events) > 0 && server.events[len(server.events)-1] == "eof" })
+		waitUntil(ctx, t, func() bool {
+			return server != nil && len(server.events) > 0 && server.events[len(server.events)-1] == "eof"
+		})
 		// The server still writes after the client's EOF, then half-closes too.
 		server.tr.Write([]byte("response"))
 		server.tr.WriteEOF()
