@@ -54,5 +54,29 @@ func sendNoSignal(fd int, p []byte) (int, error) { return unix.Write(fd, p) }
 // dupCloexec duplicates fd with close-on-exec set.
 func dupCloexec(fd int) (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0) }
 
-// sendVec sends bufs with one writev (SO_NOSIGPIPE is set on the socket).
-func sendVec(fd int, bufs [][]byte) (int, error) { return unix.Writev(fd, bufs) }
+// sendVec sends bufs with one sendmsg (SO_NOSIGPIPE is set on the socket).
+func sendVec(fd int, bufs [][]byte) (int, error) {
+	return unix.SendmsgBuffers(fd, bufs, nil, nil, 0)
+}
+
+// writeVec writes bufs to a pipe. x/sys has no writev here; one write per
+// buffer, stopping at the first short one.
+func writeVec(fd int, bufs [][]byte) (int, error) {
+	total := 0
+	for _, b := range bufs {
+		n, err := unix.Write(fd, b)
+		if n > 0 {
+			total += n
+		}
+		if err != nil {
+			if total > 0 {
+				return total, nil
+			}
+			return 0, err
+		}
+		if n < len(b) {
+			break
+		}
+	}
+	return total, nil
+}

@@ -41,3 +41,6 @@ func dupCloexec(fd int) (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_
 func sendVec(fd int, bufs [][]byte) (int, error) {
 	return unix.SendmsgBuffers(fd, bufs, nil, nil, unix.MSG_NOSIGNAL)
 }
+
+// writeVec writes bufs to a pipe with one writev.
+func writeVec(fd int, bufs [][]byte) (int, error) { return unix.Writev(fd, bufs) }

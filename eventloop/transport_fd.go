@@ -386,7 +386,7 @@ func (t *fdTransport) Writelines(bufs [][]byte) error {
 		if t.kind == kindSocket {
 			n, err = sendVec(t.fd, bufs)
 		} else {
-			n, err = unix.Writev(t.fd, bufs)
+			n, err = writeVec(t.fd, bufs)
 		}
 		if err != nil {
 			if !isAgain(err) && err != unix.EINTR {
