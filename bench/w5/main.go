@@ -12,13 +12,14 @@
 //     to the modes table below.
 //
 // The load generator (bench/peers/go/w5load) measures; this program prints
-// nothing on success.
+// nothing on success. W5_CPUPROFILE=file writes a CPU profile of the run.
 package main
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/aio-go/aio/bench/internal/report"
@@ -63,6 +64,14 @@ func main() {
 	}
 	port := report.IntArg(1, 8888)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	if path := os.Getenv("W5_CPUPROFILE"); path != "" { // for profiling runs, not the driver
+		f, err := os.Create(path)
+		if err != nil {
+			report.Fail("W5_CPUPROFILE: %v", err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	_, err := task.Run(func(ctx context.Context) (int, error) {
 		l := eventloop.LoopOf(ctx)
 		main := eventloop.CurrentTask(ctx)
@@ -77,7 +86,7 @@ func main() {
 		return 0, err
 	})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL:", err)
-		os.Exit(1)
+		pprof.StopCPUProfile()
+		report.Fail("%v", err)
 	}
 }
