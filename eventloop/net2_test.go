@@ -394,10 +394,6 @@ func TestSockAwaits(t *testing.T) {
 func TestServePerCore(t *testing.T) {
 	checkFDLeak(t)
 	made := make(chan int, 64)
-	type perLoop struct {
-		ProtocolBase
-		t Transport
-	}
 	s, err := ServePerCore(2, "tcp4", "127.0.0.1:0", func(i int) *echoProto {
 		made <- i
 		return &echoProto{}
