@@ -74,6 +74,8 @@ type Loop struct {
 	slow           time.Duration
 	unretrieved    map[*errReport]struct{}
 	stats          Stats
+	sched          *schedule        // WithPerturbation, else nil (schedule.go)
+	tracer         func(TraceEvent) // WithTracer, else nil (trace.go)
 }
 
 // Stats is a snapshot of a loop's counters.
@@ -109,6 +111,8 @@ func New(opts ...Option) (*Loop, error) {
 		logger:  cf.logger,
 		debug:   cf.debug,
 		slow:    cf.slow,
+		sched:   newSchedule(&cf),
+		tracer:  cf.tracer,
 	}
 	if l.clock == nil {
 		l.clock = timer.NewReal()
@@ -431,8 +435,14 @@ func (l *Loop) iterate(maxWait time.Duration) {
 	//    callbacks already queued.
 	if l.timers.Stored() > 0 {
 		now := l.clock.Now()
+		if l.sched != nil {
+			l.sched.shuffleDue(&l.timers, now) // equal deadlines in seeded order
+		}
 		for e := l.timers.PopDue(now); e != nil; e = l.timers.PopDue(now) {
 			l.stats.TimersFired++
+			if l.tracer != nil {
+				l.traceTimer(e)
+			}
 			if t, ok := e.Value.(*taskBase); ok {
 				l.unpark(t, false) // a Sleep: queue the task's step itself
 			} else {
@@ -444,6 +454,9 @@ func (l *Loop) iterate(maxWait time.Duration) {
 	// 5. Run the callbacks queued before this point; what they queue runs
 	//    in the next iteration.
 	if n := l.ready.len(); n > 0 {
+		if l.sched != nil {
+			l.sched.shuffleBatch(&l.ready, n) // task steps in seeded order
+		}
 		l.cbsSincePoll += n
 		l.todo = n
 		l.runReady()
@@ -495,6 +508,9 @@ func (l *Loop) runReady() {
 		switch e := l.ready.pop(); {
 		case e.t != nil:
 			l.stats.Callbacks++
+			if l.tracer != nil {
+				l.traceStep(e.t)
+			}
 			e.t.step()
 		case e.fn != nil:
 			l.stats.Callbacks++
@@ -514,6 +530,9 @@ func (l *Loop) runReadyDebug() {
 		l.stats.Callbacks++
 		start := time.Now()
 		if e.t != nil {
+			if l.tracer != nil {
+				l.traceStep(e.t)
+			}
 			e.t.step()
 		} else {
 			l.running = e.fn

@@ -21,6 +21,9 @@ type config struct {
 	logger    *slog.Logger
 	workers   int
 	newPoller func() (poller.Poller, error)
+	perturb   bool             // WithPerturbation (schedule.go)
+	seed      uint64           // WithPerturbation
+	tracer    func(TraceEvent) // WithTracer (trace.go)
 }
 
 func defaultConfig() config {
