@@ -9,7 +9,7 @@ import (
 
 // maxIdleRounds bounds WaitIdle's wait: other tasks that never stop
 // yielding would keep it waiting for ever.
-const maxIdleRounds = 100_000
+var maxIdleRounds = 100_000
 
 // WaitIdle returns once every other task of the loop is blocked and
 // nothing else can run at the current loop time: no callback or task step
