@@ -35,6 +35,7 @@ var layers = [][]string{
 	{"internal/parking", "locks", "queue"}, // parking: the waiter list locks and queues share
 	{"streams"},
 	{"subprocess"},
+	{"looptest"}, // the testing toolkit: may use every layer
 }
 
 // allowedRequires are the only modules the library's go.mod may require:

@@ -158,6 +158,9 @@ func (l *Loop) dispatchIO(events []poller.Event) {
 			continue
 		}
 		l.stats.IOEvents++
+		if l.tracer != nil {
+			l.traceIO(ev)
+		}
 		if ev.Events&poller.Readable != 0 && reg.reader != nil {
 			l.ready.push(reg.reader.run)
 		}

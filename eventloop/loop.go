@@ -76,6 +76,8 @@ type Loop struct {
 	resources      []*resource // see Track
 	netst          *netState   // transports, servers, the shared read buffer (net.go)
 	stats          Stats
+	sched          *schedule        // WithPerturbation, else nil (schedule.go)
+	tracer         func(TraceEvent) // WithTracer, else nil (trace.go)
 }
 
 // Stats is a snapshot of a loop's counters.
@@ -111,6 +113,8 @@ func New(opts ...Option) (*Loop, error) {
 		logger:  cf.logger,
 		debug:   cf.debug,
 		slow:    cf.slow,
+		sched:   newSchedule(&cf),
+		tracer:  cf.tracer,
 	}
 	if cf.network != nil {
 		l.netState().network = cf.network
@@ -436,8 +440,14 @@ func (l *Loop) iterate(maxWait time.Duration) {
 	//    callbacks already queued.
 	if l.timers.Stored() > 0 {
 		now := l.clock.Now()
+		if l.sched != nil {
+			l.sched.shuffleDue(&l.timers, now) // equal deadlines in seeded order
+		}
 		for e := l.timers.PopDue(now); e != nil; e = l.timers.PopDue(now) {
 			l.stats.TimersFired++
+			if l.tracer != nil {
+				l.traceTimer(e)
+			}
 			if t, ok := e.Value.(*taskBase); ok {
 				l.unpark(t, false) // a Sleep: queue the task's step itself
 			} else {
@@ -449,6 +459,9 @@ func (l *Loop) iterate(maxWait time.Duration) {
 	// 5. Run the callbacks queued before this point; what they queue runs
 	//    in the next iteration.
 	if n := l.ready.len(); n > 0 {
+		if l.sched != nil {
+			l.sched.shuffleBatch(&l.ready, n) // task steps in seeded order
+		}
 		l.cbsSincePoll += n
 		l.todo = n
 		l.runReady()
@@ -500,6 +513,9 @@ func (l *Loop) runReady() {
 		switch e := l.ready.pop(); {
 		case e.t != nil:
 			l.stats.Callbacks++
+			if l.tracer != nil {
+				l.traceStep(e.t)
+			}
 			e.t.step()
 		case e.fn != nil:
 			l.stats.Callbacks++
@@ -519,6 +535,9 @@ func (l *Loop) runReadyDebug() {
 		l.stats.Callbacks++
 		start := time.Now()
 		if e.t != nil {
+			if l.tracer != nil {
+				l.traceStep(e.t)
+			}
 			e.t.step()
 		} else {
 			l.running = e.fn

@@ -22,6 +22,9 @@ type config struct {
 	workers   int
 	newPoller func() (poller.Poller, error)
 	network   Network
+	perturb   bool             // WithPerturbation (schedule.go)
+	seed      uint64           // WithPerturbation
+	tracer    func(TraceEvent) // WithTracer (trace.go)
 }
 
 func defaultConfig() config {
