@@ -117,9 +117,9 @@ type memEnd struct {
 
 	buf        []byte // buf[off:] is written, not yet delivered to the peer
 	off        int
-	delivering bool // buf[..off] is being handed to the peer: do not reuse it
-	scheduled  bool // a delivery step is scheduled
-	step      func() // deliver, made once
+	delivering bool   // buf[..off] is being handed to the peer: do not reuse it
+	scheduled  bool   // a delivery step is scheduled
+	step       func() // deliver, made once
 
 	high, low int
 	paused    bool // the protocol was told PauseWriting
