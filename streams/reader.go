@@ -184,7 +184,7 @@ func (r *StreamReader) waitForData(ctx context.Context) error {
 // Read returns up to n bytes: at once if some are buffered, else once some
 // arrive. n < 0 reads until EOF and returns everything (with the error of
 // SetError, if any, after the data). At EOF with nothing buffered it
-// returns io.EOF (asyncio returns b''); after SetError, that error. n == 0
+// returns io.EOF (asyncio returns b”); after SetError, that error. n == 0
 // returns nothing at once.
 //
 // Cancellation: if ctx is cancelled while Read waits, it returns

@@ -159,8 +159,10 @@ func TestReaderCancelLosesNothing(t *testing.T) {
 		"Read":        func(ctx context.Context, r *streams.StreamReader) ([]byte, error) { return r.Read(ctx, 100) },
 		"ReadAll":     func(ctx context.Context, r *streams.StreamReader) ([]byte, error) { return r.Read(ctx, -1) },
 		"ReadExactly": func(ctx context.Context, r *streams.StreamReader) ([]byte, error) { return r.ReadExactly(ctx, 10) },
-		"ReadUntil":   func(ctx context.Context, r *streams.StreamReader) ([]byte, error) { return r.ReadUntil(ctx, []byte("!")) },
-		"ReadLine":    func(ctx context.Context, r *streams.StreamReader) ([]byte, error) { return r.ReadLine(ctx) },
+		"ReadUntil": func(ctx context.Context, r *streams.StreamReader) ([]byte, error) {
+			return r.ReadUntil(ctx, []byte("!"))
+		},
+		"ReadLine": func(ctx context.Context, r *streams.StreamReader) ([]byte, error) { return r.ReadLine(ctx) },
 	}
 	for name, read := range reads {
 		t.Run(name, func(t *testing.T) {
