@@ -157,9 +157,13 @@ func (e *memEnd) deliver() {
 		return
 	}
 	if p.gone {
-		if e.pending() > 0 {
+		switch {
+		case e.pending() > 0 && !e.closing:
 			e.connectionLost(errPeerReset) // writing to a closed end: reset
-		} else if e.eofWanted {
+		case e.eofWanted:
+			// Closing too: as with a socket, the last bytes are handed
+			// to the kernel and the close succeeds.
+			e.buf, e.off = e.buf[:0], 0
 			e.eofSent = true
 			e.maybeFinish()
 		}

@@ -59,3 +59,9 @@ func noErr(t *testing.T, err error) {
 		t.Errorf("unexpected error: %v", err)
 	}
 }
+
+// awaitTask waits for tk and returns its error (or the await's).
+func awaitTask(ctx context.Context, tk *task.Task[struct{}]) error {
+	_, err := task.Await(ctx, tk)
+	return err
+}
