@@ -10,26 +10,26 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// recProto records its callbacks as strings.
-type recProto struct {
+// memRec records its callbacks as strings.
+type memRec struct {
 	name     string
 	tr       *trace
 	t        Transport
 	keepOpen bool
-	onData   func(p *recProto, data []byte)
+	onData   func(p *memRec, data []byte)
 	got      []byte
 }
 
-func (p *recProto) ConnectionMade(t Transport) { p.t = t; p.tr.add(p.name + " made") }
-func (p *recProto) DataReceived(d []byte) {
+func (p *memRec) ConnectionMade(t Transport) { p.t = t; p.tr.add(p.name + " made") }
+func (p *memRec) DataReceived(d []byte) {
 	p.got = append(p.got, d...)
 	p.tr.add(fmt.Sprintf("%s data %q", p.name, d))
 	if p.onData != nil {
 		p.onData(p, d)
 	}
 }
-func (p *recProto) EOFReceived() bool { p.tr.add(p.name + " eof"); return p.keepOpen }
-func (p *recProto) ConnectionLost(err error) {
+func (p *memRec) EOFReceived() bool { p.tr.add(p.name + " eof"); return p.keepOpen }
+func (p *memRec) ConnectionLost(err error) {
 	s := "nil"
 	if err != nil {
 		s = "error"
@@ -39,22 +39,22 @@ func (p *recProto) ConnectionLost(err error) {
 	}
 	p.tr.add(p.name + " lost " + s)
 }
-func (p *recProto) PauseWriting()  { p.tr.add(p.name + " pause") }
-func (p *recProto) ResumeWriting() { p.tr.add(p.name + " resume") }
+func (p *memRec) PauseWriting()  { p.tr.add(p.name + " pause") }
+func (p *memRec) ResumeWriting() { p.tr.add(p.name + " resume") }
 
-// bufProto is a BufferedProtocol that records what it got.
-type bufProto struct {
-	recProto
+// memBufRec is a BufferedProtocol that records what it got.
+type memBufRec struct {
+	memRec
 	buf [3]byte
 }
 
-func (p *bufProto) GetBuffer(int) []byte { return p.buf[:] }
-func (p *bufProto) BufferUpdated(n int) {
+func (p *memBufRec) GetBuffer(int) []byte { return p.buf[:] }
+func (p *memBufRec) BufferUpdated(n int) {
 	p.got = append(p.got, p.buf[:n]...)
 	p.tr.add(fmt.Sprintf("%s buffer %q", p.name, p.buf[:n]))
 }
 
-func runPair(t *testing.T, pa, pb StreamProtocol, opts []PairOption, body func(a, b Transport)) {
+func runMemPair(t *testing.T, pa, pb StreamProtocol, opts []PairOption, body func(a, b Transport)) {
 	t.Helper()
 	l := newVirtualLoop(t)
 	a, b, err := NewTransportPair(l, pa, pb, opts...)
@@ -69,7 +69,7 @@ func runPair(t *testing.T, pa, pb StreamProtocol, opts []PairOption, body func(a
 	}
 }
 
-func wantTrace(t *testing.T, tr *trace, want []string) {
+func wantMemTrace(t *testing.T, tr *trace, want []string) {
 	t.Helper()
 	if d := cmp.Diff(want, tr.get()); d != "" {
 		t.Errorf("trace (-want +got):\n%s", d)
@@ -78,11 +78,11 @@ func wantTrace(t *testing.T, tr *trace, want []string) {
 
 func TestMemPairEchoAndClose(t *testing.T) {
 	tr := &trace{}
-	a := &recProto{name: "a", tr: tr}
-	b := &recProto{name: "b", tr: tr, onData: func(p *recProto, d []byte) {
+	a := &memRec{name: "a", tr: tr}
+	b := &memRec{name: "b", tr: tr, onData: func(p *memRec, d []byte) {
 		p.t.Write([]byte(strings.ToUpper(string(d))))
 	}}
-	runPair(t, a, b, nil, func(ta, tb Transport) {
+	runMemPair(t, a, b, nil, func(ta, tb Transport) {
 		ta.Write([]byte("hi"))
 		ta.Write([]byte(" there"))
 		ta.Close()
@@ -90,7 +90,7 @@ func TestMemPairEchoAndClose(t *testing.T) {
 			t.Errorf("Write after Close: %v", err)
 		}
 	})
-	wantTrace(t, tr, []string{
+	wantMemTrace(t, tr, []string{
 		"a made", "b made",
 		`b data "hi there"`, "b eof",
 		// b wrote back to a that had closed, then closed on EOF: the
@@ -101,15 +101,15 @@ func TestMemPairEchoAndClose(t *testing.T) {
 
 func TestMemPairHalfClose(t *testing.T) {
 	tr := &trace{}
-	a := &recProto{name: "a", tr: tr, keepOpen: true}
-	b := &recProto{name: "b", tr: tr, keepOpen: true, onData: nil}
-	runPair(t, a, b, nil, func(ta, tb Transport) {
+	a := &memRec{name: "a", tr: tr, keepOpen: true}
+	b := &memRec{name: "b", tr: tr, keepOpen: true, onData: nil}
+	runMemPair(t, a, b, nil, func(ta, tb Transport) {
 		ta.Write([]byte("req"))
 		ta.WriteEOF()
 		if err := ta.Write([]byte("x")); !errors.Is(err, ErrEOFWritten) {
 			t.Errorf("Write after WriteEOF: %v", err)
 		}
-		b.onData = func(p *recProto, d []byte) {}
+		b.onData = func(p *memRec, d []byte) {}
 		tr.add("-")
 	})
 	// b answers after EOF, then closes; a gets data and EOF, closes too.
@@ -123,7 +123,7 @@ func TestMemPairHalfClose(t *testing.T) {
 	for range 20 {
 		l.RunOnce(0)
 	}
-	wantTrace(t, tr, []string{
+	wantMemTrace(t, tr, []string{
 		"-", "a made", "b made", `b data "req"`, "b eof",
 		`a data "resp"`, "a eof", "b lost nil", "a lost nil",
 	})
@@ -131,8 +131,8 @@ func TestMemPairHalfClose(t *testing.T) {
 
 func TestMemPairFlowControl(t *testing.T) {
 	tr := &trace{}
-	a := &recProto{name: "a", tr: tr}
-	b := &recProto{name: "b", tr: tr}
+	a := &memRec{name: "a", tr: tr}
+	b := &memRec{name: "b", tr: tr}
 	l := newVirtualLoop(t)
 	ta, tb, err := NewTransportPair(l, a, b)
 	if err != nil {
@@ -157,7 +157,7 @@ func TestMemPairFlowControl(t *testing.T) {
 	for range 5 {
 		l.RunOnce(0)
 	}
-	wantTrace(t, tr, []string{"a made", "b made", "a pause", `b data "0123456789ab"`, "a resume"})
+	wantMemTrace(t, tr, []string{"a made", "b made", "a pause", `b data "0123456789ab"`, "a resume"})
 	if ta.WriteBufferSize() != 0 {
 		t.Errorf("buffer not drained: %d", ta.WriteBufferSize())
 	}
@@ -170,23 +170,23 @@ func TestMemPairFlowControl(t *testing.T) {
 
 func TestMemPairReadRateAndBufferedProtocol(t *testing.T) {
 	tr := &trace{}
-	a := &recProto{name: "a", tr: tr}
-	b := &bufProto{recProto: recProto{name: "b", tr: tr}}
-	runPair(t, a, b, []PairOption{WithPairReadRate(4)}, func(ta, tb Transport) {
+	a := &memRec{name: "a", tr: tr}
+	b := &memBufRec{memRec: memRec{name: "b", tr: tr}}
+	runMemPair(t, a, b, []PairOption{WithPairReadRate(4)}, func(ta, tb Transport) {
 		ta.Write([]byte("abcdefgh"))
 		ta.Abort()
 	})
 	// Abort drops what was buffered: the peer is reset.
-	wantTrace(t, tr, []string{"a made", "b made", "a lost nil", "b lost reset"})
+	wantMemTrace(t, tr, []string{"a made", "b made", "a lost nil", "b lost reset"})
 
 	tr2 := &trace{}
-	a2 := &recProto{name: "a", tr: tr2}
-	b2 := &bufProto{recProto: recProto{name: "b", tr: tr2}}
-	runPair(t, a2, b2, []PairOption{WithPairReadRate(4)}, func(ta, tb Transport) {
+	a2 := &memRec{name: "a", tr: tr2}
+	b2 := &memBufRec{memRec: memRec{name: "b", tr: tr2}}
+	runMemPair(t, a2, b2, []PairOption{WithPairReadRate(4)}, func(ta, tb Transport) {
 		ta.Write([]byte("abcdefgh"))
 		ta.Close()
 	})
-	wantTrace(t, tr2, []string{
+	wantMemTrace(t, tr2, []string{
 		"a made", "b made",
 		`b buffer "abc"`, `b buffer "d"`, `b buffer "efg"`, `b buffer "h"`,
 		"b eof", "a lost nil", "b lost nil",
@@ -198,13 +198,13 @@ func TestMemPairReadRateAndBufferedProtocol(t *testing.T) {
 
 func TestMemPairExtraAndErrors(t *testing.T) {
 	l := newVirtualLoop(t)
-	if _, _, err := NewTransportPair(l, nil, &recProto{}); err == nil {
+	if _, _, err := NewTransportPair(l, nil, &memRec{}); err == nil {
 		t.Error("nil protocol accepted")
 	}
-	if _, _, err := NewTransportPair(l, bareProto{}, &recProto{}); err == nil {
+	if _, _, err := NewTransportPair(l, memBare{}, &memRec{}); err == nil {
 		t.Error("a protocol without DataReceived nor GetBuffer accepted")
 	}
-	ta, tb, err := NewTransportPair(l, &recProto{tr: &trace{}}, &recProto{tr: &trace{}}, WithPairAddrs(MemAddr("x"), MemAddr("y")))
+	ta, tb, err := NewTransportPair(l, &memRec{tr: &trace{}}, &memRec{tr: &trace{}}, WithPairAddrs(MemAddr("x"), MemAddr("y")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,12 +222,12 @@ func TestMemPairExtraAndErrors(t *testing.T) {
 	l.RunOnce(0)
 }
 
-// bareProto is a StreamProtocol that is neither a Protocol nor a
+// memBare is a StreamProtocol that is neither a Protocol nor a
 // BufferedProtocol.
-type bareProto struct{}
+type memBare struct{}
 
-func (bareProto) ConnectionMade(Transport) {}
-func (bareProto) ConnectionLost(error)     {}
-func (bareProto) PauseWriting()            {}
-func (bareProto) ResumeWriting()           {}
-func (bareProto) EOFReceived() bool        { return false }
+func (memBare) ConnectionMade(Transport) {}
+func (memBare) ConnectionLost(error)     {}
+func (memBare) PauseWriting()            {}
+func (memBare) ResumeWriting()           {}
+func (memBare) EOFReceived() bool        { return false }
