@@ -120,6 +120,9 @@ type AliveError struct {
 	Writers  []int       // fds with a writer
 	Signals  []os.Signal // signals with a handler
 	Executor int         // executor jobs still running
+	// Transports names the transports and servers still open, with their
+	// addresses and descriptors ("tcp transport fd 7 127.0.0.1:5000->127.0.0.1:40312").
+	Transports []string
 }
 
 func (e *AliveError) Error() string {
@@ -141,6 +144,9 @@ func (e *AliveError) Error() string {
 	}
 	if e.Executor > 0 {
 		parts = append(parts, fmt.Sprintf("%d executor job(s)", e.Executor))
+	}
+	if len(e.Transports) > 0 {
+		parts = append(parts, "transports/servers "+strings.Join(e.Transports, ", "))
 	}
 	return "eventloop: closed with live " + strings.Join(parts, "; ")
 }
