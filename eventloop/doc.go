@@ -23,6 +23,15 @@
 // here, with the loop, because futures, timers and parked tasks share its
 // unexported state: that is what lets an await cost no allocation.
 //
+// # Networking
+//
+// Transports and protocols are asyncio's low level of networking:
+// CreateConnection, CreateServer, CreateDatagramEndpoint, ConnectReadPipe,
+// ConnectWritePipe and the Sock* awaits, over non-blocking descriptors the
+// loop's poller watches (or over a simulated Network, WithNetwork), and
+// ServePerCore for one loop per core. docs/networking.md explains the
+// layer; protocol.go holds the contract.
+//
 // Package task builds asyncio's high-level API (Run, Gather, Wait,
 // TaskGroup, ...) on these pieces.
 package eventloop

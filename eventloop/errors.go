@@ -123,6 +123,9 @@ type AliveError struct {
 	// Resources are the descriptions of what libraries registered with
 	// Track and had not released (child processes, servers, …).
 	Resources []string
+	// Transports names the transports and servers still open, with their
+	// addresses and descriptors ("tcp transport fd 7 127.0.0.1:5000->127.0.0.1:40312").
+	Transports []string
 }
 
 func (e *AliveError) Error() string {
@@ -144,6 +147,9 @@ func (e *AliveError) Error() string {
 	}
 	if e.Executor > 0 {
 		parts = append(parts, fmt.Sprintf("%d executor job(s)", e.Executor))
+	}
+	if len(e.Transports) > 0 {
+		parts = append(parts, "transports/servers "+strings.Join(e.Transports, ", "))
 	}
 	if len(e.Resources) > 0 {
 		parts = append(parts, strings.Join(e.Resources, ", "))

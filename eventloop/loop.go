@@ -74,6 +74,7 @@ type Loop struct {
 	slow           time.Duration
 	unretrieved    map[*errReport]struct{}
 	resources      []*resource // see Track
+	netst          *netState   // transports, servers, the shared read buffer (net.go)
 	stats          Stats
 }
 
@@ -110,6 +111,9 @@ func New(opts ...Option) (*Loop, error) {
 		logger:  cf.logger,
 		debug:   cf.debug,
 		slow:    cf.slow,
+	}
+	if cf.network != nil {
+		l.netState().network = cf.network
 	}
 	if l.clock == nil {
 		l.clock = timer.NewReal()
@@ -599,6 +603,7 @@ func (l *Loop) Close() error {
 	}
 	alive.Readers, alive.Writers = sortedInts(readers), sortedInts(writers)
 	alive.Signals = l.signalList()
+	alive.Transports = l.netAlive()
 
 	// Unwind live tasks while the loop still works, so their cleanup code
 	// runs, and settle what is already queued: callbacks sent from other
@@ -621,6 +626,7 @@ func (l *Loop) Close() error {
 	l.inbox = nil
 	l.inboxMu.Unlock()
 	l.stopSignals()
+	l.closeNet()
 	for fd := range l.fds {
 		l.poller.Delete(fd)
 	}
@@ -630,7 +636,7 @@ func (l *Loop) Close() error {
 	l.poller.Close()
 	if len(alive.Tasks) == 0 && alive.Timers == 0 && len(alive.Readers) == 0 &&
 		len(alive.Writers) == 0 && len(alive.Signals) == 0 && alive.Executor == 0 &&
-		len(alive.Resources) == 0 {
+		len(alive.Transports) == 0 && len(alive.Resources) == 0 {
 		return nil
 	}
 	return alive

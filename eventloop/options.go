@@ -21,6 +21,7 @@ type config struct {
 	logger    *slog.Logger
 	workers   int
 	newPoller func() (poller.Poller, error)
+	network   Network
 }
 
 func defaultConfig() config {

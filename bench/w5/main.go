@@ -1,0 +1,92 @@
+// Command w5 is our W5 (TCP echo) server from WORKLOADS.md: it listens on
+// 127.0.0.1:PORT (backlog 1024, TCP_NODELAY on every accepted socket) and
+// writes back every byte as it arrives, until SIGTERM.
+//
+// Usage: w5 protocol|streams PORT
+//
+// Modes:
+//   - protocol: asyncio's protocol server, Go spelling: DataReceived calls
+//     transport.Write with the same bytes (eventloop.CreateServer).
+//   - streams: the StreamReader/StreamWriter server (read 64 KiB, write,
+//     drain). TODO(streams): not written yet; add a serveStreams function
+//     to the modes table below.
+//
+// The load generator (bench/peers/go/w5load) measures; this program prints
+// nothing on success. W5_CPUPROFILE=file writes a CPU profile of the run.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"syscall"
+
+	"github.com/aio-go/aio/bench/internal/report"
+	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/task"
+)
+
+// modes maps a mode name to the function that serves addr until ctx's task
+// is cancelled (by SIGTERM). Adding a mode is adding one function here.
+var modes = map[string]func(ctx context.Context, addr string) error{
+	"protocol": serveProtocol,
+	"streams":  serveStreams,
+}
+
+// echo is the protocol mode's protocol: every chunk goes straight back.
+type echo struct {
+	eventloop.ProtocolBase
+	t eventloop.Transport
+}
+
+func (e *echo) ConnectionMade(t eventloop.Transport) { e.t = t }
+func (e *echo) DataReceived(b []byte)                { e.t.Write(b) }
+
+func serveProtocol(ctx context.Context, addr string) error {
+	srv, err := eventloop.CreateServer(ctx, func() *echo { return &echo{} }, "tcp4", addr,
+		eventloop.WithBacklog(1024))
+	if err != nil {
+		return err
+	}
+	return srv.ServeForever(ctx)
+}
+
+func serveStreams(ctx context.Context, addr string) error {
+	return fmt.Errorf("streams mode is not implemented yet (package streams)")
+}
+
+func main() {
+	mode := report.Arg(0, "")
+	serve := modes[mode]
+	if serve == nil {
+		report.Fail("usage: w5 protocol|streams PORT (got mode %q)", mode)
+	}
+	port := report.IntArg(1, 8888)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	if path := os.Getenv("W5_CPUPROFILE"); path != "" { // for profiling runs, not the driver
+		f, err := os.Create(path)
+		if err != nil {
+			report.Fail("W5_CPUPROFILE: %v", err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	_, err := task.Run(func(ctx context.Context) (int, error) {
+		l := eventloop.LoopOf(ctx)
+		main := eventloop.CurrentTask(ctx)
+		if err := l.AddSignalHandler(syscall.SIGTERM, func() { main.Cancel() }); err != nil {
+			return 0, err
+		}
+		defer l.RemoveSignalHandler(syscall.SIGTERM)
+		err := serve(ctx, addr)
+		if ctx.Err() != nil {
+			return 0, nil // SIGTERM: a normal end
+		}
+		return 0, err
+	})
+	if err != nil {
+		pprof.StopCPUProfile()
+		report.Fail("%v", err)
+	}
+}

@@ -1,0 +1,300 @@
+package eventloop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"time"
+)
+
+// This file holds what the networking layer needs on every platform: the
+// Network seam that lets a simulated network stand in for the OS, the
+// options of CreateConnection and CreateServer, the structured errors, and
+// the loop's bookkeeping of its live transports and servers (so Close can
+// name them). The OS implementation lives in the unix-only files
+// (transport_fd.go, dial.go, server.go, ...).
+
+// Network is where CreateConnection and CreateServer get their connections:
+// the operating system by default, or a simulated network chosen per loop
+// with WithNetwork. It is deliberately small: an implementation dials and
+// listens; the loop-level calls do the rest (protocol factories, Server
+// bookkeeping, flow control is the transport's business).
+//
+// Both methods run on the loop goroutine, from the task that called
+// CreateConnection or CreateServer. Dial may park that task (ctx is the
+// task's context): it returns once the connection is up, with a transport
+// whose protocol newProto made (called once, after the connection is up)
+// and whose ConnectionMade is already scheduled through the loop, or with
+// an error (a *NetError, or the await's own cancellation error). Listen opens
+// every listening endpoint address resolves to and returns them not yet
+// accepting. A transport an implementation returns must keep this package's
+// contract (protocol.go): callbacks through the loop, ConnectionLost once.
+type Network interface {
+	Dial(ctx context.Context, network, address string, newProto func() StreamProtocol, cfg *ConnConfig) (Transport, error)
+	Listen(ctx context.Context, network, address string, cfg *ServerConfig) ([]Listener, error)
+}
+
+// Listener is one listening endpoint of a Network, driven by a Server.
+type Listener interface {
+	// Addr returns the address the endpoint listens on.
+	Addr() net.Addr
+	// FD returns the listening socket's descriptor, or -1 when the
+	// endpoint is not an OS socket.
+	FD() int
+	// Accept starts delivering connections to h, until Stop or Close. For
+	// each one the listener calls h.NewProtocol, builds a transport with
+	// that protocol (ConnectionMade scheduled through the loop), reports it
+	// with h.Attached, and reports h.Detached once its ConnectionLost has
+	// run. Errors that do not end the listener go to h.AcceptError.
+	Accept(h ConnHandler) error
+	// Stop stops accepting; the endpoint stays bound.
+	Stop()
+	// Close stops accepting and releases the endpoint. Idempotent.
+	Close() error
+	// Stats returns the listener's counters.
+	Stats() ListenerStats
+}
+
+// ConnHandler is what a Listener reports accepted connections to (a
+// Server).
+type ConnHandler interface {
+	NewProtocol() StreamProtocol
+	Attached(t Transport)
+	Detached(t Transport)
+	AcceptError(err error)
+}
+
+// ListenerStats counts what a listener did.
+type ListenerStats struct {
+	AcceptCalls uint64 // accept system calls (or their simulated equivalent)
+	Accepted    uint64 // connections accepted
+	Pauses      uint64 // times accepting paused for lack of descriptors (EMFILE, ENFILE, ...)
+}
+
+// WithNetwork makes the loop's CreateConnection and CreateServer go
+// through n instead of the operating system (a simulated network in
+// tests). The default is the OS network. Datagram endpoints, pipes and
+// the Sock* calls always use the OS.
+func WithNetwork(n Network) Option { return func(cf *config) { cf.network = n } }
+
+// Network returns the network the loop dials and listens on.
+func (l *Loop) Network() Network {
+	if n := l.netState().network; n != nil {
+		return n
+	}
+	return osNetwork{}
+}
+
+// ConnConfig is the resolved form of the ConnOptions of CreateConnection,
+// as a Network receives it.
+type ConnConfig struct {
+	LocalAddr string // "host:port" (or a path for unix) to bind before connecting; "" for any
+	// NoDelay sets TCP_NODELAY on TCP connections (default true, as asyncio).
+	NoDelay bool
+	// HappyEyeballsDelay, when > 0, starts the next address attempt after
+	// this delay instead of after the previous attempt failed. The OS
+	// network tries addresses one after another and ignores it.
+	HappyEyeballsDelay time.Duration
+}
+
+// ConnOption configures CreateConnection.
+type ConnOption func(*ConnConfig)
+
+// WithLocalAddr binds the socket to addr before connecting.
+func WithLocalAddr(addr string) ConnOption { return func(c *ConnConfig) { c.LocalAddr = addr } }
+
+// WithNoDelay sets (the default) or clears TCP_NODELAY.
+func WithNoDelay(on bool) ConnOption { return func(c *ConnConfig) { c.NoDelay = on } }
+
+// ServerConfig is the resolved form of the ServerOptions of CreateServer.
+type ServerConfig struct {
+	ExtraAddrs   []string      // more addresses to listen on, besides the first
+	Backlog      int           // listen backlog (default 100, as asyncio)
+	ReuseAddr    bool          // SO_REUSEADDR (default true on Unix, as asyncio)
+	ReusePort    bool          // SO_REUSEPORT (default false)
+	StartServing bool          // accept at once (default true)
+	NoDelay      bool          // TCP_NODELAY on accepted TCP sockets (default true)
+	AcceptRetry  time.Duration // pause after EMFILE/ENFILE before accepting again (default 1 s)
+}
+
+// ServerOption configures CreateServer.
+type ServerOption func(*ServerConfig)
+
+// WithAddrs adds more addresses for the server to listen on.
+func WithAddrs(addrs ...string) ServerOption {
+	return func(c *ServerConfig) { c.ExtraAddrs = append(c.ExtraAddrs, addrs...) }
+}
+
+// WithBacklog sets the listen backlog (values < 1 keep the default, 100).
+func WithBacklog(n int) ServerOption {
+	return func(c *ServerConfig) {
+		if n > 0 {
+			c.Backlog = n
+		}
+	}
+}
+
+// WithReuseAddr sets SO_REUSEADDR (on by default).
+func WithReuseAddr(on bool) ServerOption { return func(c *ServerConfig) { c.ReuseAddr = on } }
+
+// WithReusePort sets SO_REUSEPORT, so several sockets (one per loop, see
+// ServePerCore) can share a port.
+func WithReusePort(on bool) ServerOption { return func(c *ServerConfig) { c.ReusePort = on } }
+
+// WithStartServing says whether CreateServer starts accepting at once (the
+// default) or waits for StartServing or ServeForever.
+func WithStartServing(on bool) ServerOption { return func(c *ServerConfig) { c.StartServing = on } }
+
+// WithAcceptRetryDelay sets how long a listener stops accepting after the
+// process ran out of descriptors (default 1 s, as asyncio).
+func WithAcceptRetryDelay(d time.Duration) ServerOption {
+	return func(c *ServerConfig) {
+		if d > 0 {
+			c.AcceptRetry = d
+		}
+	}
+}
+
+// WithServerNoDelay sets (the default) or clears TCP_NODELAY on accepted
+// TCP connections.
+func WithServerNoDelay(on bool) ServerOption { return func(c *ServerConfig) { c.NoDelay = on } }
+
+func connConfig(opts []ConnOption) *ConnConfig {
+	c := &ConnConfig{NoDelay: true}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+func serverConfig(opts []ServerOption) *ServerConfig {
+	c := &ServerConfig{Backlog: 100, ReuseAddr: true, StartServing: true, NoDelay: true, AcceptRetry: time.Second}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// NetError is the error of a failed dial, listen or socket operation: what
+// was attempted, on which network and address, and why (a syscall.Errno, a
+// *net.DNSError, several causes joined when several addresses failed).
+// errors.Is(err, unix.ECONNREFUSED) and the like see through it.
+type NetError struct {
+	Op   string // "dial", "listen", "resolve", "accept", "connect", ...
+	Net  string // "tcp", "unix", "udp", ...
+	Addr string // the address as given
+	Err  error
+}
+
+// Error returns "eventloop: <op> <net> <addr>: <cause>".
+func (e *NetError) Error() string {
+	s := "eventloop: " + e.Op
+	if e.Net != "" {
+		s += " " + e.Net
+	}
+	if e.Addr != "" {
+		s += " " + e.Addr
+	}
+	return s + ": " + strings.ReplaceAll(e.Err.Error(), "\n", "; ")
+}
+
+// Unwrap returns the cause.
+func (e *NetError) Unwrap() error { return e.Err }
+
+// BrokenError is the error of a transport whose connection the peer or the
+// OS broke (a reset, a broken pipe): Write and the other calls return it
+// after the loss, and ConnectionLost receives it. It matches
+// ErrTransportClosed too, so code that only asks "can I still write?"
+// needs one test.
+type BrokenError struct {
+	Op  string // the operation that met the failure: "read", "write", ...
+	Err error  // the cause, usually a syscall.Errno
+}
+
+// Error returns "eventloop: transport broken: <op>: <cause>".
+func (e *BrokenError) Error() string {
+	return "eventloop: transport broken: " + e.Op + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *BrokenError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrTransportClosed.
+func (e *BrokenError) Is(target error) bool { return target == ErrTransportClosed }
+
+// ErrNotStreamProtocol is returned when a stream transport is given a
+// protocol that implements neither Protocol nor BufferedProtocol.
+var ErrNotStreamProtocol = errors.New("eventloop: protocol implements neither Protocol nor BufferedProtocol")
+
+// netResource is a live transport or server the loop tracks so that Close
+// can name it and release its descriptors.
+type netResource interface {
+	describe() string
+	closeNow() // release descriptors at once, no callbacks (the loop is closing)
+}
+
+// netState is the loop's networking state, made on first use.
+type netState struct {
+	network Network
+	rbuf    []byte // the read buffer every stream transport of the loop reads into
+	live    map[netResource]struct{}
+	seq     uint64
+}
+
+// readBufferSize is the size of the loop's shared read buffer: asyncio's
+// 256 KiB. One buffer per loop is enough because DataReceived's data is
+// only valid during the call.
+const readBufferSize = 256 * 1024
+
+func (l *Loop) netState() *netState {
+	if l.netst == nil {
+		l.netst = &netState{live: map[netResource]struct{}{}}
+	}
+	return l.netst
+}
+
+func (ns *netState) readBuf() []byte {
+	if ns.rbuf == nil {
+		ns.rbuf = make([]byte, readBufferSize)
+	}
+	return ns.rbuf
+}
+
+func (l *Loop) track(r netResource)   { l.netState().live[r] = struct{}{} }
+func (l *Loop) untrack(r netResource) { delete(l.netState().live, r) }
+
+// netAlive describes the live transports and servers, sorted, for
+// AliveError.
+func (l *Loop) netAlive() []string {
+	if l.netst == nil || len(l.netst.live) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(l.netst.live))
+	for r := range l.netst.live {
+		out = append(out, r.describe())
+	}
+	sort.Strings(out)
+	return out
+}
+
+// closeNet releases the descriptors of whatever is still live; Close calls
+// it after the last callbacks ran.
+func (l *Loop) closeNet() {
+	if l.netst == nil {
+		return
+	}
+	for r := range l.netst.live {
+		r.closeNow()
+	}
+	l.netst.live = map[netResource]struct{}{}
+}
+
+func addrString(a net.Addr) string {
+	if a == nil {
+		return "?"
+	}
+	return fmt.Sprint(a)
+}

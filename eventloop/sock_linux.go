@@ -1,0 +1,46 @@
+//go:build linux
+
+package eventloop
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// newSocket opens a non-blocking, close-on-exec socket in one system call.
+func newSocket(family, typ, proto int) (int, error) {
+	return unix.Socket(family, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, proto)
+}
+
+// acceptConn accepts one connection, non-blocking and close-on-exec.
+func acceptConn(fd int) (int, unix.Sockaddr, error) {
+	return unix.Accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+}
+
+// sendNoSignal writes p to a socket with MSG_NOSIGNAL, so a peer that is
+// gone yields EPIPE and never a SIGPIPE (Go's runtime would ignore one on
+// fds other than 1 and 2, but a socket can be fd 1 when stdout was closed).
+// A raw sendto: x/sys's Sendto does not return the count.
+func sendNoSignal(fd int, p []byte) (int, error) {
+	var ptr unsafe.Pointer
+	if len(p) > 0 {
+		ptr = unsafe.Pointer(&p[0])
+	}
+	n, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(ptr), uintptr(len(p)), unix.MSG_NOSIGNAL, 0, 0)
+	if e != 0 {
+		return 0, errnoErr(e)
+	}
+	return int(n), nil
+}
+
+// dupCloexec duplicates fd with close-on-exec set.
+func dupCloexec(fd int) (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0) }
+
+// sendVec sends bufs with one sendmsg(MSG_NOSIGNAL).
+func sendVec(fd int, bufs [][]byte) (int, error) {
+	return unix.SendmsgBuffers(fd, bufs, nil, nil, unix.MSG_NOSIGNAL)
+}
+
+// writeVec writes bufs to a pipe with one writev.
+func writeVec(fd int, bufs [][]byte) (int, error) { return unix.Writev(fd, bufs) }
