@@ -118,9 +118,9 @@ func (t *Transport) connectPipes(ctx context.Context, fds [3]int) error {
 		var err error
 		pp := &pipeProto{t: t, fd: i}
 		if i == 0 {
-			t.pipes[i], _, err = connectWritePipe(ctx, func() *pipeProto { return pp }, fd)
+			t.pipes[i], _, err = eventloop.ConnectWritePipe(ctx, func() *pipeProto { return pp }, fd)
 		} else {
-			t.pipes[i], _, err = connectReadPipe(ctx, func() *pipeProto { return pp }, fd)
+			t.pipes[i], _, err = eventloop.ConnectReadPipe(ctx, func() *pipeProto { return pp }, fd)
 		}
 		if err != nil {
 			syscall.Close(fd)
