@@ -1,0 +1,184 @@
+package streams
+
+import (
+	"context"
+	"crypto/tls"
+	"time"
+
+	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/parking"
+)
+
+// Option configures a stream (OpenConnection, StartServer, Pipe,
+// NewProtocol).
+type Option func(*config)
+
+type config struct {
+	limit            int
+	tls              *tls.Config
+	handshakeTimeout time.Duration
+	shutdownTimeout  time.Duration
+	server           bool
+	pair             []eventloop.PairOption
+}
+
+func newConfig(opts []Option) config {
+	c := config{limit: DefaultLimit}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// WithLimit sets the reader's limit (default DefaultLimit, 64 KiB).
+func WithLimit(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.limit = n
+		}
+	}
+}
+
+// WithTLS makes the stream speak TLS with cfg. For a client, crypto/tls
+// defaults apply: the server's certificate and host name are verified;
+// OpenConnection fills cfg.ServerName from the address when it is empty.
+func WithTLS(cfg *tls.Config) Option { return func(c *config) { c.tls = cfg } }
+
+// WithHandshakeTimeout bounds the TLS handshake (default 60 s).
+func WithHandshakeTimeout(d time.Duration) Option {
+	return func(c *config) { c.handshakeTimeout = d }
+}
+
+// WithShutdownTimeout bounds the TLS shutdown after Close (default 30 s).
+func WithShutdownTimeout(d time.Duration) Option {
+	return func(c *config) { c.shutdownTimeout = d }
+}
+
+// AsServer marks the stream as the server side of its connection: StartTLS
+// then acts as the TLS server. StartServer sets it.
+func AsServer() Option { return func(c *config) { c.server = true } }
+
+func (c *config) tlsOptions() []eventloop.TLSOption {
+	var out []eventloop.TLSOption
+	if c.handshakeTimeout > 0 {
+		out = append(out, eventloop.WithTLSHandshakeTimeout(c.handshakeTimeout))
+	}
+	if c.shutdownTimeout > 0 {
+		out = append(out, eventloop.WithTLSShutdownTimeout(c.shutdownTimeout))
+	}
+	return out
+}
+
+// Protocol is the stream protocol (asyncio.StreamReaderProtocol): it
+// implements eventloop.Protocol, feeds a StreamReader, and makes the
+// StreamWriter when its transport connects. Use it as the protocol of
+// eventloop.CreateConnection, CreateServer or NewTransportPair to get
+// streams over any transport.
+type Protocol struct {
+	ctx    context.Context
+	cf     config
+	reader *StreamReader
+	writer *StreamWriter
+	onMade func(p *Protocol)
+
+	pausedW bool
+	lost    bool
+	lostErr error
+	closing bool // the writer's Close was called
+
+	b       parking.Binder
+	drain   parking.Lot // tasks in Drain
+	closed  parking.Lot // tasks in WaitClosed
+	handler func(ctx context.Context, r *StreamReader, w *StreamWriter)
+}
+
+// Wake-up reasons of drain and closed waiters.
+const (
+	wokeResumed parking.Reason = iota + 1
+	wokeLost
+)
+
+// NewProtocol returns a stream protocol for the loop of ctx (a task's
+// context or Loop.Context). Its Reader exists at once; its Writer once the
+// transport called ConnectionMade.
+func NewProtocol(ctx context.Context, opts ...Option) *Protocol {
+	cf := newConfig(opts)
+	return &Protocol{ctx: ctx, cf: cf, reader: NewStreamReader(eventloop.LoopOf(ctx), cf.limit)}
+}
+
+// Reader returns the protocol's reader.
+func (p *Protocol) Reader() *StreamReader { return p.reader }
+
+// Writer returns the protocol's writer, nil before ConnectionMade.
+func (p *Protocol) Writer() *StreamWriter { return p.writer }
+
+// ConnectionMade implements eventloop.Protocol. Called again with a new
+// transport (StartTLS), it moves the reader and writer over to it.
+func (p *Protocol) ConnectionMade(t eventloop.Transport) {
+	p.reader.SetTransport(t)
+	if p.writer != nil {
+		p.writer.t = t
+		return
+	}
+	p.writer = &StreamWriter{t: t, p: p, r: p.reader}
+	if p.onMade != nil {
+		p.onMade(p)
+	}
+	if p.handler != nil {
+		h := p.handler
+		eventloop.Spawn(p.ctx, func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, p.serve(ctx, h)
+		}, eventloop.WithName("streams-client"))
+	}
+}
+
+// serve runs a server's handler for one connection, after the TLS
+// handshake when the server has a TLS config. A failed handshake closes
+// the connection without calling the handler.
+func (p *Protocol) serve(ctx context.Context, h func(ctx context.Context, r *StreamReader, w *StreamWriter)) error {
+	if p.cf.tls != nil {
+		if err := p.writer.StartTLS(ctx, p.cf.tls); err != nil {
+			p.writer.t.Abort()
+			return nil // the client sees the failure; asyncio logs it at debug level
+		}
+	}
+	h(ctx, p.reader, p.writer)
+	return nil
+}
+
+// DataReceived implements eventloop.Protocol.
+func (p *Protocol) DataReceived(data []byte) { p.reader.FeedData(data) }
+
+// EOFReceived implements eventloop.Protocol: the reader gets EOF and the
+// transport stays open for writing (half-close), as asyncio's.
+func (p *Protocol) EOFReceived() bool {
+	p.reader.FeedEOF()
+	return true
+}
+
+// ConnectionLost implements eventloop.Protocol: the reader gets EOF (or
+// the error), and tasks in Drain and WaitClosed wake up.
+func (p *Protocol) ConnectionLost(err error) {
+	if p.lost {
+		return
+	}
+	p.lost, p.lostErr = true, err
+	if err == nil {
+		p.reader.FeedEOF()
+	} else {
+		p.reader.SetError(err)
+	}
+	p.drain.WakeAll(wokeLost)
+	p.closed.WakeAll(wokeLost)
+}
+
+// PauseWriting implements eventloop.Protocol.
+func (p *Protocol) PauseWriting() { p.pausedW = true }
+
+// ResumeWriting implements eventloop.Protocol: tasks in Drain wake up.
+func (p *Protocol) ResumeWriting() {
+	p.pausedW = false
+	p.drain.WakeAll(wokeResumed)
+}
+
+var _ eventloop.Protocol = (*Protocol)(nil)

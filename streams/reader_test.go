@@ -1,0 +1,246 @@
+package streams_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/streams"
+	"github.com/aio-go/aio/task"
+)
+
+func newReader(ctx context.Context, limit int, feed ...string) *streams.StreamReader {
+	r := streams.NewStreamReader(task.Loop(ctx), limit)
+	for _, s := range feed {
+		r.FeedData([]byte(s))
+	}
+	return r
+}
+
+func TestReaderRead(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		r := newReader(ctx, 0, "hello ", "world")
+		b, err := r.Read(ctx, 3)
+		want(t, "Read(3)", string(b), "hel")
+		noErr(t, err)
+		b, _ = r.Read(ctx, 0)
+		want(t, "Read(0)", len(b), 0)
+		b, _ = r.Read(ctx, 100)
+		want(t, "Read(100)", string(b), "lo world")
+		// A waiting read gets data fed later.
+		go2 := task.Spawn(ctx, func(ctx context.Context) ([]byte, error) { return r.Read(ctx, 10) })
+		yield(ctx, 1)
+		r.FeedData([]byte("late"))
+		b, err = task.Await(ctx, go2)
+		want(t, "late Read", string(b), "late")
+		r.FeedData([]byte("tail"))
+		r.FeedEOF()
+		b, err = r.Read(ctx, -1)
+		want(t, "Read(-1)", string(b), "tail")
+		if _, err = r.Read(ctx, 1); err != io.EOF {
+			t.Errorf("Read at EOF: %v, want io.EOF", err)
+		}
+		want(t, "AtEOF", r.AtEOF(), true)
+		return nil
+	})
+}
+
+func TestReaderErrorAfterData(t *testing.T) {
+	boom := errors.New("boom")
+	run(t, func(ctx context.Context) error {
+		r := newReader(ctx, 0, "abc")
+		r.SetError(boom)
+		b, err := r.Read(ctx, 2)
+		want(t, "buffered data first", string(b), "ab")
+		if err != nil {
+			t.Errorf("err with data buffered: %v", err)
+		}
+		b, _ = r.ReadExactly(ctx, 1)
+		want(t, "ReadExactly", string(b), "c")
+		if _, err := r.Read(ctx, 1); !errors.Is(err, boom) {
+			t.Errorf("Read after data: %v", err)
+		}
+		if _, err := r.ReadLine(ctx); !errors.Is(err, boom) {
+			t.Errorf("ReadLine after data: %v", err)
+		}
+		return nil
+	})
+}
+
+func TestReaderReadUntilLimits(t *testing.T) {
+	tests := []struct {
+		name     string
+		feed     []string
+		sep      string
+		wantData string
+		consumed int  // > 0: want a LimitOverrunError
+		found    bool // ... with Found
+	}{
+		{name: "found", feed: []string{"ab", "c\nrest"}, sep: "\n", wantData: "abc\n"},
+		{name: "multi-byte sep split across feeds", feed: []string{"a\r", "\nb"}, sep: "\r\n", wantData: "a\r\n"},
+		{name: "sep at limit", feed: []string{"12345678\n"}, sep: "\n", wantData: "12345678\n"},
+		{name: "found beyond limit", feed: []string{"123456789\n"}, sep: "\n", consumed: 9, found: true},
+		{name: "not found, over limit", feed: []string{"123456789a"}, sep: "\n", consumed: 10},
+		{name: "not found, over limit, long sep", feed: []string{"123456789abc"}, sep: "xyz", consumed: 10},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			run(t, func(ctx context.Context) error {
+				r := newReader(ctx, 8, tc.feed...)
+				before := r.Buffered()
+				b, err := r.ReadUntil(ctx, []byte(tc.sep))
+				if tc.consumed == 0 {
+					want(t, "data", string(b), tc.wantData)
+					noErr(t, err)
+					return nil
+				}
+				var lo *streams.LimitOverrunError
+				if !errors.As(err, &lo) || !errors.Is(err, streams.ErrLimitOverrun) {
+					t.Fatalf("err = %v, want a LimitOverrunError", err)
+				}
+				want(t, "Consumed", lo.Consumed, tc.consumed)
+				want(t, "Found", lo.Found, tc.found)
+				want(t, "data stays buffered", r.Buffered(), before)
+				return nil
+			})
+		})
+	}
+}
+
+func TestReaderIncompleteRead(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		r := newReader(ctx, 0, "abc")
+		r.FeedEOF()
+		_, err := r.ReadExactly(ctx, 5)
+		var ie *streams.IncompleteReadError
+		if !errors.As(err, &ie) || !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Fatalf("ReadExactly: %v", err)
+		}
+		want(t, "partial", string(ie.Partial), "abc")
+		want(t, "expected", ie.Expected, 5)
+
+		r = newReader(ctx, 0, "no newline")
+		r.FeedEOF()
+		_, err = r.ReadUntil(ctx, []byte("\n"))
+		if !errors.As(err, &ie) || string(ie.Partial) != "no newline" || ie.Expected != -1 {
+			t.Errorf("ReadUntil at EOF: %v", err)
+		}
+		r = newReader(ctx, 0, "one\ntwo")
+		r.FeedEOF()
+		var lines []string
+		for {
+			l, err := r.ReadLine(ctx)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, string(l))
+		}
+		want(t, "lines", lines, []string{"one\n", "two"})
+		if _, err := r.ReadUntil(ctx, nil); err == nil {
+			t.Error("empty separator accepted")
+		}
+		if _, err := r.ReadExactly(ctx, -1); err == nil {
+			t.Error("negative size accepted")
+		}
+		return nil
+	})
+}
+
+// TestReaderCancelLosesNothing cancels each kind of read while it waits
+// and checks that every byte fed is still read afterwards, in order.
+func TestReaderCancelLosesNothing(t *testing.T) {
+	reads := map[string]func(ctx context.Context, r *streams.StreamReader) ([]byte, error){
+		"Read":        func(ctx context.Context, r *streams.StreamReader) ([]byte, error) { return r.Read(ctx, 100) },
+		"ReadAll":     func(ctx context.Context, r *streams.StreamReader) ([]byte, error) { return r.Read(ctx, -1) },
+		"ReadExactly": func(ctx context.Context, r *streams.StreamReader) ([]byte, error) { return r.ReadExactly(ctx, 10) },
+		"ReadUntil": func(ctx context.Context, r *streams.StreamReader) ([]byte, error) {
+			return r.ReadUntil(ctx, []byte("!"))
+		},
+		"ReadLine": func(ctx context.Context, r *streams.StreamReader) ([]byte, error) { return r.ReadLine(ctx) },
+	}
+	for name, read := range reads {
+		t.Run(name, func(t *testing.T) {
+			run(t, func(ctx context.Context) error {
+				r := newReader(ctx, 0)
+				// Feed one byte per iteration; cancel the reader at each
+				// await point, i.e. after every byte.
+				for i := range 5 {
+					tk := task.Spawn(ctx, func(ctx context.Context) ([]byte, error) { return read(ctx, r) })
+					yield(ctx, 1)
+					r.FeedData([]byte{byte('a' + i)})
+					tk.Cancel()
+					b, err := task.Await(ctx, tk)
+					if err == nil {
+						// The read finished before the cancel: only Read,
+						// which takes what there is, may do that.
+						if name != "Read" {
+							t.Errorf("%s returned %q after 1 byte", name, b)
+						}
+						continue
+					}
+					if !isCancelled(err) {
+						t.Fatalf("cancelled read: %v", err)
+					}
+				}
+				r.FeedData([]byte("!\n"))
+				r.FeedEOF()
+				b, _ := r.Read(ctx, -1)
+				if name == "Read" {
+					// Read returns as soon as a byte is there: each round may
+					// have taken its byte before the cancel landed.
+					return nil
+				}
+				want(t, "bytes after cancelled reads", string(b), "abcde!\n")
+				return nil
+			})
+		})
+	}
+}
+
+func TestReaderConcurrentRead(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		r := newReader(ctx, 0)
+		first := task.Spawn(ctx, func(ctx context.Context) ([]byte, error) { return r.Read(ctx, 1) })
+		yield(ctx, 1)
+		if _, err := r.Read(ctx, 1); !errors.Is(err, streams.ErrConcurrentRead) {
+			t.Errorf("second read: %v", err)
+		}
+		r.FeedData([]byte("x"))
+		b, err := task.Await(ctx, first)
+		want(t, "first read", string(b), "x")
+		noErr(t, err)
+		return nil
+	})
+}
+
+func TestReaderMisuse(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		r := newReader(ctx, 0, "data")
+		done := make(chan error)
+		go func() {
+			_, err := r.Read(ctx, 1)
+			done <- err
+		}()
+		// The goroutine is not the task: it gets an error (and not a hang)
+		// whether or not the task is running when it calls. Park the task
+		// in a way that cannot race with the goroutine's read.
+		err, _ := task.ToThread(ctx, func(context.Context) (error, error) { return <-done, nil })
+		if !errors.Is(err, eventloop.ErrNotInTask) {
+			t.Errorf("read from a goroutine: %v", err)
+		}
+		if _, err := r.Read(task.Loop(ctx).Context(), 1); !errors.Is(err, eventloop.ErrNotInTask) {
+			t.Errorf("read with the loop's root ctx: %v", err)
+		}
+		want(t, "nothing consumed", r.Buffered(), 4)
+		if !strings.Contains(r.String(), "4 bytes") {
+			t.Errorf("String: %s", r)
+		}
+		return nil
+	})
+}
