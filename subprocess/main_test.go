@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -95,6 +96,12 @@ func runHelper(h string, args []string) int {
 		}
 		fmt.Println("started")
 		return 0
+	case "chatty": // print early, wait for SIGUSR1, print late
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGUSR1)
+		fmt.Println("early")
+		<-ch
+		fmt.Println("late")
 	case "holdout": // read a line from stdin, print it, exit
 		line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
 		fmt.Print("grandchild got " + line)
