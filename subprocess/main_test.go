@@ -31,7 +31,9 @@ func TestMain(m *testing.M) {
 // helper returns name, args and the env option that make the test binary
 // act as helper h.
 func helper(h string, args ...string) (string, []string, Option) {
-	return os.Args[0], args, WithEnv(append(os.Environ(), helperEnv+"="+h))
+	// GORACE: a -race child would otherwise sleep 1 s at exit (the race
+	// runtime's atexit_sleep_ms default).
+	return os.Args[0], args, WithEnv(append(os.Environ(), helperEnv+"="+h, "GORACE=atexit_sleep_ms=0"))
 }
 
 func runHelper(h string, args []string) int {

@@ -154,8 +154,9 @@ func (p *Process) Transport() *Transport { return p.t }
 // stdout and stderr to EOF, all at once so that no pipe fills up and
 // deadlocks whatever the sizes, then waits for the child to exit. It
 // returns what the child wrote to each Pipe (nil for a stream that is not a
-// Pipe). input must be nil unless stdin is a Pipe (ErrNotPiped); with
-// stdin a Pipe and nil input, stdin is just closed.
+// Pipe). input must be nil unless stdin is a Pipe (ErrNotPiped). A nil
+// input leaves stdin alone, as asyncio does (another task may be writing
+// it); a non-nil one, even empty, is written and then stdin is closed.
 //
 // A child that exits or closes its stdin without reading all of input is
 // not an error here (asyncio ignores BrokenPipeError in communicate too):
@@ -171,7 +172,7 @@ func (p *Process) Communicate(ctx context.Context, input []byte) (stdout, stderr
 		return nil, nil, fmt.Errorf("subprocess: Communicate: input for stdin: %w", ErrNotPiped)
 	}
 	var feeder *task.Task[struct{}]
-	if p.Stdin != nil {
+	if input != nil {
 		feeder = task.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
 			return struct{}{}, p.feed(ctx, input)
 		}, task.WithName(fmt.Sprintf("subprocess %d stdin", p.PID())))

@@ -207,7 +207,7 @@ func TestEnvDirAndFileStdout(t *testing.T) {
 		opts []Option
 		want string
 	}{
-		{"env", []string{"AIO_X"}, []Option{WithEnv([]string{helperEnv + "=env", "AIO_X=hello"})}, "hello"},
+		{"env", []string{"AIO_X"}, []Option{WithEnv([]string{helperEnv + "=env", "AIO_X=hello", "GORACE=atexit_sleep_ms=0"})}, "hello"},
 		{"pwd", nil, []Option{WithDir(dir)}, dir},
 	} {
 		f, err := os.Create(out)
