@@ -121,8 +121,9 @@ type memEnd struct {
 	scheduled  bool   // a delivery step is scheduled
 	step       func() // deliver, made once
 
-	high, low int
-	paused    bool // the protocol was told PauseWriting
+	high, low  int
+	paused     bool // the protocol was told PauseWriting
+	flowQueued bool // a flowCheck is queued
 
 	reading   bool
 	eofWanted bool // WriteEOF or Close: send EOF once out is delivered
@@ -275,7 +276,20 @@ func (e *memEnd) maybeResume() {
 	}
 }
 
+// maybePause queues a flow check when the buffer is above the high-water
+// mark: PauseWriting never runs inside the Write that crossed it.
 func (e *memEnd) maybePause() {
+	if !e.paused && !e.flowQueued && e.pending() > e.high {
+		e.flowQueued = true
+		e.loop.CallSoon(e.flowCheck)
+	}
+}
+
+func (e *memEnd) flowCheck() {
+	e.flowQueued = false
+	if e.lost {
+		return
+	}
 	if !e.paused && e.pending() > e.high {
 		e.paused = true
 		e.proto.PauseWriting()

@@ -26,6 +26,10 @@ import (
 // every implementation). A pairFactory connects a client and a server
 // stream; the suite runs the same cases over each kind of connection.
 
+// maxTransportRead bounds what one DataReceived brings (the socket
+// transports' read buffer, the TLS engine's plaintext buffer).
+const maxTransportRead = 256 << 10
+
 type pairFactory func(ctx context.Context, opts ...streams.Option) (client, server streams.Endpoint, err error)
 
 func memPair(ctx context.Context, opts ...streams.Option) (streams.Endpoint, streams.Endpoint, error) {
@@ -287,10 +291,14 @@ func suiteDrainBlocks(t *testing.T, mk pairFactory) {
 		if !st.Paused {
 			t.Error("the server reader did not pause its transport")
 		}
-		if st.MaxBuffered > 2*limit+2*len(chunk)+high {
+		// The reader stops its transport above 2*limit; one read of the
+		// transport (up to its read buffer) may come on top.
+		if st.MaxBuffered > 2*limit+maxTransportRead+high {
 			t.Errorf("server buffered %d bytes with limit %d", st.MaxBuffered, limit)
 		}
-		if written > 1<<20 {
+		// Kernel socket buffers take their share too (a few MiB on
+		// loopback); what matters is that Drain blocked at all.
+		if written > 64<<20 {
 			t.Errorf("wrote %d bytes before Drain blocked", written)
 		}
 		// Now the server reads everything: the client can finish.
@@ -310,7 +318,7 @@ func suiteDrainReset(t *testing.T, mk pairFactory) {
 	connect(t, mk, nil, func(ctx context.Context, c, s streams.Endpoint) error {
 		s.Writer.Transport().PauseReading() // the server does not read
 		yield(ctx, 1)
-		big := make([]byte, 1<<20)
+		big := make([]byte, 64<<20) // more than kernel buffers take
 		c.Writer.Write(big)
 		drain := task.Go(ctx, func(ctx context.Context) error { return c.Writer.Drain(ctx) })
 		yield(ctx, 2)
@@ -319,13 +327,13 @@ func suiteDrainReset(t *testing.T, mk pairFactory) {
 		}
 		s.Writer.Transport().Abort()
 		err := task.Timeout(ctx, time.Second, func(ctx context.Context) error { return awaitTask(ctx, drain) })
-		if !errors.Is(err, streams.ErrConnectionLost) || !errors.Is(err, syscall.ECONNRESET) {
+		if !errors.Is(err, streams.ErrConnectionLost) || !isReset(err) {
 			t.Errorf("Drain after peer reset: %v", err)
 		}
 		if err := c.Writer.Drain(ctx); !errors.Is(err, streams.ErrConnectionLost) {
 			t.Errorf("Drain again: %v", err)
 		}
-		if err := c.Writer.WaitClosed(ctx); !errors.Is(err, syscall.ECONNRESET) {
+		if err := c.Writer.WaitClosed(ctx); !isReset(err) {
 			t.Errorf("WaitClosed: %v", err)
 		}
 		return nil
@@ -357,10 +365,10 @@ func suiteHugeLine(t *testing.T, mk pairFactory) {
 		// Hold on a while: the sender must stay blocked.
 		task.Sleep(ctx, time.Second)
 		st := s.Reader.Stats()
-		if st.MaxBuffered > 2*limit+256<<10 {
+		if st.MaxBuffered > 2*limit+maxTransportRead+64<<10 {
 			t.Errorf("buffered up to %d bytes with limit %d", st.MaxBuffered, limit)
 		}
-		if sent > 4<<20 {
+		if sent > 64<<20 {
 			t.Errorf("sender got %d bytes out while the reader was stuck", sent)
 		}
 		s.Writer.Transport().Abort()
@@ -428,3 +436,8 @@ var testTLS = sync.OnceValue(func() *tlsFixture {
 	f.both = &tls.Config{Certificates: []tls.Certificate{f.cert}, RootCAs: f.pool, ServerName: "localhost"}
 	return f
 })
+
+// isReset: the peer reset the connection (a write may see EPIPE instead).
+func isReset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}

@@ -20,6 +20,8 @@ type config struct {
 	shutdownTimeout  time.Duration
 	server           bool
 	pair             []eventloop.PairOption
+	conn             []eventloop.ConnOption
+	serverOpts       []eventloop.ServerOption
 }
 
 func newConfig(opts []Option) config {
@@ -142,6 +144,15 @@ func (p *Protocol) serve(ctx context.Context, h func(ctx context.Context, r *Str
 			return nil // the client sees the failure; asyncio logs it at debug level
 		}
 	}
+	defer func() {
+		if ctx.Err() != nil {
+			p.writer.t.Close()
+		}
+		if r := recover(); r != nil {
+			p.writer.t.Close()
+			panic(r)
+		}
+	}()
 	h(ctx, p.reader, p.writer)
 	return nil
 }

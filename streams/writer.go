@@ -110,16 +110,35 @@ func (w *StreamWriter) Drain(ctx context.Context) error {
 	if p.lost {
 		return &BrokenError{Op: "Drain", Err: p.lostErr}
 	}
-	for p.pausedW && !p.lost {
-		r, err := p.drain.Park(ctx, pk)
-		if r == wokeLost || p.lost {
+	for {
+		switch {
+		case p.lost:
 			return &BrokenError{Op: "Drain", Err: p.lostErr}
-		}
-		if err != nil {
-			return err
+		case p.pausedW:
+			r, err := p.drain.Park(ctx, pk)
+			if r == wokeLost || p.lost {
+				return &BrokenError{Op: "Drain", Err: p.lostErr}
+			}
+			if err != nil {
+				return err
+			}
+		case w.aboveHigh():
+			// Above the mark, but PauseWriting has not come yet: the
+			// transport tells it from the ready queue, never inside
+			// Write. One iteration settles it either way; without this a
+			// Write+Drain loop would never yield.
+			if err := eventloop.Sleep(ctx, 0); err != nil {
+				return err
+			}
+		default:
+			return nil
 		}
 	}
-	return nil
+}
+
+func (w *StreamWriter) aboveHigh() bool {
+	_, high := w.t.WriteBufferLimits()
+	return w.t.WriteBufferSize() > high
 }
 
 // WaitClosed waits until the connection is closed (ConnectionLost): nil

@@ -8,8 +8,7 @@
 //   - protocol: asyncio's protocol server, Go spelling: DataReceived calls
 //     transport.Write with the same bytes (eventloop.CreateServer).
 //   - streams: the StreamReader/StreamWriter server (read 64 KiB, write,
-//     drain). TODO(streams): not written yet; add a serveStreams function
-//     to the modes table below.
+//     drain), a task per connection (streams.StartServer).
 //
 // The load generator (bench/peers/go/w5load) measures; this program prints
 // nothing on success. W5_CPUPROFILE=file writes a CPU profile of the run.
@@ -24,6 +23,7 @@ import (
 
 	"github.com/aio-go/aio/bench/internal/report"
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/streams"
 	"github.com/aio-go/aio/task"
 )
 
@@ -52,8 +52,26 @@ func serveProtocol(ctx context.Context, addr string) error {
 	return srv.ServeForever(ctx)
 }
 
+// serveStreams is asyncio's streams echo server: a task per connection
+// reads up to 64 KiB, writes it back and drains.
 func serveStreams(ctx context.Context, addr string) error {
-	return fmt.Errorf("streams mode is not implemented yet (package streams)")
+	srv, err := streams.StartServer(ctx, func(ctx context.Context, r *streams.StreamReader, w *streams.StreamWriter) {
+		defer w.Close()
+		for {
+			data, err := r.Read(ctx, 65536)
+			if err != nil {
+				return
+			}
+			w.Write(data)
+			if err := w.Drain(ctx); err != nil {
+				return
+			}
+		}
+	}, "tcp4", addr, streams.WithServerOptions(eventloop.WithBacklog(1024)))
+	if err != nil {
+		return err
+	}
+	return srv.ServeForever(ctx)
 }
 
 func main() {

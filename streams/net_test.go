@@ -1,0 +1,96 @@
+package streams_test
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"path/filepath"
+	"testing"
+
+	"github.com/aio-go/aio/streams"
+)
+
+// sockPair connects a client and a server stream over real sockets: a
+// server on network/address accepts one connection and stops listening.
+func sockPair(network string, address func() string) pairFactory {
+	return func(ctx context.Context, opts ...streams.Option) (client, server streams.Endpoint, err error) {
+		var got *streams.Endpoint
+		srv, err := streams.StartServer(ctx, func(ctx context.Context, r *streams.StreamReader, w *streams.StreamWriter) {
+			got = &streams.Endpoint{Reader: r, Writer: w}
+		}, network, address(), opts...)
+		if err != nil {
+			return client, server, err
+		}
+		defer srv.Close()
+		addr := srv.Addrs()[0].String()
+		r, w, err := streams.OpenConnection(ctx, network, addr, opts...)
+		if err != nil {
+			return client, server, err
+		}
+		for got == nil {
+			if err := yield(ctx, 1); err != nil {
+				return client, server, err
+			}
+		}
+		return streams.Endpoint{Reader: r, Writer: w}, *got, nil
+	}
+}
+
+func tcpPair() pairFactory { return sockPair("tcp", func() string { return "127.0.0.1:0" }) }
+
+func unixPair(t *testing.T) pairFactory {
+	dir := t.TempDir()
+	n := 0
+	return sockPair("unix", func() string {
+		n++
+		return filepath.Join(dir, "s"+string(rune('a'+n%26))+".sock")
+	})
+}
+
+func tlsTCPPair() pairFactory {
+	inner := tcpPair()
+	return func(ctx context.Context, opts ...streams.Option) (streams.Endpoint, streams.Endpoint, error) {
+		return inner(ctx, append(opts, streams.WithTLS(testTLS().both))...)
+	}
+}
+
+func TestConformanceTCP(t *testing.T)    { runSuite(t, tcpPair()) }
+func TestConformanceUnix(t *testing.T)   { runSuite(t, unixPair(t)) }
+func TestConformanceTLSTCP(t *testing.T) { runSuite(t, tlsTCPPair()) }
+
+func TestOpenConnectionTLSServerName(t *testing.T) {
+	f := testTLS()
+	run(t, func(ctx context.Context) error {
+		srv, err := streams.StartServer(ctx, func(ctx context.Context, r *streams.StreamReader, w *streams.StreamWriter) {
+			line, _ := r.ReadLine(ctx)
+			w.Write(line)
+			w.Close()
+		}, "tcp", "127.0.0.1:0", streams.WithTLS(f.server))
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		_, port, _ := net.SplitHostPort(srv.Addrs()[0].String())
+		// ServerName comes from the host: "localhost" matches the cert.
+		r, w, err := streams.OpenConnection(ctx, "tcp", "localhost:"+port, streams.WithTLS(&tls.Config{RootCAs: f.pool}))
+		if err != nil {
+			return err
+		}
+		w.Write([]byte("ping\n"))
+		b, err := r.Read(ctx, -1)
+		noErr(t, err)
+		want(t, "reply", string(b), "ping\n")
+		w.Close()
+		// An IP address is no name of the cert: verification fails.
+		_, _, err = streams.OpenConnection(ctx, "tcp", "127.0.0.1:"+port, streams.WithTLS(&tls.Config{RootCAs: f.pool}))
+		if err == nil {
+			t.Error("TLS to 127.0.0.1 with a localhost cert succeeded")
+		}
+		if _, _, err := streams.OpenConnection(ctx, "tcp", "127.0.0.1:1"); err == nil || errors.Is(err, io.EOF) {
+			t.Errorf("connect to a closed port: %v", err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,90 @@
+package streams
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"github.com/aio-go/aio/eventloop"
+)
+
+// WithConnOptions passes options to eventloop.CreateConnection
+// (OpenConnection): local address, TCP_NODELAY.
+func WithConnOptions(opts ...eventloop.ConnOption) Option {
+	return func(c *config) { c.conn = append(c.conn, opts...) }
+}
+
+// WithServerOptions passes options to eventloop.CreateServer
+// (StartServer): backlog, SO_REUSEPORT, more addresses, …
+func WithServerOptions(opts ...eventloop.ServerOption) Option {
+	return func(c *config) { c.serverOpts = append(c.serverOpts, opts...) }
+}
+
+// OpenConnection connects to address on network ("tcp", "tcp4", "tcp6",
+// "unix") and returns the connection's reader and writer
+// (asyncio.open_connection). With WithTLS it also does the TLS handshake:
+// the server's certificate and host name are verified (crypto/tls
+// defaults), with ServerName taken from address's host when the config
+// has none.
+//
+// Cancellation: if ctx is cancelled while connecting or during the
+// handshake, the connection is aborted and OpenConnection returns
+// eventloop.ErrCancelled (or ErrTimeout).
+func OpenConnection(ctx context.Context, network, address string, opts ...Option) (*StreamReader, *StreamWriter, error) {
+	cf := newConfig(opts)
+	_, p, err := eventloop.CreateConnection(ctx, func() *Protocol { return NewProtocol(ctx, opts...) }, network, address, cf.conn...)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cf.tls != nil {
+		tcfg := cf.tls
+		if tcfg.ServerName == "" && !tcfg.InsecureSkipVerify {
+			tcfg = tcfg.Clone()
+			host, _, err := net.SplitHostPort(address)
+			if err != nil {
+				host = address
+			}
+			tcfg.ServerName = host
+		}
+		if err := p.writer.StartTLS(ctx, tcfg); err != nil {
+			p.writer.t.Abort()
+			return nil, nil, err
+		}
+	}
+	return p.reader, p.writer, nil
+}
+
+// OpenUnixConnection is OpenConnection to the Unix socket at path.
+func OpenUnixConnection(ctx context.Context, path string, opts ...Option) (*StreamReader, *StreamWriter, error) {
+	return OpenConnection(ctx, "unix", path, opts...)
+}
+
+// StartServer listens on address ("tcp", "tcp4", "tcp6", "unix") and runs
+// handler as a new task for every connection, with the connection's reader
+// and writer (asyncio.start_server). The handler tasks are children of
+// ctx: cancelling ctx cancels them. With WithTLS each connection does the
+// TLS handshake first (a failed handshake closes it, and handler is not
+// called). The handler owns its writer: close it when done. If the handler
+// panics or is cancelled, the connection is closed.
+//
+// Serve with the returned server's ServeForever, or keep it open and Close
+// it; StartServer itself is an await (resolving a host name parks).
+//
+// Cancellation: as eventloop.CreateServer: nothing is left listening.
+func StartServer(ctx context.Context, handler func(ctx context.Context, r *StreamReader, w *StreamWriter), network, address string, opts ...Option) (*eventloop.Server, error) {
+	if handler == nil {
+		return nil, fmt.Errorf("streams: StartServer: %w", eventloop.ErrNilCallback)
+	}
+	cf := newConfig(opts)
+	sopts := append(opts[:len(opts):len(opts)], AsServer())
+	return eventloop.CreateServer(ctx, func() *Protocol {
+		p := NewProtocol(ctx, sopts...)
+		p.handler = handler
+		return p
+	}, network, address, cf.serverOpts...)
+}
+
+// StartUnixServer is StartServer on the Unix socket at path.
+func StartUnixServer(ctx context.Context, handler func(ctx context.Context, r *StreamReader, w *StreamWriter), path string, opts ...Option) (*eventloop.Server, error) {
+	return StartServer(ctx, handler, "unix", path, opts...)
+}
