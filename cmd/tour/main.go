@@ -1,7 +1,8 @@
 // Command tour walks through what aio can do today, printing what happens
 // step by step: callbacks, timers on a virtual clock, tasks, the asyncio
 // combinators (Gather, Wait, WaitFor, Timeout, Shield, AsCompleted,
-// TaskGroup), the ways in and out of the loop (ToThread,
+// TaskGroup), a queue of workers, an echo server with clients over TCP
+// streams, a subprocess pipeline, the ways in and out of the loop (ToThread,
 // RunCoroutineThreadsafe), file descriptors and signals, and how the loop
 // reports what goes wrong (the exception handler, debug mode, Close).
 //
@@ -31,6 +32,9 @@ import (
 )
 
 func main() {
+	if runChild() {
+		return
+	}
 	if err := run(os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "tour:", err)
 		os.Exit(1)
@@ -114,6 +118,9 @@ func run(w io.Writer) error {
 		t.shield,
 		t.asCompleted,
 		t.taskGroup,
+		t.queueWorkers,
+		t.echoServer,
+		t.pipeline,
 		t.toThread,
 		t.threadsafe,
 		t.reader,

@@ -2,13 +2,19 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if runChild() { // the pipeline stop runs this binary as its children
+		os.Exit(0)
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // TestTour runs the whole tour and checks the lines that show each
 // semantic, in order. Loop times are exact: the tour runs on virtual
@@ -49,6 +55,12 @@ func TestTour(t *testing.T) {
 		`at 1s: Group = "disk failed; network failed"`,
 		"errors.Is disk: true, net: true, ErrCancelled: false",
 		"the owner's ctx is not cancelled: true",
+		"at 1s: worker-2 finished a 1s job",
+		"at 3s: Join returned: all 5 jobs done",
+		`client 1 got "echo: hello from client 1", <nil>`,
+		`client 3 got "echo: hello from client 3", <nil>`,
+		"pipeline: 1 PEAR", "pipeline: 4 KIWI",
+		"exit codes 0 and 0; both children reaped by the loop",
 		`ToThread = "worker result", <nil>`,
 		"task on the loop: sleeping 10s of loop time",
 		"goroutine: result 42, <nil>",

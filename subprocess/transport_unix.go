@@ -1,0 +1,269 @@
+//go:build unix
+
+package subprocess
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"syscall"
+
+	"github.com/aio-go/aio/eventloop"
+)
+
+// SubprocessProtocol is the low-level protocol of a child process
+// (asyncio.SubprocessProtocol): it hears what arrives on the child's stdout
+// and stderr pipes, when each pipe closes, and when the child exits. Every
+// callback runs on the loop goroutine. ConnectionLost(nil) comes last, once
+// the child has exited and every pipe is closed.
+type SubprocessProtocol interface {
+	eventloop.BaseProtocol
+	ConnectionMade(t *Transport)
+	// PipeDataReceived is called with bytes from the child's stdout (fd 1)
+	// or stderr (fd 2); data is valid only during the call.
+	PipeDataReceived(fd int, data []byte)
+	// PipeConnectionLost reports that pipe fd (0, 1 or 2) closed: nil for a
+	// clean close or EOF, the error otherwise (EPIPE on stdin when the
+	// child stopped reading).
+	PipeConnectionLost(fd int, err error)
+	// ProcessExited is called once when the child has exited and been
+	// reaped; Transport.ReturnCode has the status.
+	ProcessExited()
+}
+
+// SubprocessProtocolBase gives SubprocessProtocol's methods asyncio's
+// defaults (do nothing); embed it and override what you need.
+type SubprocessProtocolBase struct{}
+
+func (SubprocessProtocolBase) ConnectionMade(*Transport)     {}
+func (SubprocessProtocolBase) ConnectionLost(error)          {}
+func (SubprocessProtocolBase) PauseWriting()                 {}
+func (SubprocessProtocolBase) ResumeWriting()                {}
+func (SubprocessProtocolBase) PipeDataReceived(int, []byte)  {}
+func (SubprocessProtocolBase) PipeConnectionLost(int, error) {}
+func (SubprocessProtocolBase) ProcessExited()                {}
+
+var _ SubprocessProtocol = SubprocessProtocolBase{}
+
+// Transport is the low-level handle of a running child
+// (asyncio.SubprocessTransport). Loop goroutine (or its tasks) only.
+type Transport struct {
+	l       *eventloop.Loop
+	c       *child
+	proto   SubprocessProtocol
+	pipes   [3]eventloop.Transport // nil where the stream is not a Pipe
+	open    int                    // pipes not yet lost
+	exited  bool                   // ProcessExited has been called
+	lost    bool                   // ConnectionLost has been called
+	closed  bool
+	killCxl bool
+}
+
+// ExecTransport starts name with args (no shell) and connects it to the
+// protocol factory returns (asyncio: loop.subprocess_exec). Pipes are set
+// with WithStdin/WithStdout/WithStderr(Pipe). It must be called from a task
+// of the loop, with its ctx; ctx is used only for the start, not for the
+// child's lifetime.
+func ExecTransport[P SubprocessProtocol](ctx context.Context, factory func() P, name string, args []string, opts ...Option) (*Transport, P, error) {
+	var zero P
+	l := eventloop.LoopOf(ctx)
+	if l == nil {
+		return nil, zero, fmt.Errorf("subprocess: ExecTransport: %w", eventloop.ErrNotInTask)
+	}
+	if err := l.Check("subprocess.ExecTransport"); err != nil {
+		return nil, zero, err
+	}
+	if factory == nil {
+		return nil, zero, fmt.Errorf("subprocess: ExecTransport: %w: nil protocol factory", ErrBadOption)
+	}
+	cf := config{}
+	for _, o := range opts {
+		o(&cf)
+	}
+	path, err := resolve(name)
+	if err != nil {
+		return nil, zero, err
+	}
+	st, err := spawn(path, append([]string{name}, args...), &cf)
+	if err != nil {
+		return nil, zero, err
+	}
+	p := factory()
+	t := &Transport{l: l, proto: p, killCxl: cf.killOnCancel}
+	t.c = &child{l: l, pid: st.pid, pidfd: st.pidfd, name: name, killOnClose: cf.killOnClose}
+	if err := t.connectPipes(ctx, st.pipes); err != nil {
+		// The child runs already: kill and reap it, so nothing is left.
+		t.c.killOnClose = true
+		t.c.loopClosing()
+		return nil, zero, err
+	}
+	if err := t.c.watch(); err != nil {
+		t.closePipes()
+		t.c.killOnClose = true
+		t.c.loopClosing()
+		return nil, zero, err
+	}
+	t.c.onExit = append(t.c.onExit, t.processExited)
+	p.ConnectionMade(t)
+	return t, p, nil
+}
+
+// connectPipes wraps the parent's pipe ends in pipe transports. On error
+// every pipe fd is closed.
+func (t *Transport) connectPipes(ctx context.Context, fds [3]int) error {
+	for i, fd := range fds {
+		if fd < 0 {
+			continue
+		}
+		var err error
+		pp := &pipeProto{t: t, fd: i}
+		if i == 0 {
+			t.pipes[i], _, err = eventloop.ConnectWritePipe(ctx, func() *pipeProto { return pp }, fd)
+		} else {
+			t.pipes[i], _, err = eventloop.ConnectReadPipe(ctx, func() *pipeProto { return pp }, fd)
+		}
+		if err != nil {
+			syscall.Close(fd)
+			for j := i + 1; j < 3; j++ {
+				if fds[j] >= 0 {
+					syscall.Close(fds[j])
+				}
+			}
+			t.closePipes()
+			return &Error{Op: streamName(i), Path: "pipe", Err: err}
+		}
+		t.open++
+	}
+	return nil
+}
+
+func (t *Transport) closePipes() {
+	for _, p := range t.pipes {
+		if p != nil {
+			p.Close()
+		}
+	}
+}
+
+// pipeProto forwards one pipe transport's callbacks to the subprocess
+// protocol with the pipe's number.
+type pipeProto struct {
+	eventloop.ProtocolBase
+	t  *Transport
+	fd int
+}
+
+func (p *pipeProto) DataReceived(b []byte)  { p.t.proto.PipeDataReceived(p.fd, b) }
+func (p *pipeProto) EOFReceived() bool      { return false }
+func (p *pipeProto) PauseWriting()          { p.t.proto.PauseWriting() }
+func (p *pipeProto) ResumeWriting()         { p.t.proto.ResumeWriting() }
+func (p *pipeProto) ConnectionLost(e error) { p.t.pipeLost(p.fd, e) }
+
+func (t *Transport) pipeLost(fd int, err error) {
+	t.open--
+	t.proto.PipeConnectionLost(fd, err)
+	t.tryFinish()
+}
+
+func (t *Transport) processExited() {
+	t.exited = true
+	t.proto.ProcessExited()
+	t.tryFinish()
+}
+
+// tryFinish calls ConnectionLost once the child is gone and every pipe
+// closed (asyncio's order).
+func (t *Transport) tryFinish() {
+	if t.lost || !t.exited || t.open > 0 {
+		return
+	}
+	t.lost = true
+	t.proto.ConnectionLost(nil)
+}
+
+// PID returns the child's process id.
+func (t *Transport) PID() int { return t.c.pid }
+
+// ReturnCode returns the child's exit status (minus the signal number if a
+// signal killed it) and true once it has exited; 0, false while it runs.
+func (t *Transport) ReturnCode() (int, bool) {
+	if !t.c.exited {
+		return 0, false
+	}
+	return t.c.returnCode(), true
+}
+
+// PipeTransport returns the transport of pipe fd (0: stdin, 1: stdout,
+// 2: stderr), or nil when that stream is not a Pipe.
+func (t *Transport) PipeTransport(fd int) eventloop.Transport {
+	if fd < 0 || fd > 2 {
+		return nil
+	}
+	return t.pipes[fd]
+}
+
+// SendSignal sends sig to the child. After the child has been reaped it
+// returns ErrProcessDone and sends nothing: a pid the system may have
+// reused never receives our signal.
+func (t *Transport) SendSignal(sig syscall.Signal) error { return t.c.signal(sig) }
+
+// Terminate sends SIGTERM; see SendSignal.
+func (t *Transport) Terminate() error { return t.c.signal(syscall.SIGTERM) }
+
+// Kill sends SIGKILL; see SendSignal.
+func (t *Transport) Kill() error { return t.c.signal(syscall.SIGKILL) }
+
+// Close closes the pipes and, if the child is still running, kills it (as
+// asyncio's SubprocessTransport.close does); the child is reaped by the
+// loop as usual.
+func (t *Transport) Close() error {
+	if t.closed {
+		return nil
+	}
+	t.closed = true
+	t.closePipes()
+	if !t.c.exited {
+		if err := t.c.signal(syscall.SIGKILL); err != nil && !errors.Is(err, ErrProcessDone) {
+			return err
+		}
+	}
+	return nil
+}
+
+// IsClosing reports whether Close was called.
+func (t *Transport) IsClosing() bool { return t.closed }
+
+// Wait waits until the child has exited and returns its ReturnCode.
+//
+// Cancellation: a cancelled Wait returns the ctx error and leaves the child
+// running (unless it was started with KillOnCancel, then it is killed
+// first); nothing is lost, a later Wait still sees the exit.
+func (t *Transport) Wait(ctx context.Context) (int, error) {
+	for !t.c.exited {
+		pk, err := eventloop.ParkerFor(ctx, t.l)
+		if err != nil {
+			return 0, fmt.Errorf("subprocess: Wait: %w", err)
+		}
+		t.c.waiters = append(t.c.waiters, pk)
+		if err := pk.Park(ctx); err != nil {
+			t.c.removeWaiter(pk)
+			if t.c.exited {
+				break // the exit came first: report it, as Park's contract says
+			}
+			if t.killCxl {
+				t.c.signal(syscall.SIGKILL)
+			}
+			return 0, err
+		}
+	}
+	return t.c.returnCode(), nil
+}
+
+func (c *child) removeWaiter(p eventloop.Parker) {
+	for i, w := range c.waiters {
+		if w == p {
+			c.waiters = append(c.waiters[:i], c.waiters[i+1:]...)
+			return
+		}
+	}
+}
