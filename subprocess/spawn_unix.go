@@ -107,7 +107,7 @@ func spawn(path string, argv []string, cf *config) (st started, err error) {
 			files[2] = files[1]
 		case kindPipe:
 			var p [2]int
-			if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+			if err := cloexecPipe(p[:]); err != nil {
 				return st, &Error{Op: streamName(i), Path: "pipe", Err: err}
 			}
 			parent, child := p[1], p[0] // stdin: the parent writes
