@@ -257,6 +257,10 @@ func WaitDone(ctx context.Context, w Waitable) error {
 		return nil
 	}
 	id := f.addWaiter(t)
+	if t.loop.trackAwaits {
+		t.setAwaiting(w)
+		defer t.setAwaiting(nil)
+	}
 	err = t.park(ctx)
 	if err == nil {
 		return ctxError(ctx) // woken by completion; a cancellation that raced in still wins

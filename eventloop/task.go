@@ -62,7 +62,8 @@ type taskExt struct {
 	name  string
 	sleep timer.Entry // the timer of Sleep: reused, so Sleep allocates once per task
 	rep   *errReport
-	goid  int64 // debug mode: goroutine of the coroutine
+	goid  int64      // debug mode: goroutine of the coroutine
+	site  *awaitSite // await tracking: where the task parked last (introspect.go)
 }
 
 func (t *taskBase) getExt() *taskExt {
@@ -224,6 +225,9 @@ func (t *taskBase) suspend() bool {
 // ErrClosed when the loop is unwinding t. The caller registered t wherever
 // a wake-up comes from, and unregisters it when park returns an error.
 func (t *taskBase) park(ctx context.Context) error {
+	if t.loop.trackAwaits {
+		t.recordAwait()
+	}
 	for {
 		err, spurious := t.parkOnce(ctx)
 		if !spurious {
