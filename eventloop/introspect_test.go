@@ -430,3 +430,35 @@ func TestLoopNames(t *testing.T) {
 		t.Errorf("names %q %q %q: want alpha and two distinct loop-N", a.Name(), b.Name(), c.Name())
 	}
 }
+
+// BenchmarkW2Tracking is W2 (spawn tasks that each Sleep(ctx, 0) once and
+// return, gather them) with await tracking off and on, in batches of up to
+// 100k tasks; one op is one task. Compare the two with benchstat
+// (docs/introspection.md, "Cost").
+func BenchmarkW2Tracking(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		name := "off"
+		if on {
+			name = "on"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for left := b.N; left > 0; left -= 100_000 {
+				n := min(left, 100_000)
+				_, err := task.Run(func(ctx context.Context) (int, error) {
+					tasks := make([]task.Awaitable[int], n)
+					for i := range tasks {
+						tasks[i] = task.Spawn(ctx, func(ctx context.Context) (int, error) {
+							return i, task.Sleep(ctx, 0)
+						})
+					}
+					_, err := task.GatherResults(ctx, tasks...)
+					return 0, err
+				}, eventloop.WithAwaitTracking(on))
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
