@@ -20,13 +20,15 @@ func (l *Loop) Dump(w io.Writer) error { return WriteSnapshot(w, l.Snapshot()) }
 // WriteSnapshot prints s as Dump does: header, statistics, task tree.
 func WriteSnapshot(w io.Writer, s LoopSnapshot) error {
 	bw := bufio.NewWriter(w)
-	writeHeader(bw, s)
+	WriteHeader(bw, s)
 	writeStats(bw, "  ", s.Stats)
 	WriteTaskTree(bw, s)
 	return bw.Flush()
 }
 
-func writeHeader(w io.Writer, s LoopSnapshot) {
+// WriteHeader prints the one-line summary of s that Dump starts with:
+// name, state, clock and number of tasks.
+func WriteHeader(w io.Writer, s LoopSnapshot) {
 	state := "idle"
 	if s.Running {
 		state = "running"
@@ -48,7 +50,7 @@ func writeHeader(w io.Writer, s LoopSnapshot) {
 // WriteStats prints the statistics of s, one per line.
 func WriteStats(w io.Writer, s LoopSnapshot) error {
 	bw := bufio.NewWriter(w)
-	writeHeader(bw, s)
+	WriteHeader(bw, s)
 	writeStats(bw, "  ", s.Stats)
 	return bw.Flush()
 }
