@@ -282,9 +282,10 @@ func (t *taskBase) recordAwait() {
 	if e.site == nil {
 		e.site = &awaitSite{}
 	}
-	// Skip runtime.Callers, recordAwait and park: the first PC is park's
-	// caller (Sleep, Parker.Park, WaitDone).
-	e.site.n = runtime.Callers(3, e.site.pcs[:])
+	// Skip runtime.Callers, recordAwait, parkOnce and park: the first PC
+	// is park's caller (Sleep, Parker.Park, WaitDone). A park that wakes
+	// spuriously and parks again records again (rare: see parkOnce).
+	e.site.n = runtime.Callers(4, e.site.pcs[:])
 	e.site.since = t.loop.clock.Now()
 }
 

@@ -72,10 +72,10 @@ func writeStats(w io.Writer, indent string, st Stats) {
 	row("fds", st.FDs, "watched file descriptors")
 	row("lag", fmt.Sprintf("last %s, mean %s, max %s", fmtDuration(st.LagLast),
 		fmtDuration(st.LagMean()), fmtDuration(st.LagMax)), "how late timers fire")
-	if h := lagHistogram(st); h != "" {
-		row("lag_histogram", h, "")
-	}
 	tw.Flush()
+	if h := lagHistogram(st); h != "" {
+		fmt.Fprintf(w, "%slag histogram: %s\n", indent, h)
+	}
 }
 
 // lagHistogram prints the non-empty buckets as "<1µs:12 <2µs:3 ...".

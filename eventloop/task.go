@@ -225,9 +225,6 @@ func (t *taskBase) suspend() bool {
 // ErrClosed when the loop is unwinding t. The caller registered t wherever
 // a wake-up comes from, and unregisters it when park returns an error.
 func (t *taskBase) park(ctx context.Context) error {
-	if t.loop.trackAwaits {
-		t.recordAwait()
-	}
 	for {
 		err, spurious := t.parkOnce(ctx)
 		if !spurious {
@@ -242,6 +239,9 @@ func (t *taskBase) park(ctx context.Context) error {
 // caller then parks again.
 func (t *taskBase) parkOnce(ctx context.Context) (err error, spurious bool) {
 	l := t.loop
+	if l.trackAwaits { // here, not in park, which must stay small enough to inline
+		t.recordAwait()
+	}
 	t.waitGen++
 	var stop func() bool
 	var sc *scope // the scope t is registered on as waiter
