@@ -111,7 +111,8 @@ func (l *Loop) AwaitTracking() bool { return l.trackAwaits }
 
 // SetAwaitTracking turns the recording of await sites on or off (see
 // WithAwaitTracking). Tasks parked before it was turned on show no site
-// until their next await. Loop goroutine only.
+// until their next await. SetDebug does not change it. Loop goroutine
+// only.
 func (l *Loop) SetAwaitTracking(on bool) { l.trackAwaits = on }
 
 // OnClose registers fn to run when the loop closes, at the end of Close on
@@ -314,14 +315,14 @@ func (l *Loop) Snapshot() LoopSnapshot {
 		Stats:   l.Stats(),
 		Tasks:   make([]TaskSnapshot, 0, l.tasks.n),
 	}
-	sites := map[*awaitSite]*AwaitSite{}
+	sites := map[[len(awaitSite{}.pcs)]uintptr]AwaitSite{} // tasks parked at the same place share a resolution
 	for t := l.tasks.head; t != nil; t = t.tnext {
 		s.Tasks = append(s.Tasks, l.snapshotTask(t, sites))
 	}
 	return s
 }
 
-func (l *Loop) snapshotTask(t *taskBase, sites map[*awaitSite]*AwaitSite) TaskSnapshot {
+func (l *Loop) snapshotTask(t *taskBase, sites map[[len(awaitSite{}.pcs)]uintptr]AwaitSite) TaskSnapshot {
 	ts := TaskSnapshot{ID: uint64(t.seq), Name: t.Name(), State: t.state()}
 	if p := spawner(t); p != nil {
 		live := p
@@ -348,7 +349,14 @@ func (l *Loop) snapshotTask(t *taskBase, sites map[*awaitSite]*AwaitSite) TaskSn
 			ts.AwaitsTask = uint64(b.seq)
 		}
 	}
-	ts.Await = resolveSite(site.pcs[:site.n])
+	key := site.pcs
+	clear(key[site.n:])
+	as, ok := sites[key]
+	if !ok {
+		as = resolveSite(site.pcs[:site.n])
+		sites[key] = as
+	}
+	ts.Await = &as
 	return ts
 }
 
@@ -462,7 +470,7 @@ func funcPackage(fn string) string {
 // that a bufio.Reader over a loop stream still points at the user's line),
 // the operation the outermost library frame below it. With no user frame
 // in the recorded depth, the first frame outside the library stands in.
-func resolveSite(pcs []uintptr) *AwaitSite {
+func resolveSite(pcs []uintptr) AwaitSite {
 	frames := runtime.CallersFrames(pcs)
 	var op string
 	var std *runtime.Frame
@@ -479,16 +487,16 @@ func resolveSite(pcs []uintptr) *AwaitSite {
 				std = &c
 			}
 		case frameUser:
-			return &AwaitSite{Op: opName(op), Function: f.Function, File: f.File, Line: f.Line}
+			return AwaitSite{Op: opName(op), Function: f.Function, File: f.File, Line: f.Line}
 		}
 		if !more {
 			break
 		}
 	}
 	if std != nil {
-		return &AwaitSite{Op: opName(op), Function: std.Function, File: std.File, Line: std.Line}
+		return AwaitSite{Op: opName(op), Function: std.Function, File: std.File, Line: std.Line}
 	}
-	return &AwaitSite{Op: opName(op)}
+	return AwaitSite{Op: opName(op)}
 }
 
 // opName shortens a library function name: the module prefix, pointer

@@ -462,3 +462,31 @@ func BenchmarkW2Tracking(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSleep0Tracking is the Sleep(ctx, 0) round trip with await
+// tracking off and on: the cost of recording one await site.
+func BenchmarkSleep0Tracking(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		name := "off"
+		if on {
+			name = "on"
+		}
+		b.Run(name, func(b *testing.B) {
+			l, _ := eventloop.New(eventloop.WithAwaitTracking(on))
+			defer l.Close()
+			b.ReportAllocs()
+			tk := eventloop.Spawn(l.Context(), func(ctx context.Context) (int, error) {
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if err := eventloop.Sleep(ctx, 0); err != nil {
+						return 0, err
+					}
+				}
+				return 0, nil
+			})
+			if err := l.RunUntilComplete(tk); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
