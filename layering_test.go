@@ -35,7 +35,8 @@ var layers = [][]string{
 	{"internal/parking", "locks", "queue"}, // parking: the waiter list locks and queues share
 	{"streams"},
 	{"subprocess"},
-	{"looptest"}, // the testing toolkit: may use every layer
+	{"debugserver"}, // the outside view of loops: imports eventloop; nothing in the library imports it
+	{"looptest"},    // the testing toolkit: may use every layer
 }
 
 // allowedRequires are the only modules the library's go.mod may require:

@@ -257,7 +257,13 @@ func WaitDone(ctx context.Context, w Waitable) error {
 		return nil
 	}
 	id := f.addWaiter(t)
+	if t.loop.trackAwaits {
+		t.setAwaiting(w) // for the task tree; cleared below
+	}
 	err = t.park(ctx)
+	if t.ext != nil && t.ext.site != nil {
+		t.ext.site.on = nil
+	}
 	if err == nil {
 		return ctxError(ctx) // woken by completion; a cancellation that raced in still wins
 	}

@@ -69,6 +69,7 @@ type Loop struct {
 	handler        ExceptionHandler
 	logger         *slog.Logger
 	debug          bool
+	trackAwaits    bool   // record where tasks park (see introspect.go)
 	virtual        bool   // the clock is a *timer.Virtual: it jumps when the loop is idle
 	running        func() // the callback running now, to name it if it panics
 	slow           time.Duration
@@ -78,19 +79,33 @@ type Loop struct {
 	stats          Stats
 	sched          *schedule        // WithPerturbation, else nil (schedule.go)
 	tracer         func(TraceEvent) // WithTracer, else nil (trace.go)
+	intro          introState       // name and close hooks (see introspect.go)
 }
 
-// Stats is a snapshot of a loop's counters.
+// Stats is a snapshot of a loop's counters and gauges (see
+// docs/introspection.md). Counters count since New; gauges say how things
+// are now. Lag is how late timers fire: from the deadline a timer or Sleep
+// came due to the moment the loop saw it due and queued it (a callback that
+// runs long, or a busy ready queue, makes it grow). On a virtual clock lag
+// is always zero.
 type Stats struct {
-	Iterations  uint64 // loop iterations run
-	Callbacks   uint64 // callbacks run (task steps included)
-	Polls       uint64 // poller calls
-	IOEvents    uint64 // readiness events dispatched
-	TimersFired uint64 // timer callbacks and sleeps that came due
-	Ready       int    // callbacks queued now
-	Timers      int    // pending timers now
-	Tasks       int    // live tasks now
-	FDs         int    // watched file descriptors now
+	Iterations  uint64 `json:"iterations"`   // loop iterations run
+	Callbacks   uint64 `json:"callbacks"`    // callbacks run (task steps included)
+	Polls       uint64 `json:"polls"`        // poller calls
+	IOEvents    uint64 `json:"io_events"`    // readiness events dispatched
+	TimersFired uint64 `json:"timers_fired"` // timer callbacks and sleeps that came due
+	Spawned     uint64 `json:"spawned"`      // tasks spawned
+	Ready       int    `json:"ready"`        // callbacks and task steps queued now
+	Timers      int    `json:"timers"`       // pending timers now (sleeps included)
+	Tasks       int    `json:"tasks"`        // live tasks now
+	FDs         int    `json:"fds"`          // watched file descriptors now
+
+	LagLast  time.Duration `json:"lag_last_ns"`  // lag of the last timer that fired
+	LagMax   time.Duration `json:"lag_max_ns"`   // largest lag seen
+	LagTotal time.Duration `json:"lag_total_ns"` // sum of all lags (see LagMean)
+	// LagBuckets is a histogram of lags: bucket 0 counts lags under 1µs,
+	// bucket i lags in [2^(i-1), 2^i) µs, the last one everything longer.
+	LagBuckets [LagBuckets]uint64 `json:"lag_buckets"`
 }
 
 // New builds a loop. It opens an OS poller (epoll on Linux, kqueue on the
@@ -127,6 +142,7 @@ func New(opts ...Option) (*Loop, error) {
 		l.logger = slog.Default()
 	}
 	l.exec.max = cf.workers
+	l.initIntro(&cf)
 	l.coroBody = func(yield func(struct{}) bool) {
 		t := l.starting
 		l.starting = nil
@@ -444,7 +460,7 @@ func (l *Loop) iterate(maxWait time.Duration) {
 			l.sched.shuffleDue(&l.timers, now) // equal deadlines in seeded order
 		}
 		for e := l.timers.PopDue(now); e != nil; e = l.timers.PopDue(now) {
-			l.stats.TimersFired++
+			l.stats.timerFired(now - e.When)
 			if l.tracer != nil {
 				l.traceTimer(e)
 			}
@@ -582,6 +598,7 @@ func (l *Loop) Stats() Stats {
 	s.Timers = l.timers.Len()
 	s.Tasks = l.tasks.n
 	s.FDs = len(l.fds)
+	s.Spawned = l.tasks.seq
 	return s
 }
 
@@ -653,6 +670,7 @@ func (l *Loop) Close() error {
 	l.timers.Reset()
 	l.ready = readyQueue{}
 	l.poller.Close()
+	l.runCloseHooks()
 	if len(alive.Tasks) == 0 && alive.Timers == 0 && len(alive.Readers) == 0 &&
 		len(alive.Writers) == 0 && len(alive.Signals) == 0 && alive.Executor == 0 &&
 		len(alive.Transports) == 0 && len(alive.Resources) == 0 {

@@ -20,6 +20,8 @@ type config struct {
 	handler   ExceptionHandler
 	logger    *slog.Logger
 	workers   int
+	name      string // WithLoopName
+	track     int8   // WithAwaitTracking: 0 follows debug, 1 on, -1 off
 	newPoller func() (poller.Poller, error)
 	network   Network
 	perturb   bool             // WithPerturbation (schedule.go)

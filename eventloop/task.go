@@ -62,7 +62,8 @@ type taskExt struct {
 	name  string
 	sleep timer.Entry // the timer of Sleep: reused, so Sleep allocates once per task
 	rep   *errReport
-	goid  int64 // debug mode: goroutine of the coroutine
+	goid  int64      // debug mode: goroutine of the coroutine
+	site  *awaitSite // await tracking: where the task parked last (introspect.go)
 }
 
 func (t *taskBase) getExt() *taskExt {
@@ -238,6 +239,9 @@ func (t *taskBase) park(ctx context.Context) error {
 // caller then parks again.
 func (t *taskBase) parkOnce(ctx context.Context) (err error, spurious bool) {
 	l := t.loop
+	if l.trackAwaits { // here, not in park, which must stay small enough to inline
+		t.recordAwait()
+	}
 	t.waitGen++
 	var stop func() bool
 	var sc *scope // the scope t is registered on as waiter
