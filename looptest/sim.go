@@ -245,6 +245,9 @@ func (s *Sim) Close() {
 		}
 	}
 	s.unwind()
+	if s.net != nil {
+		s.net.shutdown()
+	}
 	if err := s.loop.Close(); err != nil {
 		var alive *eventloop.AliveError
 		if errors.As(err, &alive) {

@@ -270,6 +270,18 @@ func (n *Network) Reset(a, b string) int {
 	return len(hit)
 }
 
+// shutdown drops every connection's segments in flight and cancels its
+// timers (the Sim is closing).
+func (n *Network) shutdown() {
+	n.tracer = nil // map order below: keep it out of the trace
+	for c := range n.conns {
+		c.kill()
+	}
+	for _, ln := range n.listeners {
+		ln.Close()
+	}
+}
+
 // Stats returns the network's counters.
 func (n *Network) Stats() NetStats {
 	s := n.stats

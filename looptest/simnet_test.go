@@ -74,9 +74,11 @@ func TestSimNetEchoOverStreams(t *testing.T) {
 		if got, err := roundTrip(ctx, addr, "two"); err != nil || got != "echo: two" {
 			return fmt.Errorf("port 0 server at %s: %q, %v", addr, got, err)
 		}
-		srv.Close()
-		if err := srv.WaitClosed(ctx); err != nil { // no clients left: Detached ran
-			return err
+		for _, s := range []*eventloop.Server{srv, srv2} {
+			s.Close()
+			if err := s.WaitClosed(ctx); err != nil { // no clients left: Detached ran
+				return err
+			}
 		}
 		if st := srv.Stats(); st.Clients != 0 || st.Accept.Accepted != 1 {
 			return fmt.Errorf("server stats %+v", st)
