@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"syscall"
 	"testing"
 	"time"
@@ -122,3 +123,228 @@ func TestSimNetRefused(t *testing.T) {
 }
 
 var _ = task.Sleep
+
+// sink is a server handler that reads until EOF or an error and reports
+// what it got.
+func sink(got *eventloop.Future[error], n *int) func(ctx context.Context, r *streams.StreamReader, w *streams.StreamWriter) {
+	return func(ctx context.Context, r *streams.StreamReader, w *streams.StreamWriter) {
+		defer w.Close()
+		for {
+			b, err := r.Read(ctx, 64*1024)
+			*n += len(b)
+			if err != nil || len(b) == 0 {
+				if errors.Is(err, io.EOF) {
+					err = nil
+				}
+				got.SetResult(err)
+				return
+			}
+		}
+	}
+}
+
+func TestSimNetResetMidStream(t *testing.T) {
+	Run(t, func(ctx context.Context) error {
+		n := NetworkOf(ctx)
+		got := eventloop.NewFuture[error](Loop(ctx))
+		var received int
+		srv, err := streams.StartServer(ctx, sink(got, &received), "tcp", "db:5432")
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		cctx := OnHost(ctx, "app")
+		_, w, err := streams.OpenConnection(cctx, "tcp", "db:5432")
+		if err != nil {
+			return err
+		}
+		// 1 MB over a 100 kB/s link takes 10 s: reset after 2 s.
+		task.Go(ctx, func(ctx context.Context) error {
+			if err := task.Sleep(ctx, 2*time.Second); err != nil {
+				return err
+			}
+			if k := n.Reset("db", "app"); k != 1 {
+				return fmt.Errorf("Reset reset %d connections, want 1", k)
+			}
+			return nil
+		})
+		var derr error
+		for i := 0; i < 100 && derr == nil; i++ {
+			w.Write(make([]byte, 10_000))
+			derr = w.Drain(cctx)
+		}
+		if !errors.Is(derr, syscall.ECONNRESET) {
+			return fmt.Errorf("Drain after the reset: %v, want ECONNRESET", derr)
+		}
+		if err, _ := eventloop.Await(ctx, got); !errors.Is(err, syscall.ECONNRESET) {
+			return fmt.Errorf("server read after the reset: %v, want ECONNRESET", err)
+		}
+		if received == 0 || received >= 1_000_000 {
+			return fmt.Errorf("server received %d bytes before the reset", received)
+		}
+		if st := n.Stats(); st.Resets != 1 {
+			return fmt.Errorf("stats %+v", st)
+		}
+		return nil
+	}, WithNetwork(DefaultLink(Link{Latency: 5 * time.Millisecond, Bandwidth: 100_000})))
+}
+
+func TestSimNetBandwidth(t *testing.T) {
+	const size, bw, lat = 1_000_000, 100_000, 10 * time.Millisecond
+	Run(t, func(ctx context.Context) error {
+		got := eventloop.NewFuture[error](Loop(ctx))
+		var received int
+		srv, err := streams.StartServer(ctx, sink(got, &received), "tcp", "db:5432")
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		_, w, err := streams.OpenConnection(ctx, "tcp", "db:5432")
+		if err != nil {
+			return err
+		}
+		l := Loop(ctx)
+		start := l.Time()
+		for i := 0; i < size/10_000; i++ {
+			w.Write(make([]byte, 10_000))
+			if err := w.Drain(ctx); err != nil {
+				return err
+			}
+		}
+		w.Close()
+		if err, _ := eventloop.Await(ctx, got); err != nil {
+			return fmt.Errorf("server read: %v", err)
+		}
+		el := l.Time() - start
+		// The last byte leaves 10 s after the first and lands one latency
+		// later, the EOF with it.
+		want := time.Duration(size/bw)*time.Second + lat
+		if el < want || el > want+3*lat {
+			return fmt.Errorf("1 MB at 100 kB/s took %v of loop time, want %v to %v", el, want, want+3*lat)
+		}
+		if received != size {
+			return fmt.Errorf("server received %d bytes", received)
+		}
+		return nil
+	}, WithNetwork(DefaultLink(Link{Latency: lat, Bandwidth: bw})))
+}
+
+func TestSimNetPartitionHeal(t *testing.T) {
+	const lat = 10 * time.Millisecond
+	Run(t, func(ctx context.Context) error {
+		n := NetworkOf(ctx)
+		l := Loop(ctx)
+		srv, err := streams.StartServer(ctx, echoHandler, "tcp", "db:5432")
+		if err != nil {
+			return err
+		}
+		cctx := OnHost(ctx, "app")
+		r, w, err := streams.OpenConnection(cctx, "tcp", "db:5432")
+		if err != nil {
+			return err
+		}
+		n.Partition([]string{"app"}, []string{"db", "cache"})
+		if !n.Partitioned("db", "app") || n.Partitioned("app", "other") {
+			return errors.New("Partitioned disagrees with Partition")
+		}
+		task.Go(ctx, func(ctx context.Context) error {
+			err := task.Sleep(ctx, time.Minute)
+			n.Heal()
+			return err
+		})
+		// The request is held for the minute of the partition, then
+		// arrives; the reply takes one more latency.
+		w.Write([]byte("ping\n"))
+		line, err := r.ReadLine(cctx)
+		if err != nil || string(line) != "echo: ping\n" {
+			return fmt.Errorf("reply after heal: %q, %v", line, err)
+		}
+		if now := l.Time(); now < time.Minute+2*lat || now > time.Minute+4*lat {
+			return fmt.Errorf("reply at %v, want just after the heal at 1m", now)
+		}
+		if st := n.Stats(); st.Held == 0 {
+			return fmt.Errorf("nothing was held: %+v", st)
+		}
+
+		// A dial across a partition waits for the heal...
+		n.Partition([]string{"app"}, []string{"db"})
+		healAt := l.Time() + 30*time.Second
+		l.CallAt(healAt, n.Heal)
+		_, w2, err := streams.OpenConnection(cctx, "tcp", "db:5432")
+		if err != nil {
+			return fmt.Errorf("dial across a partition that heals: %v", err)
+		}
+		w2.Close()
+		if l.Time() < healAt {
+			return fmt.Errorf("dial across a partition returned at %v, before the heal at %v", l.Time(), healAt)
+		}
+		// ...up to the connect timeout.
+		n.Partition([]string{"app"}, []string{"db"})
+		_, _, err = streams.OpenConnection(cctx, "tcp", "db:5432")
+		if !errors.Is(err, syscall.ETIMEDOUT) {
+			return fmt.Errorf("dial across a partition: %v, want ETIMEDOUT", err)
+		}
+		n.Heal()
+		w.Close()
+		srv.Close()
+		return srv.WaitClosed(ctx)
+	}, WithNetwork(DefaultLink(Link{Latency: lat})))
+}
+
+func TestSimNetStallTimeout(t *testing.T) {
+	Run(t, func(ctx context.Context) error {
+		n := NetworkOf(ctx)
+		srv, err := streams.StartServer(ctx, echoHandler, "tcp", "db:5432")
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		r, w, err := streams.OpenConnection(OnHost(ctx, "app"), "tcp", "db:5432")
+		if err != nil {
+			return err
+		}
+		defer w.Close()
+		n.Partition([]string{"app"}, []string{"db"})
+		defer n.Heal()
+		w.Write([]byte("ping\n"))
+		_, err = r.ReadLine(ctx)
+		if !errors.Is(err, syscall.ETIMEDOUT) {
+			return fmt.Errorf("read across a partition longer than StallTimeout: %v, want ETIMEDOUT", err)
+		}
+		if now := Loop(ctx).Time(); now < 15*time.Minute {
+			return fmt.Errorf("broken at %v, before the stall timeout", now)
+		}
+		return WaitIdle(ctx)
+	}, WithNetwork(StallTimeout(15*time.Minute), DefaultLink(Link{Latency: time.Millisecond})))
+}
+
+func TestSimNetUnixAndErrors(t *testing.T) {
+	Run(t, func(ctx context.Context) error {
+		srv, err := streams.StartServer(ctx, echoHandler, "unix", "/run/app.sock")
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		r, w, err := streams.OpenConnection(ctx, "unix", "/run/app.sock")
+		if err != nil {
+			return err
+		}
+		w.Write([]byte("hi\n"))
+		line, err := r.ReadLine(ctx)
+		w.Close()
+		if string(line) != "echo: hi\n" {
+			return fmt.Errorf("unix echo: %q, %v", line, err)
+		}
+		if _, err := streams.StartServer(ctx, echoHandler, "unix", "/run/app.sock"); !errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("second listener on one path: %v, want EADDRINUSE", err)
+		}
+		for _, tc := range []struct{ network, addr string }{
+			{"udp", "db:53"}, {"tcp", "no-port"}, {"tcp", "db:99999"}, {"unix", ""},
+		} {
+			if _, _, err := streams.OpenConnection(ctx, tc.network, tc.addr); err == nil {
+				return fmt.Errorf("dial %s %q succeeded", tc.network, tc.addr)
+			}
+		}
+		return WaitIdle(ctx)
+	}, WithNetwork())
+}
