@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -347,4 +348,103 @@ func TestSimNetUnixAndErrors(t *testing.T) {
 		}
 		return WaitIdle(ctx)
 	}, WithNetwork())
+}
+
+// buggyFanOut asks two replicas the same question over two connections
+// and "knows" that the first reply comes from the primary, because it
+// asked the primary first: an ordering assumption that only holds while
+// the network delivers in sending order across connections, which it
+// does not (jitter).
+func buggyFanOut(ctx context.Context) error {
+	for _, addr := range []string{"primary:7", "replica:7"} {
+		name := strings.Split(addr, ":")[0]
+		srv, err := streams.StartServer(ctx, func(ctx context.Context, r *streams.StreamReader, w *streams.StreamWriter) {
+			defer w.Close()
+			if _, err := r.ReadLine(ctx); err == nil {
+				w.Write([]byte(name + "\n"))
+			}
+		}, "tcp", addr)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+	}
+	var order []string
+	var readers []task.Waitable
+	var rs []*streams.StreamReader
+	var ws []*streams.StreamWriter
+	for _, addr := range []string{"primary:7", "replica:7"} {
+		r, w, err := streams.OpenConnection(ctx, "tcp", addr)
+		if err != nil {
+			return err
+		}
+		defer w.Close()
+		rs, ws = append(rs, r), append(ws, w)
+	}
+	for i, w := range ws {
+		r := rs[i]
+		w.Write([]byte("get x\n"))
+		readers = append(readers, task.Go(ctx, func(ctx context.Context) error {
+			line, err := r.ReadLine(ctx)
+			order = append(order, strings.TrimSpace(string(line)))
+			return err
+		}))
+	}
+	if _, _, err := task.Wait(ctx, readers, task.AllCompleted, task.NoTimeout); err != nil {
+		return err
+	}
+	if order[0] != "primary" { // the planted bug
+		return fmt.Errorf("first reply came from %s, not the primary", order[0])
+	}
+	return nil
+}
+
+func TestSimNetFindsOrderingBug(t *testing.T) {
+	jittery := WithNetwork(DefaultLink(Link{Latency: 5 * time.Millisecond, Jitter: 10 * time.Millisecond}))
+	// The ordinary test, FIFO and without jitter, passes: the bug hides...
+	calm := &Recorder{TestName: t.Name()}
+	calm.Do(func() { Run(calm, buggyFanOut, WithNetwork(DefaultLink(Link{Latency: 5 * time.Millisecond}))) })
+	if calm.Failed() {
+		t.Fatalf("the bug showed without jitter:\n%s", calm.Output())
+	}
+	// ...with it, some seed finds it.
+	rec := &Recorder{TestName: t.Name()}
+	var results []Result
+	rec.Do(func() { results = Seeds(rec, 50, buggyFanOut, jittery) })
+	if !rec.Failed() {
+		t.Fatal("no seed of 50 found the ordering bug")
+	}
+	var bad *Result
+	for i := range results {
+		if results[i].Failed {
+			bad = &results[i]
+			break
+		}
+	}
+	t.Logf("seed %d finds it (%d of 50 seeds do); report:\n%s", bad.Seed, countFailed(results), firstLines(rec.Output(), 3))
+	// Rerunning that seed alone reproduces the failure, trace and all.
+	again := &Recorder{TestName: t.Name()}
+	var res Result
+	again.Do(func() { res = Run(again, buggyFanOut, jittery, Seed(bad.Seed)) })
+	if !again.Failed() || res.Digest != bad.Digest {
+		t.Errorf("rerun of seed %d: failed %v, digest %s, want a failure with digest %s", bad.Seed, again.Failed(), res.Digest, bad.Digest)
+	}
+	if !strings.Contains(again.Output(), "not the primary") {
+		t.Errorf("rerun failed differently:\n%s", again.Output())
+	}
+}
+
+func countFailed(rs []Result) int {
+	n := 0
+	for _, r := range rs {
+		if r.Failed {
+			n++
+		}
+	}
+	return n
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.SplitN(s, "\n", n+1)
+	return strings.Join(lines[:min(n, len(lines))], "\n")
 }
