@@ -448,3 +448,24 @@ func firstLines(s string, n int) string {
 	lines := strings.SplitN(s, "\n", n+1)
 	return strings.Join(lines[:min(n, len(lines))], "\n")
 }
+
+func TestSimNetDialWaitsForAccept(t *testing.T) {
+	Run(t, func(ctx context.Context) error {
+		l := Loop(ctx)
+		srv, err := streams.StartServer(ctx, echoHandler, "tcp", ":80",
+			streams.WithServerOptions(eventloop.WithStartServing(false)))
+		if err != nil {
+			return err
+		}
+		l.CallLater(10*time.Second, func() { srv.StartServing() })
+		got, err := roundTrip(ctx, "web:80", "hi") // the wildcard listener takes any host
+		if err != nil || got != "echo: hi" {
+			return fmt.Errorf("round trip: %q, %v", got, err)
+		}
+		if l.Time() < 10*time.Second {
+			return fmt.Errorf("connected at %v, before the server accepted", l.Time())
+		}
+		srv.Close()
+		return srv.WaitClosed(ctx)
+	}, WithNetwork())
+}
