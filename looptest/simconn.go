@@ -43,7 +43,7 @@ type simDir struct {
 	dstFull     bool // relay[1-side] told us PauseWriting
 	eofSent     bool // the EOF was delivered
 	held        bool // waiting for Heal
-	heldGen     int
+	stallTimer  *eventloop.TimerHandle
 }
 
 type segment struct {
@@ -223,14 +223,13 @@ func (c *simConn) arrow(side int) string {
 func (d *simDir) hold() {
 	n := d.c.n
 	d.held = true
-	d.heldGen++
 	n.held = append(n.held, d)
 	n.stats.Held++
 	n.trace(fmt.Sprintf("hold c%d %s (partition)", d.c.id, d.c.arrow(d.side)))
 	if n.stallTimeout > 0 {
-		gen := d.heldGen
-		d.c.loop.CallLater(n.stallTimeout, func() {
-			if d.held && d.heldGen == gen && !d.c.dead {
+		d.stallTimer, _ = d.c.loop.CallLater(n.stallTimeout, func() {
+			d.stallTimer = nil
+			if d.held && !d.c.dead {
 				d.c.stall()
 			}
 		})
@@ -241,6 +240,7 @@ func (d *simDir) hold() {
 // now, in order.
 func (d *simDir) resume() {
 	d.held = false
+	d.cancelStall()
 	if d.c.dead {
 		return
 	}
@@ -335,6 +335,14 @@ func (c *simConn) kill() {
 			d.timer, d.armed = nil, false
 		}
 		d.q = nil
+		d.cancelStall()
+	}
+}
+
+func (d *simDir) cancelStall() {
+	if d.stallTimer != nil {
+		d.stallTimer.Cancel()
+		d.stallTimer = nil
 	}
 }
 
