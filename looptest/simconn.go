@@ -1,7 +1,6 @@
 package looptest
 
 import (
-	"fmt"
 	"net"
 	"strconv"
 	"syscall"
@@ -83,7 +82,7 @@ func (n *Network) accept(l *eventloop.Loop, ln *simListener, kind, src, dst stri
 	server.Attached(srv)
 	n.conns[c] = struct{}{}
 	n.stats.Conns++
-	n.trace(fmt.Sprintf("connect c%d %s -> %s", c.id, c.addrs[0], c.addrs[1]))
+	n.tracef("connect c%d %s -> %s", c.id, c.addrs[0], c.addrs[1])
 	return c, nil
 }
 
@@ -175,12 +174,12 @@ func (d *simDir) fire() {
 		d.q = d.q[1:]
 		switch {
 		case seg.rst:
-			c.n.trace(fmt.Sprintf("reset c%d by %s (peer aborted)", c.id, sideName(d.side)))
+			c.n.tracef("reset c%d by %s (peer aborted)", c.id, sideName(d.side))
 			c.reset("")
 			return
 		case seg.eof:
 			d.eofSent = true
-			c.n.trace(fmt.Sprintf("eof c%d %s", c.id, c.arrow(d.side)))
+			c.n.tracef("eof c%d %s", c.id, c.arrow(d.side))
 			if err := dst.WriteEOF(); err != nil {
 				// The receiving relay end is gone.
 				return
@@ -188,14 +187,14 @@ func (d *simDir) fire() {
 			c.maybeClose()
 		default:
 			if r := c.link.ResetRate; r > 0 && c.n.rng.Float64() < r {
-				c.n.trace(fmt.Sprintf("reset c%d (link fault)", c.id))
+				c.n.tracef("reset c%d (link fault)", c.id)
 				c.reset("")
 				return
 			}
 			d.inflight -= len(seg.data)
 			c.n.stats.Segments++
 			c.n.stats.Bytes += int64(len(seg.data))
-			c.n.trace(fmt.Sprintf("deliver c%d %s %dB", c.id, c.arrow(d.side), len(seg.data)))
+			c.n.tracef("deliver c%d %s %dB", c.id, c.arrow(d.side), len(seg.data))
 			if dst.Write(seg.data) != nil {
 				return
 			}
@@ -225,7 +224,7 @@ func (d *simDir) hold() {
 	d.held = true
 	n.held = append(n.held, d)
 	n.stats.Held++
-	n.trace(fmt.Sprintf("hold c%d %s (partition)", d.c.id, d.c.arrow(d.side)))
+	n.tracef("hold c%d %s (partition)", d.c.id, d.c.arrow(d.side))
 	if n.stallTimeout > 0 {
 		d.stallTimer, _ = d.c.loop.CallLater(n.stallTimeout, func() {
 			d.stallTimer = nil
@@ -292,7 +291,7 @@ func (c *simConn) maybeClose() {
 func (c *simConn) finish() {
 	if _, ok := c.n.conns[c]; ok {
 		delete(c.n.conns, c)
-		c.n.trace(fmt.Sprintf("closed c%d", c.id))
+		c.n.tracef("closed c%d", c.id)
 	}
 }
 
@@ -302,7 +301,7 @@ func (c *simConn) reset(why string) {
 		return
 	}
 	if why != "" {
-		c.n.trace(fmt.Sprintf("reset c%d (%s)", c.id, why))
+		c.n.tracef("reset c%d (%s)", c.id, why)
 	}
 	c.kill()
 	c.n.stats.Resets++
@@ -316,7 +315,7 @@ func (c *simConn) reset(why string) {
 // stall breaks the connection with ETIMEDOUT on both ends: a partition
 // outlasted the retransmissions.
 func (c *simConn) stall() {
-	c.n.trace(fmt.Sprintf("timeout c%d (partition outlasted StallTimeout)", c.id))
+	c.n.tracef("timeout c%d (partition outlasted StallTimeout)", c.id)
 	c.kill()
 	c.n.stats.Stalls++
 	for _, t := range c.outer {

@@ -228,7 +228,7 @@ func (n *Network) Partition(side1, side2 []string) {
 			}
 		}
 	}
-	n.trace(fmt.Sprintf("partition %s | %s", strings.Join(side1, ","), strings.Join(side2, ",")))
+	n.tracef("partition %s | %s", strings.Join(side1, ","), strings.Join(side2, ","))
 }
 
 // Heal removes every partition: held segments are sent again (arriving one
@@ -308,6 +308,13 @@ func (n *Network) delay(lk Link) time.Duration {
 func (n *Network) trace(s string) {
 	if n.tracer != nil {
 		n.tracer(s)
+	}
+}
+
+// tracef formats a trace line only when someone records it.
+func (n *Network) tracef(format string, args ...any) {
+	if n.tracer != nil {
+		n.tracer(fmt.Sprintf(format, args...))
 	}
 }
 
@@ -492,7 +499,7 @@ func (n *Network) Dial(ctx context.Context, network, address string, newProto fu
 			ln = n.lookup(kind, host, port)
 			if ln == nil {
 				n.stats.Refused++
-				n.trace(fmt.Sprintf("refused %s -> %s", src, address))
+				n.tracef("refused %s -> %s", src, address)
 				if err := eventloop.Sleep(ctx, n.delay(lk)); err != nil {
 					return nil, err
 				}
@@ -504,7 +511,7 @@ func (n *Network) Dial(ctx context.Context, network, address string, newProto fu
 		}
 		if l.Time() >= deadline {
 			n.stats.TimedOut++
-			n.trace(fmt.Sprintf("connect timeout %s -> %s", src, address))
+			n.tracef("connect timeout %s -> %s", src, address)
 			return nil, fail(syscall.ETIMEDOUT)
 		}
 		if err := n.waitDial(ctx, l, deadline); err != nil {
