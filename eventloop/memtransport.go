@@ -39,6 +39,7 @@ type pairConfig struct {
 	rate     int
 	schedule func(l *Loop, step func())
 	addrs    [2]net.Addr
+	lost     func(t Transport, err error)
 }
 
 // WithPairReadRate bounds how many bytes one delivery step moves from a
@@ -60,6 +61,13 @@ func WithPairSchedule(schedule func(l *Loop, step func())) PairOption {
 // (ExtraSockName of the first end is a, its ExtraPeerName is b).
 func WithPairAddrs(a, b net.Addr) PairOption {
 	return func(c *pairConfig) { c.addrs = [2]net.Addr{a, b} }
+}
+
+// WithPairLost makes the pair call fn on the loop right after an end's
+// protocol returned from ConnectionLost(err), with that end: what a
+// Listener needs to report ConnHandler.Detached.
+func WithPairLost(fn func(t Transport, err error)) PairOption {
+	return func(c *pairConfig) { c.lost = fn }
 }
 
 // errPeerReset is the cause an end sees when its peer aborted, or when
@@ -244,7 +252,12 @@ func (e *memEnd) connectionLost(err error) {
 	e.lost, e.closing, e.gone, e.reading = true, true, true, false
 	e.buf, e.off = nil, 0
 	p := e.peer
-	e.loop.CallSoon(func() { e.proto.ConnectionLost(err) })
+	e.loop.CallSoon(func() {
+		e.proto.ConnectionLost(err)
+		if e.cf.lost != nil {
+			e.cf.lost(e, err)
+		}
+	})
 	// The peer now sees the end of the stream: EOF if e left cleanly, a
 	// reset if it aborted. A peer that still has bytes for e is reset by
 	// its next delivery step.
@@ -446,3 +459,18 @@ func (e *memEnd) SetProtocol(p StreamProtocol) { e.proto = p }
 func (e *memEnd) Protocol() StreamProtocol { return e.proto }
 
 func (e *memEnd) String() string { return fmt.Sprintf("memTransport(%v->%v)", e.local, e.remote) }
+
+// BreakTransport ends t, an end of an in-memory pair, the way a network
+// failure would: its buffered bytes are dropped, its protocol's
+// ConnectionLost receives an error wrapping cause (a simulated network
+// passes syscall.ETIMEDOUT when a partition outlasted the retransmission
+// timeout), and its peer is reset. It reports false, doing nothing, when
+// t is not an in-memory end or was already lost. Loop goroutine only.
+func BreakTransport(t Transport, cause error) bool {
+	e, ok := t.(*memEnd)
+	if !ok || e.lost {
+		return false
+	}
+	e.fail(fmt.Errorf("eventloop: in-memory connection broken: %w", cause))
+	return true
+}

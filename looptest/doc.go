@@ -19,6 +19,11 @@
 // iterations. Sequencer forces an interleaving and WaitIdle waits until
 // every other task is blocked: the two replace sleeps in tests.
 //
+// WithNetwork gives a run a simulated network (Network): streams and
+// eventloop connections between named hosts, with seeded latency, jitter,
+// bandwidth, resets and partitions, all on the virtual clock and in the
+// trace.
+//
 // Task bodies run on coroutine goroutines: report failures from them by
 // returning an error (or with t.Errorf), never with t.Fatal or
 // t.FailNow, which would unwind the wrong goroutine.

@@ -18,6 +18,8 @@ type config struct {
 	keepTrace  bool
 	loopOpts   []eventloop.Option
 	traceLines int
+	withNet    bool
+	netOpts    []NetOption
 }
 
 // Defaults: enough for an hour-long simulation with thousands of tasks,

@@ -35,6 +35,7 @@ type Sim struct {
 	start   time.Duration
 	stuck   error
 	mainErr error
+	net     *Network
 }
 
 // New builds a Sim: a loop on a fresh virtual clock (time 0), with a
@@ -54,6 +55,11 @@ func New(t TB, opts ...Option) *Sim {
 	if s.cf.perturb {
 		lopts = append(lopts, eventloop.WithPerturbation(s.cf.seed))
 	}
+	if s.cf.withNet {
+		s.net = NewNetwork(append([]NetOption{NetSeed(s.cf.seed)}, s.cf.netOpts...)...)
+		s.net.tracer = s.noteNet
+		lopts = append(lopts, eventloop.WithNetwork(s.net))
+	}
 	l, err := eventloop.New(append(lopts, s.cf.loopOpts...)...)
 	if err != nil {
 		t.Fatalf("looptest: %v", err)
@@ -67,6 +73,14 @@ func New(t TB, opts ...Option) *Sim {
 
 // Loop returns the Sim's loop.
 func (s *Sim) Loop() *eventloop.Loop { return s.loop }
+
+// Network returns the Sim's simulated network (WithNetwork), or nil.
+func (s *Sim) Network() *Network { return s.net }
+
+// noteNet records a network event in the trace.
+func (s *Sim) noteNet(what string) {
+	s.rec.note(fmt.Sprintf("%v #%d net %s", s.loop.Time(), s.loop.Stats().Iterations, what))
+}
 
 // Clock returns the Sim's virtual clock.
 func (s *Sim) Clock() *timer.Virtual { return s.clock }
@@ -231,6 +245,9 @@ func (s *Sim) Close() {
 		}
 	}
 	s.unwind()
+	if s.net != nil {
+		s.net.shutdown()
+	}
 	if err := s.loop.Close(); err != nil {
 		var alive *eventloop.AliveError
 		if errors.As(err, &alive) {

@@ -42,7 +42,11 @@ func (r *recorder) event(ev eventloop.TraceEvent) {
 	if ev.Kind == eventloop.TraceStep {
 		r.noteStep(ev)
 	}
-	line := formatEvent(ev)
+	r.note(formatEvent(ev))
+}
+
+// note records one trace line.
+func (r *recorder) note(line string) {
 	r.buf = append(append(r.buf[:0], line...), '\n')
 	r.h.Write(r.buf)
 	r.n++
