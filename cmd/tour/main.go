@@ -4,7 +4,8 @@
 // TaskGroup), a queue of workers, an echo server with clients over TCP
 // streams, a subprocess pipeline, the ways in and out of the loop (ToThread,
 // RunCoroutineThreadsafe), file descriptors and signals, and how the loop
-// reports what goes wrong (the exception handler, debug mode, Close).
+// reports what goes wrong (the exception handler, debug mode, Close), and
+// ends with the live task tree and the loop's statistics.
 //
 //	go run ./cmd/tour
 //
@@ -128,6 +129,7 @@ func run(w io.Writer) error {
 		t.panics,
 		t.debugMode,
 		t.close,
+		t.taskTree,
 	} {
 		if err := stop(); err != nil {
 			return fmt.Errorf("stop %d: %w", t.n, err)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/locks"
 	"github.com/aio-go/aio/queue"
 	"github.com/aio-go/aio/streams"
 	"github.com/aio-go/aio/subprocess"
@@ -182,4 +184,49 @@ func (t *tour) pipeline() error {
 		t.say("exit codes %d and %d; both children reaped by the loop", rc1, rc2)
 		return nil
 	})
+}
+
+func (t *tour) taskTree() error {
+	t.stop("The live task tree and the loop's statistics (Loop.Dump; `go run ./cmd/aio ps PID` shows the same from outside)")
+	return t.runTasks(func(ctx context.Context) error {
+		jobs := queue.NewQueue[string](0)
+		var mu locks.Lock
+		if err := mu.Acquire(ctx); err != nil {
+			return err
+		}
+		web := task.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			worker := task.Spawn(ctx, func(ctx context.Context) (string, error) {
+				return jobs.Get(ctx) // waits for a job
+			}, task.WithName("worker"))
+			saver := task.Go(ctx, func(ctx context.Context) error {
+				if err := mu.Acquire(ctx); err != nil { // waits for the lock main holds
+					return err
+				}
+				mu.Release()
+				return nil
+			}, task.WithName("saver"))
+			_, err := task.Await(ctx, worker)
+			task.Gather(ctx, saver)
+			return struct{}{}, err
+		}, task.WithName("web"))
+		ticker := task.Go(ctx, func(ctx context.Context) error {
+			return task.Sleep(ctx, time.Hour)
+		}, task.WithName("ticker"))
+		task.Sleep(ctx, 90*time.Second) // everyone parks; loop time moves on
+		var buf strings.Builder
+		if err := task.Loop(ctx).Dump(&buf); err != nil {
+			return err
+		}
+		for _, line := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
+			t.say("%s", line)
+		}
+		jobs.PutNowait("job")
+		mu.Release()
+		if _, err := task.Await(ctx, web); err != nil {
+			return err
+		}
+		ticker.Cancel()
+		eventloop.WaitDone(ctx, ticker)
+		return nil
+	}, eventloop.WithAwaitTracking(true), eventloop.WithLoopName("tour"))
 }
