@@ -40,7 +40,7 @@ func ExampleRun_deadlock() {
 	// true
 	// looptest: deadlock at 0s (loop time), iteration 1: every task waits for something only the loop could deliver, and no callback, timer, I/O, executor job or outside work is pending
 	//   TASK  STATE    SINCE  STEPS  WAITS AT
-	//   main  waiting  0s     1      -
+	//   main  waiting  0s     1      locks.Event.Wait at looptest/example_test.go:35 (looptest_test.ExampleRun_deadlock.func1)
 }
 
 // Seeds finds code that leans on an order nothing promises, and names the

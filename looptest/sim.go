@@ -48,6 +48,10 @@ func New(t TB, opts ...Option) *Sim {
 	lopts := []eventloop.Option{
 		eventloop.WithClock(s.clock),
 		eventloop.WithTracer(s.rec.event),
+		// Reports say where each task waits; the stack walk per await is
+		// cheap next to what a test costs anyway (LoopOptions can turn it
+		// off).
+		eventloop.WithAwaitTracking(true),
 		eventloop.WithExceptionHandler(func(_ *eventloop.Loop, c eventloop.ExceptionContext) {
 			s.excs = append(s.excs, c)
 		}),
@@ -210,8 +214,9 @@ func (s *Sim) stuckError(deadlock bool, reason, detail string) error {
 // they ran.
 func (s *Sim) Tasks() []TaskReport {
 	var out []TaskReport
+	sites := awaitSites(s.loop)
 	for _, t := range s.loop.AllTasks() {
-		r := TaskReport{Name: t.Name(), State: "not started", WaitsAt: awaitSite(s.loop, t)}
+		r := TaskReport{Name: t.Name(), State: "not started", WaitsAt: sites.next(t.Name())}
 		if st := s.rec.tasks[t]; st != nil {
 			r.State, r.Since, r.Steps = "waiting", st.since, st.steps
 		}
@@ -220,10 +225,32 @@ func (s *Sim) Tasks() []TaskReport {
 	return out
 }
 
-// awaitSite is where a live task waits, as the loop can tell it. The loop
-// does not record await sites yet; when it does (the live task tree of
-// issue 7), this is the one place to read them.
-func awaitSite(_ *eventloop.Loop, _ eventloop.TaskInfo) string { return "" }
+// siteQueue holds the await sites of the loop's live tasks by name, in
+// spawn order, as the loop's task tree reports them (Loop.Snapshot):
+// AllTasks and the snapshot list tasks oldest first, so taking them in
+// order pairs tasks that share a name correctly.
+type siteQueue map[string][]string
+
+func awaitSites(l *eventloop.Loop) siteQueue {
+	q := siteQueue{}
+	for _, ts := range l.Snapshot().Tasks {
+		site := ""
+		if ts.Await != nil {
+			site = ts.Await.String()
+		}
+		q[ts.Name] = append(q[ts.Name], site)
+	}
+	return q
+}
+
+func (q siteQueue) next(name string) string {
+	s := q[name]
+	if len(s) == 0 {
+		return ""
+	}
+	q[name] = s[1:]
+	return s[0]
+}
 
 // Close ends the simulation: it fails the test for tasks still alive
 // (listed with where they wait), cancels them and lets them unwind, shuts
