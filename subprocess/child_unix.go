@@ -10,8 +10,12 @@ import (
 	"syscall"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/parking"
 	"golang.org/x/sys/unix"
 )
+
+// wokeExited is the wake-up reason of tasks in Wait: the child was reaped.
+const wokeExited parking.Reason = 1
 
 // child is one process the loop started and will reap. It lives on the
 // loop goroutine; only the SIGCHLD forwarder (below) crosses goroutines,
@@ -23,7 +27,7 @@ type child struct {
 	name        string
 	exited      bool
 	status      syscall.WaitStatus
-	waiters     []eventloop.Parker
+	waiters     parking.Lot // tasks in Wait
 	onExit      []func()
 	untrack     func()
 	killOnClose bool
@@ -89,10 +93,7 @@ func (c *child) reaped(ws syscall.WaitStatus) {
 	if c.untrack != nil {
 		c.untrack()
 	}
-	for _, p := range c.waiters {
-		p.Unpark()
-	}
-	c.waiters = nil
+	c.waiters.WakeAll(wokeExited)
 	fns := c.onExit
 	c.onExit = nil
 	for _, fn := range fns {

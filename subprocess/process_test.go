@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -58,7 +59,7 @@ func TestCommunicate64MiBOut(t *testing.T) {
 	}
 	const n = 64 << 20
 	err := run(t, func(ctx context.Context) error {
-		name, args, env := helper("big", itoa(n))
+		name, args, env := helper("big", strconv.Itoa(n))
 		p, err := Exec(ctx, name, args, env, WithStdin(DevNull), WithStdout(Pipe), WithStderr(Pipe))
 		if err != nil {
 			return err

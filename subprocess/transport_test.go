@@ -23,7 +23,7 @@ func TestExitCodes(t *testing.T) {
 	bothWatchers(t, func(t *testing.T) {
 		for _, code := range []int{0, 1, 7, 255} {
 			err := run(t, func(ctx context.Context) error {
-				name, args, env := helper("exit", []string{itoa(code)}...)
+				name, args, env := helper("exit", strconv.Itoa(code))
 				tr, p, err := ExecTransport(ctx, newExit, name, args, env, WithStdin(DevNull), WithStdout(DevNull))
 				if err != nil {
 					return err
@@ -52,20 +52,6 @@ func TestExitCodes(t *testing.T) {
 			}
 		}
 	})
-}
-
-func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(n)) }
-
-func fmtInt(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for n > 0 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-		n /= 10
-	}
-	return string(b)
 }
 
 func TestSignalsAndProcessDone(t *testing.T) {
@@ -323,7 +309,7 @@ func TestLoopCloseReportsAndKillsOnlyIfAsked(t *testing.T) {
 		pid := tr.PID()
 		err = l.Close()
 		var alive *eventloop.AliveError
-		if !errors.As(err, &alive) || len(alive.Resources) != 1 || !strings.Contains(alive.Resources[0], "child process "+itoa(pid)) {
+		if !errors.As(err, &alive) || len(alive.Resources) != 1 || !strings.Contains(alive.Resources[0], "child process "+strconv.Itoa(pid)) {
 			t.Fatalf("Close = %v, want the child listed", err)
 		}
 		alivePid := syscall.Kill(pid, 0) == nil

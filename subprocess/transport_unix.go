@@ -244,12 +244,7 @@ func (t *Transport) Wait(ctx context.Context) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("subprocess: Wait: %w", err)
 		}
-		t.c.waiters = append(t.c.waiters, pk)
-		if err := pk.Park(ctx); err != nil {
-			t.c.removeWaiter(pk)
-			if t.c.exited {
-				break // the exit came first: report it, as Park's contract says
-			}
+		if _, err := t.c.waiters.Park(ctx, pk); err != nil {
 			if t.killCxl {
 				t.c.signal(syscall.SIGKILL)
 			}
@@ -257,13 +252,4 @@ func (t *Transport) Wait(ctx context.Context) (int, error) {
 		}
 	}
 	return t.c.returnCode(), nil
-}
-
-func (c *child) removeWaiter(p eventloop.Parker) {
-	for i, w := range c.waiters {
-		if w == p {
-			c.waiters = append(c.waiters[:i], c.waiters[i+1:]...)
-			return
-		}
-	}
 }

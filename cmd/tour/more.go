@@ -105,7 +105,9 @@ func (t *tour) echoServer() error {
 					return "", err
 				}
 				defer w.Close()
-				fmt.Fprintf(netConnWriter{w}, "hello from client %d\n", i)
+				if err := w.Write(fmt.Appendf(nil, "hello from client %d\n", i)); err != nil {
+					return "", err
+				}
 				if err := w.Drain(ctx); err != nil {
 					return "", err
 				}
@@ -120,16 +122,6 @@ func (t *tour) echoServer() error {
 		srv.Close()
 		return srv.WaitClosed(ctx)
 	})
-}
-
-// netConnWriter lets fmt.Fprintf write into a StreamWriter.
-type netConnWriter struct{ w *streams.StreamWriter }
-
-func (n netConnWriter) Write(p []byte) (int, error) {
-	if err := n.w.Write(p); err != nil {
-		return 0, err
-	}
-	return len(p), nil
 }
 
 func (t *tour) pipeline() error {
