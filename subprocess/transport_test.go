@@ -272,8 +272,10 @@ func TestDroppedChildIsReaped(t *testing.T) {
 				if err := task.Sleep(ctx, 1e6); err != nil {
 					return err
 				}
-				var ws syscall.WaitStatus
-				if _, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); err == syscall.ECHILD {
+				// Peek without reaping: a zombie still answers kill(pid, 0),
+				// a reaped pid does not. (A wait4 here would reap the child
+				// itself and race the loop's watcher.)
+				if err := syscall.Kill(pid, 0); err == syscall.ESRCH {
 					return nil // reaped by the loop
 				}
 			}
