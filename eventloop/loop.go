@@ -49,8 +49,12 @@ type Loop struct {
 	inboxPending atomic.Bool
 	inboxMu      sync.Mutex // protects inbox
 	inbox        []func()
-	current      atomic.Pointer[taskBase] // task whose step is running, or nil
-	loopGoid     atomic.Int64             // debug mode: goroutine running the loop
+	// current is the task whose step is running, or nil. A step leaves it
+	// set when it ends (a store is an atomic exchange, and the next step
+	// usually replaces it anyway); what runs anything but a task step
+	// clears it first (clearCurrent).
+	current  atomic.Pointer[taskBase]
+	loopGoid atomic.Int64 // debug mode: goroutine running the loop
 
 	// Loop goroutine only.
 	todo           int // callbacks left in the batch runReady is running
@@ -60,6 +64,11 @@ type Loop struct {
 	timerSlab      []TimerHandle // handles not yet given out (see newTimerHandle)
 	coroBody       func(yield func(struct{}) bool)
 	starting       *taskBase // the task coroBody is to run (see taskBase.step)
+	hosting        bool      // parked tasks may host the loop (host.go)
+	inForever      bool      // runUntilStopped is running: iterations may follow
+	hostTask       *taskBase // the task hosting the loop now, or nil
+	hostWoken      bool      // the host's own step came up
+	hostRunFn      func()    // l.hostRun, bound once
 	fds            map[int]*fdReg
 	fdGen          uint32
 	tasks          taskList
@@ -127,6 +136,7 @@ func New(opts ...Option) (*Loop, error) {
 		handler: cf.handler,
 		logger:  cf.logger,
 		debug:   cf.debug,
+		hosting: !cf.noHost,
 		slow:    cf.slow,
 		sched:   newSchedule(&cf),
 		tracer:  cf.tracer,
@@ -148,6 +158,7 @@ func New(opts ...Option) (*Loop, error) {
 		l.starting = nil
 		t.self.body(yield)
 	}
+	l.hostRunFn = l.hostRun
 	l.root = newRootScope(l)
 	return l, nil
 }
@@ -299,6 +310,8 @@ func (l *Loop) RunForever() error {
 // protect, which reports it; RunForever then comes back here, and the
 // batch the callback belonged to goes on first.
 func (l *Loop) runUntilStopped() {
+	l.inForever = true
+	defer func() { l.inForever = false }()
 	if l.todo > 0 {
 		l.runReady()
 		if l.stopping.Load() {
@@ -362,6 +375,14 @@ func (l *Loop) RunUntilComplete(w Waitable) error {
 
 func (l *Loop) stopFromCallback() { l.stopping.Store(true) }
 
+// clearCurrent says no task step is running. It stores only when a step
+// left current set (see the field).
+func (l *Loop) clearCurrent() {
+	if l.current.Load() != nil {
+		l.current.Store(nil)
+	}
+}
+
 // RunOnce runs exactly one iteration of the loop, for programs that drive
 // the loop from a main loop of their own (a game or GUI loop). It waits for
 // I/O at most maxWait (0: poll without blocking; negative: until something
@@ -392,6 +413,7 @@ func (l *Loop) enter() error {
 }
 
 func (l *Loop) leave() {
+	l.clearCurrent()
 	l.stopping.Store(false)
 	l.loopGoid.Store(0)
 	l.state.Store(stateIdle)
@@ -401,6 +423,7 @@ func (l *Loop) leave() {
 // place callbacks run. docs/architecture.md explains the phases by these
 // numbers.
 func (l *Loop) iterate(maxWait time.Duration) {
+	l.clearCurrent()
 	l.stats.Iterations++
 	if l.debug && l.loopGoid.Load() == 0 {
 		l.loopGoid.Store(goid()) // debug mode turned on mid-run (SetDebug)
@@ -419,7 +442,11 @@ func (l *Loop) iterate(maxWait time.Duration) {
 	busy := l.ready.len() > 0 || l.stopping.Load() || l.inboxPending.Load()
 	poll := true
 	timeout := time.Duration(0)
-	switch e := l.timers.Peek(); {
+	var e *timer.Entry
+	if !busy {
+		e = l.timers.Peek() // the earliest timer, when the loop may wait for it
+	}
+	switch {
 	case busy:
 		l.itersSincePoll++
 		poll = len(l.fds) > 0 &&
@@ -528,12 +555,17 @@ func (l *Loop) runReady() {
 		l.todo--
 		switch e := l.ready.pop(); {
 		case e.t != nil:
+			if e.t == l.hostTask {
+				l.hostWoken = true // the host resumes itself (host.go)
+				return
+			}
 			l.stats.Callbacks++
 			if l.tracer != nil {
 				l.traceStep(e.t)
 			}
 			e.t.step()
 		case e.fn != nil:
+			l.clearCurrent()
 			l.stats.Callbacks++
 			l.running = e.fn // to name it if it panics
 			e.fn()
@@ -548,6 +580,10 @@ func (l *Loop) runReadyDebug() {
 		if e.fn == nil && e.t == nil {
 			continue
 		}
+		if e.t != nil && e.t == l.hostTask {
+			l.hostWoken = true // the host resumes itself (host.go)
+			return
+		}
 		l.stats.Callbacks++
 		start := time.Now()
 		if e.t != nil {
@@ -556,6 +592,7 @@ func (l *Loop) runReadyDebug() {
 			}
 			e.t.step()
 		} else {
+			l.clearCurrent()
 			l.running = e.fn
 			e.fn()
 		}

@@ -27,6 +27,7 @@ type config struct {
 	perturb   bool             // WithPerturbation (schedule.go)
 	seed      uint64           // WithPerturbation
 	tracer    func(TraceEvent) // WithTracer (trace.go)
+	noHost    bool             // WithHosting(false) (host.go)
 }
 
 func defaultConfig() config {
@@ -41,6 +42,16 @@ func defaultConfig() config {
 		newPoller: poller.New,
 	}
 }
+
+// WithHosting turns hosting on (the default) or off. With hosting, a task
+// that parks while other work is ready runs the loop's ready queue on its
+// own goroutine instead of switching back to the loop goroutine, which
+// halves the coroutine switches of a hand-off between tasks (see
+// docs/architecture.md, "Hosting"). The order in which callbacks and task
+// steps run is the same either way; only the goroutine a callback runs on
+// differs, and code must not depend on that. Debug mode turns hosting off
+// while it is on, since its goroutine checks would see the difference.
+func WithHosting(on bool) Option { return func(cf *config) { cf.noHost = !on } }
 
 // WithClock makes the loop read time from c. The default is a real
 // monotonic clock; timer.NewVirtual() gives a loop that jumps straight to

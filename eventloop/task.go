@@ -203,9 +203,10 @@ func (t *taskBase) step() {
 		t.next, t.stop = iter.Pull(l.coroBody)
 		l.starting = t
 	}
-	l.current.Store(t)
-	t.next()
-	l.current.Store(nil)
+	if l.current.Load() != t {
+		l.current.Store(t)
+	}
+	t.next() // current stays t: see the field's comment
 }
 
 func (t *Task[T]) finishEarly(err error) {
@@ -270,7 +271,12 @@ func (t *taskBase) parkOnce(ctx context.Context) (err error, spurious bool) {
 		}
 	}
 	t.parked = true
-	ok := t.suspend()
+	var ok bool
+	if l.canHost() {
+		ok = l.host(t)
+	} else {
+		ok = t.suspend()
+	}
 	t.parked = false
 	if sc != nil {
 		sc.removeWaiter(t)

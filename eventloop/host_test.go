@@ -1,0 +1,231 @@
+package eventloop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// hostWorkload is a mix of everything a host may meet while it runs the
+// loop for a parked task: task-to-task hand-offs through Parkers, plain
+// callbacks queued by tasks, timers and sleeps, a callback that panics, a
+// task cancelled while parked, tasks spawned mid-batch. It returns what
+// happened, in order, and how many callbacks ran on a goroutine that is
+// not the loop's (that is, on a host).
+func hostWorkload(t *testing.T, opts ...Option) (log []string, hosted int, reports []string) {
+	t.Helper()
+	opts = append(opts, WithExceptionHandler(func(_ *Loop, c ExceptionContext) {
+		reports = append(reports, c.Message+": "+fmt.Sprint(c.Err))
+	}))
+	l := newVirtualLoop(t, opts...)
+	loopG := goid()
+	add := func(s string) { log = append(log, s) }
+	cb := func(s string) func() {
+		return func() {
+			if goid() != loopG {
+				hosted++
+			}
+			add(s)
+		}
+	}
+	_, err := runTask(t, l, func(ctx context.Context) (int, error) {
+		var ps [2]Parker
+		var waiting [2]bool
+		hop := func(ctx context.Context, me, j int) error {
+			if ps[me] == (Parker{}) {
+				ps[me], _ = ParkerFor(ctx, nil)
+			}
+			if waiting[1-me] {
+				waiting[1-me] = false
+				ps[1-me].Unpark()
+			}
+			if j%3 == me {
+				// Queued after the other's step: the host's own step is
+				// then not the last of its batch.
+				l.CallSoon(cb(fmt.Sprintf("after-wake cb from p%d at %d", me, j)))
+			}
+			waiting[me] = true
+			return ps[me].Park(ctx)
+		}
+		var victim *Task[int]
+		players := make([]*Task[int], 2)
+		for i := range players {
+			players[i] = Spawn(ctx, func(ctx context.Context) (int, error) {
+				for j := range 20 {
+					add(fmt.Sprintf("p%d hop %d", i, j))
+					if j%5 == i {
+						l.CallSoon(cb(fmt.Sprintf("cb from p%d at %d", i, j)))
+					}
+					if j == 7 && i == 0 {
+						l.CallSoon(func() { panic("boom in a callback") })
+					}
+					if j == 9 && i == 1 {
+						l.CallLater(0, cb("timer 0 from p1"))
+						Spawn(ctx, func(ctx context.Context) (int, error) {
+							add("child runs")
+							return 0, Sleep(ctx, 0)
+						})
+					}
+					if j == 12 && i == 0 {
+						victim.Cancel()
+					}
+					if j == 15 {
+						if err := Sleep(ctx, time.Millisecond); err != nil {
+							return 0, err
+						}
+						add(fmt.Sprintf("p%d slept", i))
+					}
+					if j == 19 {
+						// The last hop: the other player may be done, so
+						// wake it without waiting ourselves.
+						if waiting[1-i] {
+							waiting[1-i] = false
+							ps[1-i].Unpark()
+						}
+						break
+					}
+					if err := hop(ctx, i, j); err != nil {
+						return 0, err
+					}
+				}
+				return i, nil
+			}, WithName(fmt.Sprintf("p%d", i)))
+		}
+		victim = Spawn(ctx, func(ctx context.Context) (int, error) {
+			f := NewFuture[int](l)
+			_, err := Await(ctx, f)
+			add("victim: " + fmt.Sprint(errors.Is(err, context.Canceled)))
+			return 0, err
+		})
+		for _, p := range players {
+			if _, err := Await(ctx, p); err != nil {
+				return 0, err
+			}
+		}
+		_, err := Await(ctx, victim)
+		add("victim awaited: " + fmt.Sprint(errors.Is(err, context.Canceled)))
+		return 0, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return log, hosted, reports
+}
+
+// TestHostingKeepsOrder: a loop whose parked tasks host the ready queue
+// runs everything in exactly the order of a loop that switches back to
+// its own goroutine every time, reports a panicking callback the same way
+// (to the handler, not as the host task's error), and does host.
+func TestHostingKeepsOrder(t *testing.T) {
+	on, hostedOn, repOn := hostWorkload(t)
+	off, hostedOff, repOff := hostWorkload(t, WithHosting(false))
+	if diff := cmp.Diff(off, on); diff != "" {
+		t.Errorf("order with hosting differs (-off +on):\n%s", diff)
+	}
+	if diff := cmp.Diff(repOff, repOn); diff != "" {
+		t.Errorf("exception reports differ (-off +on):\n%s", diff)
+	}
+	if len(repOn) != 1 {
+		t.Errorf("reports = %q, want the one panic", repOn)
+	}
+	if hostedOff != 0 {
+		t.Errorf("WithHosting(false): %d callbacks ran off the loop goroutine", hostedOff)
+	}
+	if hostedOn == 0 {
+		t.Errorf("no callback ran on a host: hosting never happened")
+	}
+	if len(on) < 40 {
+		t.Fatalf("workload too short: %q", on)
+	}
+}
+
+// TestHostingOffInDebugMode: debug mode compares goroutines, so a debug
+// loop never hosts.
+func TestHostingOffInDebugMode(t *testing.T) {
+	_, hosted, _ := hostWorkload(t, WithDebug(true), WithSlowCallbackDuration(time.Hour))
+	if hosted != 0 {
+		t.Errorf("debug mode: %d callbacks ran on a host", hosted)
+	}
+}
+
+// TestHostingRunOnce: RunOnce runs one iteration even when a task hosts:
+// the host finishes the batch but starts no iteration of its own.
+func TestHostingRunOnce(t *testing.T) {
+	l := newVirtualLoop(t)
+	var steps []int
+	var ps [2]Parker
+	tasks := make([]*Task[int], 2)
+	for i := range tasks {
+		tasks[i] = Spawn(l.Context(), func(ctx context.Context) (int, error) {
+			ps[i], _ = ParkerFor(ctx, nil)
+			for j := 0; ; j++ {
+				steps = append(steps, i)
+				ps[1-i].Unpark()
+				if err := ps[i].Park(ctx); err != nil {
+					return j, err
+				}
+			}
+		})
+	}
+	for it := 1; it <= 5; it++ {
+		if err := l.RunOnce(0); err != nil {
+			t.Fatal(err)
+		}
+		// Iteration 1 starts both tasks; each later one runs the one step
+		// the previous iteration queued.
+		want := it + 1
+		if len(steps) != want {
+			t.Fatalf("after %d RunOnce: %d steps %v, want %d", it, len(steps), steps, want)
+		}
+	}
+	for _, tk := range tasks {
+		tk.Cancel()
+	}
+	for !tasks[0].Done() || !tasks[1].Done() {
+		if err := l.RunOnce(0); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestHostingStop: Stop from a task ends RunForever after the iteration,
+// though the tasks would go on handing off to each other forever.
+func TestHostingStop(t *testing.T) {
+	l := newVirtualLoop(t)
+	var ps [2]Parker
+	n := 0
+	tasks := make([]*Task[int], 2)
+	for i := range tasks {
+		tasks[i] = Spawn(l.Context(), func(ctx context.Context) (int, error) {
+			ps[i], _ = ParkerFor(ctx, nil)
+			for {
+				if n++; n == 1000 {
+					l.Stop()
+				}
+				ps[1-i].Unpark()
+				if err := ps[i].Park(ctx); err != nil {
+					return 0, err
+				}
+			}
+		})
+	}
+	if err := l.RunForever(); err != nil {
+		t.Fatal(err)
+	}
+	if n < 1000 || n > 1002 {
+		t.Errorf("RunForever returned after %d hand-offs, want 1000 (+ the rest of that iteration)", n)
+	}
+	for _, tk := range tasks {
+		tk.Cancel()
+	}
+	if err := l.RunUntilComplete(tasks[1]); err == nil {
+		t.Error("cancelled task: no error")
+	}
+	if err := l.RunUntilComplete(tasks[0]); err == nil {
+		t.Error("cancelled task: no error")
+	}
+}
