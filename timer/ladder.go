@@ -43,14 +43,14 @@ var defaultConfig = config{
 // for the sizes that reach this far.
 const maxRungs = 16
 
-func (h *Heap) config() *config {
+func (h *Heap[V]) config() *config {
 	if h.cfg == nil {
 		return &defaultConfig
 	}
 	return h.cfg
 }
 
-func (h *Heap) spillLimit() int {
+func (h *Heap[V]) spillLimit() int {
 	if h.cfg == nil {
 		return defaultConfig.spillAt
 	}
@@ -141,7 +141,7 @@ func (r *rung) bucketHi(b int) int64 {
 }
 
 // spill moves the heap part, unsorted, to the empty far list.
-func (h *Heap) spill() {
+func (h *Heap[V]) spill() {
 	h.spills++
 	for i := range h.slots {
 		h.far.push(h.slots[i])
@@ -151,7 +151,7 @@ func (h *Heap) spill() {
 }
 
 // unspill moves the far list, unsorted, to the empty heap part and orders it.
-func (h *Heap) unspill() {
+func (h *Heap[V]) unspill() {
 	for _, c := range h.far.chunks {
 		h.slots = append(h.slots, c...)
 	}
@@ -161,7 +161,7 @@ func (h *Heap) unspill() {
 
 // place stores s while rungs exist: in the heap part if s is due before every
 // bucket not yet taken, else in its bucket, else in the far list.
-func (h *Heap) place(s slot) {
+func (h *Heap[V]) place(s slot) {
 	for i := len(h.rungs) - 1; i >= 0; i-- {
 		r := &h.rungs[i]
 		if s.when > r.hi {
@@ -189,7 +189,7 @@ func (h *Heap) place(s slot) {
 
 // refill moves the next non-empty bucket into the empty heap part, building
 // rungs as needed, and reports whether it found live entries.
-func (h *Heap) refill() bool {
+func (h *Heap[V]) refill() bool {
 	before := h.stored
 	defer func() { h.discarded += uint64(before - h.stored) }()
 	for {
@@ -247,7 +247,7 @@ func (h *Heap) refill() bool {
 
 // keepLiveFar drops the dead slots of the far list, which is not empty, and
 // returns the smallest and largest deadline left (lo > hi if none is).
-func (h *Heap) keepLiveFar() (lo, hi int64) {
+func (h *Heap[V]) keepLiveFar() (lo, hi int64) {
 	lo, hi = math.MaxInt64, math.MinInt64
 	l := &h.far
 	w := 0
@@ -281,7 +281,7 @@ func bounds(s []slot) (lo, hi int64) {
 // deadlines up to hi (>= last): later pushes up to hi go into its last
 // bucket. The rung's buffers are reused from an earlier rung at the same
 // depth.
-func (h *Heap) buildRung(src [][]slot, n int, lo, last, hi int64) {
+func (h *Heap[V]) buildRung(src [][]slot, n int, lo, last, hi int64) {
 	h.rungBuilds++
 	if len(h.rungs) < cap(h.rungs) {
 		h.rungs = h.rungs[:len(h.rungs)+1]
@@ -346,7 +346,7 @@ func resize[T any](s []T, n int) []T {
 // gatherFar moves every live slot, wherever it is, to the far list, and drops
 // the rungs; the next refill sorts them again. This is how a Heap with rungs
 // compacts: simpler than compacting each bucket, and the same O(n).
-func (h *Heap) gatherFar() {
+func (h *Heap[V]) gatherFar() {
 	h.keepLiveFar()
 	for i := range h.slots {
 		if h.isLive(&h.slots[i]) {
@@ -382,7 +382,7 @@ func (h *Heap) gatherFar() {
 
 // eachStored calls fn for every stored slot, live or dead, until fn returns
 // false.
-func (h *Heap) eachStored(fn func(*slot) bool) {
+func (h *Heap[V]) eachStored(fn func(*slot) bool) {
 	each := func(s []slot) bool {
 		for i := range s {
 			if !fn(&s[i]) {
