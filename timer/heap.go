@@ -135,6 +135,9 @@ type Heap[V any] struct {
 	rungs []rung   // rungs[0] is the coarsest; cap keeps buffers for reuse
 	tab   table[V] // per-timer state and values, by slot.idx
 
+	pool   [][]slot // empty chunks for the far list and the rungs
+	cursor []int    // scratch for buildRung
+
 	seq    uint64 // last sequence number given out by Push
 	live   int    // pending timers
 	stored int    // slots in the heap part, far and every rung; stored-live are dead
@@ -183,7 +186,7 @@ func (h *Heap[V]) Push(when time.Duration, v V) ID {
 		if h.far.n == 0 {
 			h.spill()
 		}
-		h.far.push(s)
+		h.far.push(s, &h.pool)
 	}
 	return ID{Seq: h.seq, Index: i}
 }

@@ -58,7 +58,7 @@ func checkInvariants(t *testing.T, h *tHeap) {
 	}
 	for i := range h.rungs {
 		r := &h.rungs[i]
-		count(r.slots[r.off[r.next]:])
+		r.store.span(r.off[r.next], r.store.n, func(s []slot) bool { count(s); return true })
 		for b := r.next; b < len(r.late); b++ {
 			count(r.late[b])
 		}
