@@ -58,11 +58,11 @@ func lessBit(a, b *slot) int {
 
 // HeapStats is a snapshot of a Heap's counters.
 type HeapStats struct {
-	Live        uint64 // pending entries (Len)
+	Live        uint64 // pending timers (Len)
 	Cancelled   uint64 // dead slots still stored, waiting to be dropped
 	Stored      uint64 // slots stored: Live + Cancelled (Stored)
 	Pushes      uint64 // Push calls
-	Pops        uint64 // entries returned by Pop and PopDue
+	Pops        uint64 // timers returned by Pop and PopDue
 	Cancels     uint64 // Cancel calls that returned true
 	Discarded   uint64 // dead slots dropped lazily, on their way to the top
 	Compactions uint64 // compactions, automatic or by Compact
@@ -253,15 +253,15 @@ func (h *Heap[V]) Cancelled(id ID) bool {
 	return h.tab.has(id) && *h.tab.word(id.Index) == id.Seq|flagCancelled
 }
 
-// Len returns the number of live entries: pending and not cancelled. O(1).
+// Len returns the number of live timers: pending and not cancelled. O(1).
 func (h *Heap[V]) Len() int { return h.live }
 
-// Stored returns the number of entries physically stored, cancelled ones not
+// Stored returns the number of slots physically stored, cancelled ones not
 // yet dropped included. O(1). It is meant for tests and statistics.
 func (h *Heap[V]) Stored() int { return h.stored }
 
 // Compact drops every cancelled entry now. O(n). The heap compacts itself
-// when cancelled entries dominate, so calling Compact is never needed for
+// when dead slots dominate, so calling Compact is never needed for
 // correctness. Not safe for concurrent use.
 func (h *Heap[V]) Compact() {
 	before := h.stored
