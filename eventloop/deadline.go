@@ -21,7 +21,7 @@ const Never time.Duration = math.MaxInt64
 // Loop goroutine (or running task) only.
 type DeadlineScope struct {
 	sc      *scope
-	timer   *TimerHandle
+	timer   TimerHandle
 	soon    Handle // expiry queued with CallSoon when the deadline was already due
 	when    time.Duration
 	expired bool
@@ -110,19 +110,13 @@ func (d *DeadlineScope) Reschedule(when time.Duration) error {
 		d.soon = h
 		return nil
 	}
-	h := &TimerHandle{fn: d.expire, loop: l}
-	h.entry.When = when
-	h.entry.Value = h
-	l.timers.Push(&h.entry)
-	d.timer = h
+	d.timer = l.pushTimer(when, d.expire)
 	return nil
 }
 
 func (d *DeadlineScope) stopTimer() {
-	if d.timer != nil {
-		d.timer.Cancel()
-		d.timer = nil
-	}
+	d.timer.Cancel()
+	d.timer = TimerHandle{}
 	d.soon.Cancel()
 	d.soon = Handle{}
 }
@@ -132,7 +126,7 @@ func (d *DeadlineScope) expire() {
 		return
 	}
 	d.expired = true
-	d.timer, d.soon = nil, Handle{}
+	d.timer, d.soon = TimerHandle{}, Handle{}
 	d.sc.cancel(context.DeadlineExceeded)
 }
 

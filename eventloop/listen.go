@@ -168,7 +168,7 @@ type osListener struct {
 	want       bool // Accept was called and not Stopped
 	watching   bool // the reader is registered
 	closed     bool
-	retry      *TimerHandle
+	retry      TimerHandle
 	unlink     string      // unix socket path to remove on Close
 	unlinkInfo os.FileInfo // ... provided it is still our socket
 	stats      ListenerStats
@@ -183,7 +183,7 @@ func (ln *osListener) Accept(h ConnHandler) error {
 		return ErrServerClosed
 	}
 	ln.h, ln.want = h, true
-	if ln.retry == nil {
+	if !ln.retry.Pending() {
 		return ln.watch()
 	}
 	return nil
@@ -210,10 +210,8 @@ func (ln *osListener) unwatch() {
 func (ln *osListener) Stop() {
 	ln.want = false
 	ln.unwatch()
-	if ln.retry != nil {
-		ln.retry.Cancel()
-		ln.retry = nil
-	}
+	ln.retry.Cancel()
+	ln.retry = TimerHandle{}
 }
 
 func (ln *osListener) Close() error {
@@ -285,7 +283,7 @@ func (ln *osListener) pause(err error) {
 	ln.h.AcceptError(&NetError{Op: "accept", Net: ln.netw, Addr: addrString(ln.addr),
 		Err: fmt.Errorf("%w (pausing accept for %v)", err, ln.cfg.AcceptRetry)})
 	ln.retry, _ = ln.loop.CallLater(ln.cfg.AcceptRetry, func() {
-		ln.retry = nil
+		ln.retry = TimerHandle{}
 		if ln.want && !ln.closed {
 			if err := ln.watch(); err != nil {
 				ln.h.AcceptError(err)

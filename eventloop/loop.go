@@ -40,7 +40,7 @@ type Loop struct {
 	clock  timer.Clock
 	poller poller.Poller
 	ready  readyQueue
-	timers timer.Heap
+	timers timer.Heap[timerValue]
 	events []poller.Event
 
 	// Shared with other goroutines.
@@ -61,7 +61,6 @@ type Loop struct {
 	itersSincePoll int
 	cbsSincePoll   int
 	spare          []func()
-	timerSlab      []TimerHandle // handles not yet given out (see newTimerHandle)
 	coroBody       func(yield func(struct{}) bool)
 	starting       *taskBase // the task coroBody is to run (see taskBase.step)
 	hosting        bool      // parked tasks may host the loop (host.go)
@@ -208,7 +207,7 @@ func (l *Loop) CallSoon(fn func()) (Handle, error) {
 // as soon as possible, after the callbacks already queued. Timers with equal
 // deadlines run in the order they were set. O(log n).
 // Loop goroutine (or running task) only.
-func (l *Loop) CallLater(d time.Duration, fn func()) (*TimerHandle, error) {
+func (l *Loop) CallLater(d time.Duration, fn func()) (TimerHandle, error) {
 	return l.callAt("CallLater", deadlineAfter(l.clock.Now(), d), fn)
 }
 
@@ -231,38 +230,18 @@ func deadlineAfter(now, d time.Duration) time.Duration {
 
 // CallAt schedules fn to run when the loop's time reaches when (see Time).
 // O(log n). Loop goroutine (or running task) only.
-func (l *Loop) CallAt(when time.Duration, fn func()) (*TimerHandle, error) {
+func (l *Loop) CallAt(when time.Duration, fn func()) (TimerHandle, error) {
 	return l.callAt("CallAt", when, fn)
 }
 
-func (l *Loop) callAt(op string, when time.Duration, fn func()) (*TimerHandle, error) {
+func (l *Loop) callAt(op string, when time.Duration, fn func()) (TimerHandle, error) {
 	if err := l.check(op); err != nil {
-		return nil, err
+		return TimerHandle{}, err
 	}
 	if fn == nil {
-		return nil, fmt.Errorf("%s: %w", op, ErrNilCallback)
+		return TimerHandle{}, fmt.Errorf("%s: %w", op, ErrNilCallback)
 	}
-	h := l.newTimerHandle()
-	h.fn, h.loop = fn, l
-	h.entry.When = when
-	h.entry.Value = h
-	l.timers.Push(&h.entry)
-	return h, nil
-}
-
-// timerSlab is how many TimerHandles are allocated at once. One allocation
-// per handle made the malloc and the GC the cost of scheduling a timer (W3);
-// slabs cut that, at the price of keeping a slab alive while any of its
-// handles is referenced (at most timerSlab-1 dead handles per live one).
-const timerSlab = 64
-
-func (l *Loop) newTimerHandle() *TimerHandle {
-	if len(l.timerSlab) == 0 {
-		l.timerSlab = make([]TimerHandle, timerSlab)
-	}
-	h := &l.timerSlab[0]
-	l.timerSlab = l.timerSlab[1:]
-	return h
+	return l.pushTimer(when, fn), nil
 }
 
 // CallSoonThreadsafe queues fn from any goroutine and wakes the loop if it
@@ -442,9 +421,10 @@ func (l *Loop) iterate(maxWait time.Duration) {
 	busy := l.ready.len() > 0 || l.stopping.Load() || l.inboxPending.Load()
 	poll := true
 	timeout := time.Duration(0)
-	var e *timer.Entry
+	var next timer.Item[timerValue]
+	hasNext := false
 	if !busy {
-		e = l.timers.Peek() // the earliest timer, when the loop may wait for it
+		next, hasNext = l.timers.Peek() // the earliest timer, when the loop may wait for it
 	}
 	switch {
 	case busy:
@@ -453,12 +433,12 @@ func (l *Loop) iterate(maxWait time.Duration) {
 			(l.itersSincePoll >= pollEvery || l.cbsSincePoll >= pollEveryCallbacks)
 	case maxWait == 0:
 		// RunOnce(0): look, never wait, and let no virtual time pass.
-	case e == nil:
+	case !hasNext:
 		timeout = -1
 	case l.virtual && len(l.fds) > 0 && (l.poll(0) > 0 || l.inboxPending.Load()):
 		poll = false // something is ready now: time stands still
 	default:
-		deadline := e.When
+		deadline := next.When
 		if maxWait > 0 {
 			deadline = min(deadline, l.Deadline(maxWait))
 		}
@@ -484,17 +464,10 @@ func (l *Loop) iterate(maxWait time.Duration) {
 	if l.timers.Stored() > 0 {
 		now := l.clock.Now()
 		if l.sched != nil {
-			l.sched.shuffleDue(&l.timers, now) // equal deadlines in seeded order
-		}
-		for e := l.timers.PopDue(now); e != nil; e = l.timers.PopDue(now) {
-			l.stats.timerFired(now - e.When)
-			if l.tracer != nil {
-				l.traceTimer(e)
-			}
-			if t, ok := e.Value.(*taskBase); ok {
-				l.unpark(t, false) // a Sleep: queue the task's step itself
-			} else {
-				l.ready.push(e.Value.(*TimerHandle).fn)
+			l.sched.fireDue(l, now) // equal deadlines in seeded order
+		} else {
+			for it, ok := l.timers.PopDue(now); ok; it, ok = l.timers.PopDue(now) {
+				l.fireTimer(now, it)
 			}
 		}
 	}
@@ -656,8 +629,8 @@ func (l *Loop) Close() error {
 		return fmt.Errorf("Close: %w", ErrRunning)
 	}
 	alive := &AliveError{Executor: l.exec.running + len(l.exec.queue)}
-	l.timers.Entries(func(e *timer.Entry) bool {
-		if _, ok := e.Value.(*TimerHandle); ok {
+	l.timers.Entries(func(it timer.Item[timerValue]) bool {
+		if it.Value.fn != nil { // a Sleep's task is counted as a task
 			alive.Timers++
 		}
 		return true

@@ -47,8 +47,8 @@ func (l *Loop) Pending() Pending {
 		Executor:  l.exec.running + len(l.exec.queue),
 		Tasks:     l.tasks.n,
 	}
-	if e := l.timers.Peek(); e != nil {
-		p.NextTimer = e.When
+	if it, ok := l.timers.Peek(); ok {
+		p.NextTimer = it.When
 	}
 	if l.signals != nil {
 		p.Signals = len(l.signals.handlers)

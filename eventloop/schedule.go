@@ -34,7 +34,7 @@ import (
 //
 // Without this option the loop is plain FIFO and costs nothing extra;
 // with it, each iteration shuffles its batch of task steps (O(n) in the
-// batch) and pops and re-pushes its due timers (O(k log n) in k due).
+// batch) and collects its due timers before firing them (O(k) in k due).
 func WithPerturbation(seed uint64) Option {
 	return func(cf *config) { cf.perturb, cf.seed = true, seed }
 }
@@ -45,7 +45,7 @@ type schedule struct {
 	rng   *rand.Rand
 	slots []uint64
 	tasks []*taskBase
-	due   []*timer.Entry
+	due   []timer.Item[timerValue]
 }
 
 func newSchedule(cf *config) *schedule {
@@ -77,13 +77,13 @@ func (s *schedule) shuffleBatch(q *readyQueue, n int) {
 	}
 }
 
-// shuffleDue reorders the timers due at now that share a deadline: it
-// pops every due entry, shuffles each run of equal deadlines, and pushes
-// them back in that order (the heap orders equal deadlines by push).
-func (s *schedule) shuffleDue(h *timer.Heap, now time.Duration) {
+// fireDue fires the timers due at now, as the loop does without
+// perturbation, but with each run of equal deadlines in a seeded order: it
+// pops every due timer, shuffles the runs, and fires them in that order.
+func (s *schedule) fireDue(l *Loop, now time.Duration) {
 	s.due = s.due[:0]
-	for e := h.PopDue(now); e != nil; e = h.PopDue(now) {
-		s.due = append(s.due, e)
+	for it, ok := l.timers.PopDue(now); ok; it, ok = l.timers.PopDue(now) {
+		s.due = append(s.due, it)
 	}
 	for i := 0; i < len(s.due); {
 		j := i + 1
@@ -95,8 +95,8 @@ func (s *schedule) shuffleDue(h *timer.Heap, now time.Duration) {
 		}
 		i = j
 	}
-	for i, e := range s.due {
-		h.Push(e)
-		s.due[i] = nil
+	for i := range s.due {
+		l.fireTimer(now, s.due[i])
+		s.due[i] = timer.Item[timerValue]{}
 	}
 }

@@ -9,8 +9,6 @@ import (
 	"runtime/debug"
 	"sort"
 	"time"
-
-	"github.com/aio-go/aio/timer"
 )
 
 // TaskInfo is a task seen without its result type, as AllTasks and
@@ -59,11 +57,10 @@ type taskBase struct {
 // taskExt holds what a task needs only sometimes, out of line so that a
 // task stays small (with 100k tasks alive every byte counts thrice).
 type taskExt struct {
-	name  string
-	sleep timer.Entry // the timer of Sleep: reused, so Sleep allocates once per task
-	rep   *errReport
-	goid  int64      // debug mode: goroutine of the coroutine
-	site  *awaitSite // await tracking: where the task parked last (introspect.go)
+	name string
+	rep  *errReport
+	goid int64      // debug mode: goroutine of the coroutine
+	site *awaitSite // await tracking: where the task parked last (introspect.go)
 }
 
 func (t *taskBase) getExt() *taskExt {
@@ -360,12 +357,9 @@ func Sleep(ctx context.Context, d time.Duration) error {
 		}
 		return ctxError(ctx) // a cancellation that came before the task ran wins
 	}
-	e := &t.getExt().sleep
-	e.When = deadlineAfter(l.clock.Now(), d)
-	e.Value = t
-	l.timers.Push(e)
+	id := l.timers.Push(deadlineAfter(l.clock.Now(), d), timerValue{t: t})
 	if err := t.park(ctx); err != nil {
-		l.timers.Cancel(e)
+		l.timers.Cancel(id)
 		return err
 	}
 	return ctxError(ctx) // a cancellation that came before the task ran wins

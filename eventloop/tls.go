@@ -172,7 +172,7 @@ type tlsTransport struct {
 	engineDone bool
 	lostSent   bool
 	lostErr    error // why the engine stopped, if not cleanly
-	shutdown   *TimerHandle
+	shutdown   TimerHandle
 	pausedW    bool
 }
 
@@ -318,9 +318,7 @@ func (tt *tlsTransport) maybeLost() {
 		return
 	}
 	tt.lostSent = true
-	if tt.shutdown != nil {
-		tt.shutdown.Cancel()
-	}
+	tt.shutdown.Cancel()
 	if !tt.appMade {
 		return
 	}
@@ -398,9 +396,9 @@ func (tt *tlsTransport) Close() error {
 		tt.conn.CloseWrite()
 	}
 	tt.raw.Close()
-	if tt.shutdown == nil && !tt.ad.rawLost {
+	if tt.shutdown == (TimerHandle{}) && !tt.ad.rawLost {
 		tt.shutdown, _ = tt.loop.CallLater(tt.opts.shutdownTimeout, func() {
-			tt.shutdown = nil
+			tt.shutdown = TimerHandle{}
 			tt.raw.Abort()
 		})
 	}

@@ -70,13 +70,11 @@ func (l *Loop) traceStep(t *taskBase) {
 		Task: t.self, Start: !t.started})
 }
 
-func (l *Loop) traceTimer(e *timer.Entry) {
-	ev := TraceEvent{Kind: TraceTimer, Time: l.clock.Now(), Iteration: l.stats.Iterations, When: e.When}
-	switch v := e.Value.(type) {
-	case *taskBase:
-		ev.Task = v.self
-	case *TimerHandle:
-		ev.Callback = v.fn
+func (l *Loop) traceTimer(it timer.Item[timerValue]) {
+	ev := TraceEvent{Kind: TraceTimer, Time: l.clock.Now(), Iteration: l.stats.Iterations, When: it.When,
+		Callback: it.Value.fn}
+	if t := it.Value.t; t != nil {
+		ev.Task = t.self
 	}
 	l.tracer(ev)
 }

@@ -17,7 +17,7 @@ func BenchmarkW3(b *testing.B) {
 		state = 1664525*state + 1013904223
 		delays[i] = time.Duration((state>>8)%1000) * time.Millisecond
 	}
-	handles := make([]*TimerHandle, n)
+	handles := make([]TimerHandle, n)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for it := 0; it < b.N; it++ {

@@ -34,7 +34,7 @@ type simDir struct {
 	side        int // the sending side: reads from relay[side], writes to relay[1-side]
 	q           []segment
 	armed       bool
-	timer       *eventloop.TimerHandle
+	timer       eventloop.TimerHandle
 	busyUntil   time.Duration // the link is busy sending until then (bandwidth)
 	lastArrival time.Duration
 	inflight    int  // bytes queued here
@@ -42,7 +42,7 @@ type simDir struct {
 	dstFull     bool // relay[1-side] told us PauseWriting
 	eofSent     bool // the EOF was delivered
 	held        bool // waiting for Heal
-	stallTimer  *eventloop.TimerHandle
+	stallTimer  eventloop.TimerHandle
 }
 
 type segment struct {
@@ -154,7 +154,7 @@ func (d *simDir) arm() {
 
 // fire delivers every segment due.
 func (d *simDir) fire() {
-	d.armed, d.timer = false, nil
+	d.armed, d.timer = false, eventloop.TimerHandle{}
 	c := d.c
 	if c.dead {
 		return
@@ -227,7 +227,7 @@ func (d *simDir) hold() {
 	n.tracef("hold c%d %s (partition)", d.c.id, d.c.arrow(d.side))
 	if n.stallTimeout > 0 {
 		d.stallTimer, _ = d.c.loop.CallLater(n.stallTimeout, func() {
-			d.stallTimer = nil
+			d.stallTimer = eventloop.TimerHandle{}
 			if d.held && !d.c.dead {
 				d.c.stall()
 			}
@@ -329,20 +329,16 @@ func (c *simConn) kill() {
 	c.dead = true
 	c.finish()
 	for _, d := range c.dirs {
-		if d.timer != nil {
-			d.timer.Cancel()
-			d.timer, d.armed = nil, false
-		}
+		d.timer.Cancel()
+		d.timer, d.armed = eventloop.TimerHandle{}, false
 		d.q = nil
 		d.cancelStall()
 	}
 }
 
 func (d *simDir) cancelStall() {
-	if d.stallTimer != nil {
-		d.stallTimer.Cancel()
-		d.stallTimer = nil
-	}
+	d.stallTimer.Cancel()
+	d.stallTimer = eventloop.TimerHandle{}
 }
 
 // lost: relay end s's ConnectionLost ran. An error means side s aborted

@@ -544,9 +544,7 @@ func (n *Network) waitDial(ctx context.Context, l *eventloop.Loop, deadline time
 	n.dialWaiters = append(n.dialWaiters, p)
 	th, _ := l.CallAt(deadline, p.Unpark)
 	err = p.Park(ctx)
-	if th != nil {
-		th.Cancel()
-	}
+	th.Cancel()
 	for i, q := range n.dialWaiters {
 		if q == p {
 			n.dialWaiters = append(n.dialWaiters[:i], n.dialWaiters[i+1:]...)

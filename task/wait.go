@@ -63,7 +63,7 @@ func Wait(ctx context.Context, ws []Waitable, when ReturnWhen, timeout time.Dura
 				}
 			})
 		}
-		var timer *eventloop.TimerHandle
+		var timer eventloop.TimerHandle
 		if timeout > 0 {
 			// CallAt with a saturated deadline: now+timeout must not wrap.
 			if at := l.Deadline(timeout); at != Never {

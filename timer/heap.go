@@ -5,51 +5,37 @@ import (
 	"time"
 )
 
-// Entry states.
-const (
-	stateIdle      uint8 = iota // never pushed
-	statePending                // in a heap, due to fire
-	stateCancelled              // cancelled while pending
-	statePopped                 // popped (fired) while pending
-)
-
-// Entry is one scheduled timer. Its owner embeds it or allocates it, sets When
-// and Value, and pushes it into a Heap; the heap keeps a pointer to it until
-// the entry is popped or its cancelled slot is dropped. A zero Entry is ready
-// to push. An Entry belongs to the goroutine that owns the heap it is pushed
-// into, and must not be copied while pending.
-type Entry struct {
-	// When is the deadline, on the time scale of the loop's Clock. Push
-	// reads it once: changing it while the entry is pending does not move
-	// the entry (cancel it and push it again instead).
-	When time.Duration
-
-	// Value is opaque owner data; the loop stores its handle here. The heap
-	// never looks at it. Storing a pointer in it does not allocate.
-	Value any
-
-	seq   uint64 // sequence number of the last Push, unique within owner
-	owner *Heap  // the heap holding the entry while pending, else nil
-	state uint8
+// ID names one scheduled timer of a Heap: the one Push returned it for. It is
+// a small comparable value with no pointers in it; the zero ID names nothing.
+// An ID stays valid for asking (Pending, Cancelled) after its timer fired or
+// was cancelled, and never names a later timer: the heap's storage for a
+// timer is reused, but the sequence number of each Push is new. An ID is only
+// meaningful to the Heap that returned it.
+type ID struct {
+	Seq   uint64 // sequence number of the Push, unique within the heap; 0 for none
+	Index uint32 // where the heap keeps the timer's state while it is pending
 }
 
-// Pending reports whether e is in a heap and not cancelled: pushed, and
-// neither popped nor cancelled since. O(1).
-func (e *Entry) Pending() bool { return e.state == statePending }
+// Item is a timer taken out of a Heap, or looked at in it: its ID, deadline
+// and value.
+type Item[V any] struct {
+	ID    ID
+	When  time.Duration
+	Value V
+}
 
-// Cancelled reports whether e was cancelled since it was last pushed. It
-// becomes false again when e is pushed again. O(1).
-func (e *Entry) Cancelled() bool { return e.state == stateCancelled }
-
-// slot is one stored entry. The key is copied in, so that ordering and
-// bucketing never dereference an entry. A slot is live while its entry is
-// still pending in this heap under the same Push (e.owner == h && e.seq ==
-// seq); otherwise it is dead and waits to be dropped: its entry was cancelled,
-// or cancelled and pushed again (a newer slot then holds it).
+// slot is one stored timer in the heap part, a bucket or the far list. The
+// key is copied in, so that ordering and bucketing never look elsewhere. It
+// holds no pointer: the garbage collector never scans a heap of a million
+// slots (issue 2: marking a pointer per slot, and the entry it pointed to,
+// was 40% of W3 in a fresh process). A slot is live while the timer table
+// still holds its sequence number at its index (see table); otherwise it is
+// dead and waits to be dropped: its timer was cancelled, and the index may
+// already serve a newer one.
 type slot struct {
 	when int64
 	seq  uint64
-	e    *Entry
+	idx  uint32
 }
 
 // less orders slots by (when, seq). Sequence numbers are unique within a
@@ -72,11 +58,11 @@ func lessBit(a, b *slot) int {
 
 // HeapStats is a snapshot of a Heap's counters.
 type HeapStats struct {
-	Live        uint64 // pending entries (Len)
+	Live        uint64 // pending timers (Len)
 	Cancelled   uint64 // dead slots still stored, waiting to be dropped
 	Stored      uint64 // slots stored: Live + Cancelled (Stored)
 	Pushes      uint64 // Push calls
-	Pops        uint64 // entries returned by Pop and PopDue
+	Pops        uint64 // timers returned by Pop and PopDue
 	Cancels     uint64 // Cancel calls that returned true
 	Discarded   uint64 // dead slots dropped lazily, on their way to the top
 	Compactions uint64 // compactions, automatic or by Compact
@@ -85,27 +71,35 @@ type HeapStats struct {
 	Rungs       uint64 // bucket arrays built to sort spilled entries
 }
 
-// Heap is a priority queue of timer entries ordered by deadline (Entry.When)
-// and then by the order of Push, so that entries with equal deadlines come
-// out in the order they were pushed.
+// Heap is a priority queue of timers, each a deadline and a value of type V,
+// ordered by deadline and then by the order of Push, so that timers with
+// equal deadlines come out in the order they were pushed. Push returns an ID
+// by which the timer can be cancelled or asked about.
 //
-// Cancellation is lazy: Cancel marks the entry, and the heap drops it when it
-// comes up, or together with every other cancelled entry by a compaction once
-// cancelled entries are more than half of the stored ones and at least 64 of
-// them. Len counts live entries only; Stored counts both.
+// Cancellation is lazy: Cancel marks the timer, and the heap drops its slot
+// when it comes up, or together with every other dead slot by a compaction
+// once dead slots are more than half of the stored ones and at least 64 of
+// them. Len counts live timers only; Stored counts both.
 //
-// A zero Heap is ready to use. A Heap is not safe for concurrent use: it and
-// the entries pushed into it belong to one goroutine (the loop's). Do not copy
-// a Heap that holds entries.
+// A zero Heap is ready to use. A Heap is not safe for concurrent use: it
+// belongs to one goroutine (the loop's). Do not copy a Heap that holds
+// timers.
 //
 // # Costs
 //
 // Push costs O(1) on average and O(log k) at worst; Cancel O(1) amortized;
 // Pop, PopDue and Peek O(log k) amortized. k is the size of the heap part
-// described below: all the entries up to 8192 of them, and beyond that a few
-// dozen to a few hundred however many entries the Heap holds (more only when
-// very many entries share one deadline). Nothing allocates once the buffers
+// described below: all the timers up to 8192 of them, and beyond that a few
+// dozen to a few hundred however many timers the Heap holds (more only when
+// very many timers share one deadline). Nothing allocates once the buffers
 // have grown to the largest size the Heap has held.
+//
+// Memory: a pending timer costs a 24-byte slot, an 8-byte word and a V in
+// the timer table, and 4 bytes of free list once it left. None of it but the
+// V holds a pointer, so that the garbage collector, which marks every live
+// pointer once per cycle, has nothing to do for the Heap itself: with a
+// pointer per slot, marking was 40% of a fresh process scheduling a million
+// timers (issue 2, W3).
 //
 // # How it is built, and why
 //
@@ -119,29 +113,33 @@ type HeapStats struct {
 // queue does (Tang, Goh and Thng, 2005):
 //
 //   - The heap part is a 4-ary min-heap by (when, seq) of slots that hold
-//     the key inline. Up to 8192 entries, it is the whole story.
+//     the key inline. Up to 8192 timers, it is the whole story.
 //   - When it would grow past that, its contents move, unsorted, to the far
 //     list, and later pushes append there in O(1).
 //   - When the heap part runs dry, the far list is spread by counting sort
 //     over a rung: an array of equal-width deadline buckets. Buckets are then
 //     taken one at a time, in order, into the heap part; a bucket too big
-//     for it is first spread over a finer rung. Entries pushed while rungs
+//     for it is first spread over a finer rung. Timers pushed while rungs
 //     exist go to the heap part if they are due before every bucket not yet
 //     taken, else into their bucket, else to the far list.
 //
 // Every stored slot is in exactly one place, and everything outside the heap
 // part is due strictly later than everything in it, so the top of the heap
-// part is always the earliest entry: the order is exact, whatever the
-// deadlines. Cancelled slots are dropped when their bucket is taken, which is
-// also when their entries are first touched, a bucket at a time, so that
-// cache misses overlap instead of coming one per pop.
-type Heap struct {
+// part is always the earliest timer: the order is exact, whatever the
+// deadlines. Dead slots are dropped when their bucket is taken, which is
+// also when the table words of its timers are first touched, a bucket at a
+// time, so that cache misses overlap instead of coming one per pop.
+type Heap[V any] struct {
 	slots []slot   // the heap part: 4-ary min-heap by less; children of i are 4i+1..4i+4
 	far   slotList // unsorted; due after everything in rungs
 	rungs []rung   // rungs[0] is the coarsest; cap keeps buffers for reuse
+	tab   table[V] // per-timer state and values, by slot.idx
+
+	pool   [][]slot // empty chunks for the far list and the rungs
+	cursor []int    // scratch for buildRung
 
 	seq    uint64 // last sequence number given out by Push
-	live   int    // pending entries
+	live   int    // pending timers
 	stored int    // slots in the heap part, far and every rung; stored-live are dead
 
 	iterating int // Entries calls in progress; compaction waits for them
@@ -168,95 +166,104 @@ const (
 	minCompactDead = 64
 )
 
-// Push schedules e at e.When. O(1) on average, O(log k) at worst (see Heap),
-// and no allocation beyond amortized growth of the heap's buffers. e may be
-// an entry that was popped or cancelled before. Push panics if e is already pending, in h or in another
-// heap: that is a bug in the caller. Not safe for concurrent use.
-func (h *Heap) Push(e *Entry) {
-	if e.state == statePending {
-		panic("timer: Push of an entry that is already pending")
-	}
+// Push schedules a timer with value v at when and returns its ID. O(1) on
+// average, O(log k) at worst (see Heap), and no allocation beyond amortized
+// growth of the heap's buffers. Not safe for concurrent use.
+func (h *Heap[V]) Push(when time.Duration, v V) ID {
+	i := h.tab.alloc()
 	h.seq++
-	e.seq = h.seq
-	e.owner = h
-	e.state = statePending
+	*h.tab.word(i) = h.seq
+	*h.tab.val(i) = v
 	h.live++
 	h.stored++
 	h.pushes++
-	s := slot{when: int64(e.When), seq: h.seq, e: e}
+	s := slot{when: int64(when), seq: h.seq, idx: i}
 	if len(h.rungs) > 0 {
 		h.place(s)
-		return
-	}
-	if h.far.n == 0 {
-		if len(h.slots) < h.spillLimit() {
-			h.pushHeap(s)
-			return
+	} else if h.far.n == 0 && len(h.slots) < h.spillLimit() {
+		h.pushHeap(s)
+	} else {
+		if h.far.n == 0 {
+			h.spill()
 		}
-		h.spill()
+		h.far.push(s, &h.pool)
 	}
-	h.far.push(s)
+	return ID{Seq: h.seq, Index: i}
 }
 
-// Peek returns the earliest live entry without removing it, or nil if h has
-// none. It drops the cancelled entries that come before it. O(log k)
-// amortized. Not safe for concurrent use.
-func (h *Heap) Peek() *Entry {
+// Peek returns the earliest live timer without removing it, and false if h
+// has none. It drops the dead slots that come before it. O(log k) amortized.
+// Not safe for concurrent use.
+func (h *Heap[V]) Peek() (Item[V], bool) {
 	if !h.front() {
-		return nil
+		return Item[V]{}, false
 	}
-	return h.slots[0].e
+	s := &h.slots[0]
+	return Item[V]{ID{s.seq, s.idx}, time.Duration(s.when), *h.tab.val(s.idx)}, true
 }
 
-// Pop removes and returns the earliest live entry, or nil if h has none. The
-// entry is then no longer pending: it may be pushed again. O(log k)
-// amortized. Not safe for concurrent use.
-func (h *Heap) Pop() *Entry {
+// Pop removes and returns the earliest live timer, and false if h has none.
+// The timer is then no longer pending. O(log k) amortized. Not safe for
+// concurrent use.
+func (h *Heap[V]) Pop() (Item[V], bool) {
 	if !h.front() {
-		return nil
+		return Item[V]{}, false
 	}
-	return h.popFront()
+	return h.popFront(), true
 }
 
-// PopDue pops and returns the earliest live entry if its deadline is not
-// after now (When <= now), and returns nil otherwise. A loop calls it until
-// it returns nil to collect the timers that are due. Cost as for Pop. Not
+// PopDue pops and returns the earliest live timer if its deadline is not
+// after now (When <= now), and returns false otherwise. A loop calls it until
+// it returns false to collect the timers that are due. Cost as for Pop. Not
 // safe for concurrent use.
-func (h *Heap) PopDue(now time.Duration) *Entry {
+func (h *Heap[V]) PopDue(now time.Duration) (Item[V], bool) {
 	if !h.front() || h.slots[0].when > int64(now) {
-		return nil
+		return Item[V]{}, false
 	}
-	return h.popFront()
+	return h.popFront(), true
 }
 
-// Cancel cancels e if it is pending in h and reports whether it did. It
-// returns false if e already fired or was cancelled, was never pushed, or is
-// pending in another heap. Cancel only marks e; the heap drops it later.
-// O(1) amortized: it may start a compaction, which costs O(n) but comes at
-// most once per n/2 cancellations. Not safe for concurrent use.
-func (h *Heap) Cancel(e *Entry) bool {
-	if e == nil || e.state != statePending || e.owner != h {
+// Cancel cancels the timer id names if it is pending in h, lets its value go,
+// and reports whether it did. It returns false if the timer already fired or
+// was cancelled, and for the zero ID. The timer's slot stays until the heap
+// drops it. O(1) amortized: it may start a compaction, which costs O(n) but
+// comes at most once per n/2 cancellations. Not safe for concurrent use.
+func (h *Heap[V]) Cancel(id ID) bool {
+	if !h.Pending(id) {
 		return false
 	}
-	e.state = stateCancelled
-	e.owner = nil
+	h.tab.release(id.Index, id.Seq, flagCancelled)
 	h.live--
 	h.cancels++
 	h.maybeCompact()
 	return true
 }
 
-// Len returns the number of live entries: pending and not cancelled. O(1).
-func (h *Heap) Len() int { return h.live }
+// Pending reports whether the timer id names is in h, neither popped nor
+// cancelled. O(1). Not safe for concurrent use.
+func (h *Heap[V]) Pending(id ID) bool {
+	return h.tab.has(id) && *h.tab.word(id.Index) == id.Seq
+}
 
-// Stored returns the number of entries physically stored, cancelled ones not
+// Cancelled reports whether the timer id names was cancelled (by Cancel or
+// Reset). It remembers only until the timer's index is reused by a later
+// Push, and then reports false: an owner that must know for longer keeps a
+// flag of its own. O(1). Not safe for concurrent use.
+func (h *Heap[V]) Cancelled(id ID) bool {
+	return h.tab.has(id) && *h.tab.word(id.Index) == id.Seq|flagCancelled
+}
+
+// Len returns the number of live timers: pending and not cancelled. O(1).
+func (h *Heap[V]) Len() int { return h.live }
+
+// Stored returns the number of slots physically stored, cancelled ones not
 // yet dropped included. O(1). It is meant for tests and statistics.
-func (h *Heap) Stored() int { return h.stored }
+func (h *Heap[V]) Stored() int { return h.stored }
 
 // Compact drops every cancelled entry now. O(n). The heap compacts itself
-// when cancelled entries dominate, so calling Compact is never needed for
+// when dead slots dominate, so calling Compact is never needed for
 // correctness. Not safe for concurrent use.
-func (h *Heap) Compact() {
+func (h *Heap[V]) Compact() {
 	before := h.stored
 	if len(h.rungs) == 0 && h.far.n == 0 {
 		h.slots = h.keepLive(h.slots)
@@ -268,21 +275,21 @@ func (h *Heap) Compact() {
 	h.compactions++
 }
 
-// Reset cancels every pending entry of h, as Cancel would, and empties h,
-// letting go of its buffers; the counters of Stats carry on. O(n). A loop
-// calls it when it closes: merely dropping or overwriting a Heap would leave
-// its entries pending forever. Not safe for concurrent use.
-func (h *Heap) Reset() {
+// Reset cancels every pending timer of h, as Cancel would, and empties h,
+// letting go of its values and slot buffers; the counters of Stats carry on,
+// and so does the sequence of IDs. O(n). A loop calls it when it closes. Not
+// safe for concurrent use.
+func (h *Heap[V]) Reset() {
 	h.eachStored(func(s *slot) bool {
-		if s.e != nil && h.isLive(s) {
-			s.e.state = stateCancelled
-			s.e.owner = nil
+		if h.isLive(s) {
+			*h.tab.word(s.idx) = s.seq | flagCancelled
 			h.cancels++
 		}
 		return true
 	})
-	*h = Heap{
-		seq: h.seq, iterating: h.iterating, cfg: h.cfg,
+	h.tab.releaseAll()
+	*h = Heap[V]{
+		tab: h.tab, seq: h.seq, iterating: h.iterating, cfg: h.cfg,
 		pushes: h.pushes, pops: h.pops, cancels: h.cancels, discarded: h.discarded,
 		compactions: h.compactions, compacted: h.compacted, spills: h.spills, rungBuilds: h.rungBuilds,
 	}
@@ -290,7 +297,7 @@ func (h *Heap) Reset() {
 
 // Stats returns a snapshot of h's counters. O(1). Not safe for concurrent
 // use.
-func (h *Heap) Stats() HeapStats {
+func (h *Heap[V]) Stats() HeapStats {
 	return HeapStats{
 		Live:        uint64(h.live),
 		Cancelled:   uint64(h.stored - h.live),
@@ -306,31 +313,33 @@ func (h *Heap) Stats() HeapStats {
 	}
 }
 
-// Entries calls fn for each live entry, in no particular order, until fn
-// returns false. O(n). fn may Cancel entries (a compaction that would follow
+// Entries calls fn for each live timer, in no particular order, until fn
+// returns false. O(n). fn may Cancel timers (a compaction that would follow
 // waits until Entries returns); if fn calls any other method of h that
-// changes it, which entries are visited is unspecified, but h stays
+// changes it, which timers are visited is unspecified, but h stays
 // consistent. Not safe for concurrent use.
-func (h *Heap) Entries(fn func(*Entry) bool) {
+func (h *Heap[V]) Entries(fn func(Item[V]) bool) {
 	h.iterating++
 	defer func() {
 		h.iterating--
 		h.maybeCompact()
 	}()
 	h.eachStored(func(s *slot) bool {
-		// A slot may have been cleared under us if fn popped.
-		return s.e == nil || !h.isLive(s) || fn(s.e)
+		// A slot may have been cleared under us if fn popped: its seq is 0.
+		return !h.isLive(s) || fn(Item[V]{ID{s.seq, s.idx}, time.Duration(s.when), *h.tab.val(s.idx)})
 	})
 }
 
-func (h *Heap) isLive(s *slot) bool {
-	return s.e.owner == h && s.e.seq == s.seq
+// isLive reports whether s is the slot of a pending timer: the table still
+// holds its sequence number, unflagged, at its index.
+func (h *Heap[V]) isLive(s *slot) bool {
+	return s.seq != 0 && *h.tab.word(s.idx) == s.seq
 }
 
 // front makes the top of the heap part the earliest live entry, dropping dead
 // slots and refilling from the buckets as needed, and reports whether there
 // is one.
-func (h *Heap) front() bool {
+func (h *Heap[V]) front() bool {
 	for {
 		for len(h.slots) > 0 {
 			if h.isLive(&h.slots[0]) {
@@ -347,25 +356,25 @@ func (h *Heap) front() bool {
 }
 
 // popFront removes the top of the heap part, which front found live.
-func (h *Heap) popFront() *Entry {
-	e := h.slots[0].e
-	e.state = statePopped
-	e.owner = nil
+func (h *Heap[V]) popFront() Item[V] {
+	s := h.slots[0]
+	it := Item[V]{ID: ID{s.seq, s.idx}, When: time.Duration(s.when)}
+	it.Value = h.tab.release(s.idx, s.seq, flagFired)
 	h.live--
 	h.stored--
 	h.pops++
 	h.removeTop()
-	// Popping live entries raises the share of dead ones; asyncio checks
+	// Popping live timers raises the share of dead slots; asyncio checks
 	// its threshold on every iteration for the same reason.
 	h.maybeCompact()
-	return e
+	return it
 }
 
 // maybeCompact compacts when dead slots are more than half of the stored ones
 // and at least minCompactDead. A compaction costs O(stored) and removes more
 // than stored/2 dead slots, each made dead by one Cancel: amortized O(1) per
 // Cancel.
-func (h *Heap) maybeCompact() {
+func (h *Heap[V]) maybeCompact() {
 	dead := h.stored - h.live
 	if dead >= minCompactDead && dead > h.live && h.iterating == 0 {
 		h.Compact()
@@ -374,7 +383,7 @@ func (h *Heap) maybeCompact() {
 
 // keepLive moves the live slots of s to its front, clears the rest, subtracts
 // the dropped slots from stored and returns the live prefix.
-func (h *Heap) keepLive(s []slot) []slot {
+func (h *Heap[V]) keepLive(s []slot) []slot {
 	n := 0
 	for i := range s {
 		if h.isLive(&s[i]) {
@@ -383,13 +392,12 @@ func (h *Heap) keepLive(s []slot) []slot {
 		}
 	}
 	h.stored -= len(s) - n
-	clear(s[n:]) // let the garbage collector have the dropped entries
 	return s[:n]
 }
 
 // appendLive appends the live slots of src to dst and subtracts the dead
 // ones from stored.
-func (h *Heap) appendLive(dst, src []slot) []slot {
+func (h *Heap[V]) appendLive(dst, src []slot) []slot {
 	for i := range src {
 		if h.isLive(&src[i]) {
 			dst = append(dst, src[i])
@@ -401,7 +409,7 @@ func (h *Heap) appendLive(dst, src []slot) []slot {
 }
 
 // heapify orders the heap part. O(k).
-func (h *Heap) heapify() {
+func (h *Heap[V]) heapify() {
 	n := len(h.slots)
 	for i := (n - 2) / arity; i >= 0 && n > 1; i-- {
 		h.down(i)
@@ -409,13 +417,13 @@ func (h *Heap) heapify() {
 }
 
 // pushHeap adds s to the heap part.
-func (h *Heap) pushHeap(s slot) {
+func (h *Heap[V]) pushHeap(s slot) {
 	h.slots = append(h.slots, s)
 	h.up(len(h.slots) - 1)
 }
 
 // removeTop removes the top of the heap part.
-func (h *Heap) removeTop() {
+func (h *Heap[V]) removeTop() {
 	n := len(h.slots) - 1
 	last := h.slots[n]
 	h.slots[n] = slot{}
@@ -429,7 +437,7 @@ func (h *Heap) removeTop() {
 // up moves the slot at i towards the root to its place. It is only used for a
 // slot just pushed, whose sequence number is the largest in the heap, so the
 // slot goes above a parent exactly when its deadline is earlier.
-func (h *Heap) up(i int) {
+func (h *Heap[V]) up(i int) {
 	s := h.slots
 	x := s[i]
 	for i > 0 {
@@ -444,7 +452,7 @@ func (h *Heap) up(i int) {
 }
 
 // down moves the slot at i towards the leaves to its place.
-func (h *Heap) down(i int) {
+func (h *Heap[V]) down(i int) {
 	s := h.slots
 	n := len(s)
 	x := s[i]

@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 )
@@ -23,17 +22,17 @@ var configs = []struct {
 	{"small", &config{spillAt: 16, bucketTarget: 4, bucketSplit: 8, maxBuckets: 64}},
 }
 
-func forConfigs(t *testing.T, fn func(t *testing.T, newHeap func() *Heap)) {
+func forConfigs(t *testing.T, fn func(t *testing.T, newHeap func() *tHeap)) {
 	for _, c := range configs {
 		t.Run(c.name, func(t *testing.T) {
-			fn(t, func() *Heap { return &Heap{cfg: c.cfg} })
+			fn(t, func() *tHeap { return newHeap(c.cfg) })
 		})
 	}
 }
 
 // checkInvariants checks the counters against each other and against a walk
 // over every stored slot.
-func checkInvariants(t *testing.T, h *Heap) {
+func checkInvariants(t *testing.T, h *tHeap) {
 	t.Helper()
 	st := h.Stats()
 	if st.Live != uint64(h.Len()) || st.Stored != uint64(h.Stored()) || st.Live+st.Cancelled != st.Stored {
@@ -59,7 +58,7 @@ func checkInvariants(t *testing.T, h *Heap) {
 	}
 	for i := range h.rungs {
 		r := &h.rungs[i]
-		count(r.slots[r.off[r.next]:])
+		r.store.span(r.off[r.next], r.store.n, func(s []slot) bool { count(s); return true })
 		for b := r.next; b < len(r.late); b++ {
 			count(r.late[b])
 		}
@@ -69,7 +68,7 @@ func checkInvariants(t *testing.T, h *Heap) {
 	}
 }
 
-func drain(h *Heap) []*Entry {
+func drain(h *tHeap) []*Entry {
 	var out []*Entry
 	for e := h.Pop(); e != nil; e = h.Pop() {
 		out = append(out, e)
@@ -113,22 +112,66 @@ func TestLessBit(t *testing.T) {
 }
 
 func TestHeapZeroValue(t *testing.T) {
-	var h Heap
-	if h.Pop() != nil || h.Peek() != nil || h.PopDue(math.MaxInt64) != nil {
-		t.Fatal("empty zero Heap returned an entry")
+	var h Heap[int]
+	_, ok1 := h.Pop()
+	_, ok2 := h.Peek()
+	_, ok3 := h.PopDue(math.MaxInt64)
+	if ok1 || ok2 || ok3 {
+		t.Fatal("empty zero Heap returned a timer")
 	}
-	if h.Len() != 0 || h.Stored() != 0 || h.Cancel(&Entry{}) || h.Cancel(nil) {
-		t.Fatal("empty zero Heap: wrong Len, Stored or Cancel")
+	for _, id := range []ID{{}, {Seq: 1}, {Seq: 5, Index: 3}} {
+		if h.Cancel(id) || h.Pending(id) || h.Cancelled(id) {
+			t.Fatalf("empty zero Heap: %+v is pending, cancelled or cancellable", id)
+		}
+	}
+	if h.Len() != 0 || h.Stored() != 0 {
+		t.Fatal("empty zero Heap: wrong Len or Stored")
 	}
 	h.Compact()
-	h.Entries(func(*Entry) bool { t.Fatal("Entries visited an entry of an empty heap"); return true })
-	e := &Entry{When: 5}
-	h.Push(e)
-	if got := h.Pop(); got != e {
-		t.Fatalf("Pop = %v, want the pushed entry", got)
+	h.Entries(func(Item[int]) bool { t.Fatal("Entries visited a timer of an empty heap"); return true })
+	id := h.Push(5, 42)
+	if id == (ID{}) || !h.Pending(id) {
+		t.Fatalf("Push returned %+v, not pending", id)
+	}
+	if it, ok := h.Pop(); !ok || it.ID != id || it.When != 5 || it.Value != 42 {
+		t.Fatalf("Pop = %+v, %v; want the pushed timer", it, ok)
+	}
+	if h.Pending(id) || h.Cancelled(id) || h.Cancel(id) {
+		t.Fatal("a popped timer is pending, cancelled or cancellable")
 	}
 	if st := h.Stats(); st.Pushes != 1 || st.Pops != 1 || st.Compactions != 1 {
 		t.Fatalf("Stats = %+v", st)
+	}
+}
+
+// TestHeapStaleID checks that an ID never names a later timer, though the
+// later timer reuses its index, and that a value lets go when its timer
+// leaves.
+func TestHeapStaleID(t *testing.T) {
+	var h Heap[*int]
+	v := new(int)
+	a := h.Push(10, v)
+	if !h.Cancel(a) || !h.Cancelled(a) {
+		t.Fatal("Cancel of a pending timer failed")
+	}
+	if *h.tab.val(a.Index) != nil {
+		t.Fatal("a cancelled timer's value is still held")
+	}
+	b := h.Push(20, v)
+	if b.Index != a.Index || b.Seq == a.Seq {
+		t.Fatalf("b = %+v: want a's index %d reused under a new sequence number", b, a.Index)
+	}
+	if h.Cancel(a) || h.Pending(a) || !h.Pending(b) {
+		t.Fatal("a stale ID touched the timer that reused its index")
+	}
+	if h.Cancelled(a) {
+		t.Fatal("Cancelled of a reused index: documented to report false")
+	}
+	if it, ok := h.Pop(); !ok || it.ID != b || it.Value != v || *h.tab.val(b.Index) != nil {
+		t.Fatalf("Pop = %+v, %v; want b with its value, and the table to let go of it", it, ok)
+	}
+	if h.Stored() != 0 || h.Len() != 0 {
+		t.Fatalf("Stored %d, Len %d after draining", h.Stored(), h.Len())
 	}
 }
 
@@ -147,7 +190,7 @@ func TestHeapOrder(t *testing.T) {
 		{"negative and extreme", []time.Duration{math.MaxInt64, 0, math.MinInt64, -1, math.MaxInt64, math.MinInt64},
 			[]int{2, 5, 3, 1, 0, 4}},
 	}
-	forConfigs(t, func(t *testing.T, newHeap func() *Heap) {
+	forConfigs(t, func(t *testing.T, newHeap func() *tHeap) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				h := newHeap()
@@ -168,7 +211,7 @@ func TestHeapOrder(t *testing.T) {
 // TestHeapEqualDeadlinesMany pushes many entries on few deadlines, enough to
 // spill and build rungs with the default configuration too.
 func TestHeapEqualDeadlinesMany(t *testing.T) {
-	forConfigs(t, func(t *testing.T, newHeap func() *Heap) {
+	forConfigs(t, func(t *testing.T, newHeap func() *tHeap) {
 		h := newHeap()
 		const n = 30000
 		for i := range n {
@@ -190,21 +233,21 @@ func TestHeapEqualDeadlinesMany(t *testing.T) {
 }
 
 func TestHeapCancel(t *testing.T) {
-	forConfigs(t, func(t *testing.T, newHeap func() *Heap) {
+	forConfigs(t, func(t *testing.T, newHeap func() *tHeap) {
 		tests := []struct {
 			name      string
-			prepare   func(h, other *Heap, e *Entry)
+			prepare   func(h, other *tHeap, e *Entry)
 			want      bool
 			cancelled bool // e.Cancelled() after the call
 			pending   bool // e.Pending() after the call
 		}{
-			{"pending", func(h, _ *Heap, e *Entry) { h.Push(e) }, true, true, false},
-			{"fired", func(h, _ *Heap, e *Entry) { h.Push(e); h.PopDue(100) }, false, false, false},
-			{"never pushed", func(*Heap, *Heap, *Entry) {}, false, false, false},
-			{"twice", func(h, _ *Heap, e *Entry) { h.Push(e); h.Cancel(e) }, false, true, false},
-			{"pending in another heap", func(_, other *Heap, e *Entry) { other.Push(e) }, false, false, true},
-			{"re-pushed after cancel", func(h, _ *Heap, e *Entry) { h.Push(e); h.Cancel(e); h.Push(e) }, true, true, false},
-			{"re-pushed after fire", func(h, _ *Heap, e *Entry) { h.Push(e); h.PopDue(100); h.Push(e) }, true, true, false},
+			{"pending", func(h, _ *tHeap, e *Entry) { h.Push(e) }, true, true, false},
+			{"fired", func(h, _ *tHeap, e *Entry) { h.Push(e); h.PopDue(100) }, false, false, false},
+			{"never pushed", func(*tHeap, *tHeap, *Entry) {}, false, false, false},
+			{"twice", func(h, _ *tHeap, e *Entry) { h.Push(e); h.Cancel(e) }, false, true, false},
+			{"pending in another heap", func(_, other *tHeap, e *Entry) { other.Push(e) }, false, false, true},
+			{"re-pushed after cancel", func(h, _ *tHeap, e *Entry) { h.Push(e); h.Cancel(e); h.Push(e) }, true, true, false},
+			{"re-pushed after fire", func(h, _ *tHeap, e *Entry) { h.Push(e); h.PopDue(100); h.Push(e) }, true, true, false},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -237,7 +280,7 @@ func TestHeapCancel(t *testing.T) {
 }
 
 func TestHeapRepush(t *testing.T) {
-	forConfigs(t, func(t *testing.T, newHeap func() *Heap) {
+	forConfigs(t, func(t *testing.T, newHeap func() *tHeap) {
 		h := newHeap()
 		a, b, c := &Entry{When: 1, Value: "a"}, &Entry{When: 2, Value: "b"}, &Entry{When: 3, Value: "c"}
 		h.Push(a)
@@ -264,27 +307,6 @@ func TestHeapRepush(t *testing.T) {
 	})
 }
 
-func TestHeapPushPendingPanics(t *testing.T) {
-	for _, sameHeap := range []bool{true, false} {
-		var h, other Heap
-		e := &Entry{}
-		h.Push(e)
-		func() {
-			defer func() {
-				msg, _ := recover().(string)
-				if !strings.Contains(msg, "timer: Push of an entry that is already pending") {
-					t.Fatalf("recovered %q", msg)
-				}
-			}()
-			if sameHeap {
-				h.Push(e)
-			} else {
-				other.Push(e)
-			}
-		}()
-	}
-}
-
 func TestHeapCompaction(t *testing.T) {
 	tests := []struct {
 		name        string
@@ -299,7 +321,7 @@ func TestHeapCompaction(t *testing.T) {
 		{"64 dead of 64+64: no", 64, 64, 0},
 		{"many: twice", 5000, 20000, 2},
 	}
-	forConfigs(t, func(t *testing.T, newHeap func() *Heap) {
+	forConfigs(t, func(t *testing.T, newHeap func() *tHeap) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				h := newHeap()
@@ -336,7 +358,7 @@ func TestHeapCompaction(t *testing.T) {
 }
 
 func TestHeapCompactExplicit(t *testing.T) {
-	forConfigs(t, func(t *testing.T, newHeap func() *Heap) {
+	forConfigs(t, func(t *testing.T, newHeap func() *tHeap) {
 		h := newHeap()
 		es := newEntries(3, 1, 2, 1, 0, 5, 4)
 		for _, e := range es {
@@ -370,7 +392,7 @@ func TestHeapPopDue(t *testing.T) {
 		{"negative now", []time.Duration{-5, -10, 0}, -5, []int{1, 0}},
 		{"max now takes all", []time.Duration{math.MaxInt64, 0}, math.MaxInt64, []int{1, 0}},
 	}
-	forConfigs(t, func(t *testing.T, newHeap func() *Heap) {
+	forConfigs(t, func(t *testing.T, newHeap func() *tHeap) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				h := newHeap()
@@ -393,7 +415,7 @@ func TestHeapPopDue(t *testing.T) {
 }
 
 func TestHeapPeekSkipsCancelled(t *testing.T) {
-	forConfigs(t, func(t *testing.T, newHeap func() *Heap) {
+	forConfigs(t, func(t *testing.T, newHeap func() *tHeap) {
 		h := newHeap()
 		es := newEntries(1, 2, 3, 4)
 		for _, e := range es {
@@ -422,7 +444,7 @@ func TestHeapPeekSkipsCancelled(t *testing.T) {
 }
 
 func TestHeapEntries(t *testing.T) {
-	forConfigs(t, func(t *testing.T, newHeap func() *Heap) {
+	forConfigs(t, func(t *testing.T, newHeap func() *tHeap) {
 		h := newHeap()
 		es := newEntries(5, 3, 9, 1, 7, 2, 8)
 		for _, e := range es {
@@ -451,7 +473,7 @@ func TestHeapEntries(t *testing.T) {
 }
 
 func TestHeapReset(t *testing.T) {
-	forConfigs(t, func(t *testing.T, newHeap func() *Heap) {
+	forConfigs(t, func(t *testing.T, newHeap func() *tHeap) {
 		h := newHeap()
 		es := newEntries(5, 3, 9, 1, 7, 2, 8, 4, 6, 0, 3, 3)
 		for _, e := range es {
@@ -496,7 +518,7 @@ func TestHeapRandomAgainstSort(t *testing.T) {
 		n = 20_000
 	}
 	for _, spread := range []int64{1, 1000, int64(time.Hour), math.MaxInt64} {
-		var h Heap
+		h := newHeap(nil)
 		r := rand.New(rand.NewPCG(uint64(spread), 7))
 		var want []*Entry
 		for i := range n {
@@ -517,9 +539,9 @@ func TestHeapRandomAgainstSort(t *testing.T) {
 				}
 			}
 		}
-		checkInvariants(t, &h)
+		checkInvariants(t, h)
 		slices.SortStableFunc(want, func(a, b *Entry) int { return cmp.Compare(a.When, b.When) })
-		if got := drain(&h); !slices.Equal(got, want) {
+		if got := drain(h); !slices.Equal(got, want) {
 			t.Fatalf("spread %d: pop order differs from a stable sort", spread)
 		}
 		if h.Stored() != 0 {
@@ -535,6 +557,14 @@ type modelItem struct {
 	e    *Entry
 }
 
+// Entry states in the model.
+const (
+	stateIdle uint8 = iota
+	statePending
+	stateCancelled
+	statePopped
+)
+
 // model is the trivially correct reference: one sorted slice per heap, and
 // the state of every entry.
 type model struct {
@@ -542,6 +572,17 @@ type model struct {
 	where map[*Entry]int // heap index while pending
 	state map[*Entry]uint8
 	seq   int
+
+	// Every ID a heap gave out, and the last sequence number given out at
+	// each index, for the checks of stale IDs.
+	ids  [2][]idOf
+	last [2]map[uint32]uint64
+}
+
+// idOf is an ID and the entry it was given to.
+type idOf struct {
+	id ID
+	e  *Entry
 }
 
 func (m *model) push(hi int, e *Entry) {
@@ -608,8 +649,17 @@ func runModel(t *testing.T, data []byte) {
 			maxBuckets:   2 + int(c&7),
 		}
 	}
-	heaps := [2]*Heap{{cfg: cfg}, {cfg: cfg}}
-	m := &model{where: map[*Entry]int{}, state: map[*Entry]uint8{}}
+	heaps := [2]*tHeap{newHeap(cfg), newHeap(cfg)}
+	m := &model{where: map[*Entry]int{}, state: map[*Entry]uint8{},
+		last: [2]map[uint32]uint64{{}, {}}}
+	pushed := func(hi int, e *Entry) {
+		if e.id.Seq <= m.last[hi][e.id.Index] {
+			t.Fatalf("Push gave %+v: not a fresh sequence number at that index", e.id)
+		}
+		m.last[hi][e.id.Index] = e.id.Seq
+		m.ids[hi] = append(m.ids[hi], idOf{e.id, e})
+		m.push(hi, e)
+	}
 	var pool []*Entry
 	pick := func() *Entry {
 		if len(pool) == 0 {
@@ -631,24 +681,31 @@ func runModel(t *testing.T, data []byte) {
 			e := &Entry{When: r.when(), Value: len(pool)}
 			pool = append(pool, e)
 			h.Push(e)
-			m.push(hi, e)
+			pushed(hi, e)
 		case 2: // push an earlier entry again
-			e := pick()
-			e.When = r.when()
+			e, when := pick(), r.when()
 			if _, pending := m.where[e]; pending {
-				func() {
-					defer func() {
-						if recover() == nil {
-							t.Fatalf("step %d: Push of a pending entry did not panic", step)
-						}
-					}()
-					h.Push(e)
-				}()
-				continue
+				continue // a new push would be a second timer: the wrapper refuses
 			}
+			e.When = when
 			h.Push(e)
-			m.push(hi, e)
+			pushed(hi, e)
 		case 3: // cancel
+			if op&0x40 != 0 && len(m.ids[hi]) > 0 {
+				// Cancel by any ID this heap ever gave out, most of them
+				// stale: only the current push of a pending entry may go.
+				x := m.ids[hi][int(r.byte())%len(m.ids[hi])]
+				want := false
+				if w, pending := m.where[x.e]; pending && w == hi && x.e.id == x.id {
+					want = true
+					i := slices.IndexFunc(items, func(it modelItem) bool { return it.e == x.e })
+					m.remove(hi, i, stateCancelled)
+				}
+				if got := h.Heap.Cancel(x.id); got != want {
+					t.Fatalf("step %d: Cancel(%+v) = %v, want %v", step, x.id, got, want)
+				}
+				break
+			}
 			e := pick()
 			want := false
 			if w, pending := m.where[e]; pending && w == hi {
@@ -718,7 +775,10 @@ func runModel(t *testing.T, data []byte) {
 			checkInvariants(t, h)
 		}
 		for _, e := range pool {
-			if e.Pending() != (m.state[e] == statePending) || e.Cancelled() != (m.state[e] == stateCancelled) {
+			// A cancelled timer's ID says so until its index is reused.
+			reused := e.h != nil && m.last[hiOf(heaps, e.h)][e.id.Index] != e.id.Seq
+			cancelled := m.state[e] == stateCancelled && !reused
+			if e.Pending() != (m.state[e] == statePending) || e.Cancelled() != cancelled {
 				t.Fatalf("step %d: entry %d Pending %v Cancelled %v, model state %d",
 					step, e.Value, e.Pending(), e.Cancelled(), m.state[e])
 			}
@@ -735,6 +795,13 @@ func runModel(t *testing.T, data []byte) {
 			t.Fatalf("heap %d not empty after drain: Stored %d", hi, h.Stored())
 		}
 	}
+}
+
+func hiOf(heaps [2]*tHeap, h *tHeap) int {
+	if heaps[0] == h {
+		return 0
+	}
+	return 1
 }
 
 // FuzzHeapModel checks two heaps, under a configuration chosen by the first
@@ -809,22 +876,22 @@ var plainHeap = &config{spillAt: math.MaxInt, bucketTarget: 1, maxBuckets: 2, bu
 // batch, so it includes growing the buffers.
 func BenchmarkHeapPushPop(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
-	entries := make([]Entry, benchTimers)
-	for i := range entries {
-		entries[i].When = time.Duration(r.Int64N(int64(time.Hour)))
+	whens := make([]time.Duration, benchTimers)
+	for i := range whens {
+		whens[i] = time.Duration(r.Int64N(int64(time.Hour)))
 	}
 	for _, fresh := range []bool{false, true} {
 		b.Run(map[bool]string{false: "reuse", true: "fresh"}[fresh], func(b *testing.B) {
-			var h Heap
+			h := &Heap[int]{}
 			b.ReportAllocs()
 			for b.Loop() {
 				if fresh {
-					h = Heap{}
+					h = &Heap[int]{}
 				}
-				for i := range entries {
-					h.Push(&entries[i])
+				for i, w := range whens {
+					h.Push(w, i)
 				}
-				for h.Pop() != nil {
+				for _, ok := h.Pop(); ok; _, ok = h.Pop() {
 				}
 			}
 			reportPerTimer(b, benchTimers)
@@ -837,27 +904,26 @@ func BenchmarkHeapPushPop(b *testing.B) {
 // one, fire the rest in order. "plain" is the same on a plain 4-ary heap.
 func BenchmarkHeapW3Pattern(b *testing.B) {
 	delays := w3Delays(benchTimers)
-	entries := make([]Entry, benchTimers)
+	ids := make([]ID, benchTimers)
 	for _, bench := range []struct {
 		name  string
 		fresh bool
 		cfg   *config
 	}{{"reuse", false, nil}, {"fresh", true, nil}, {"plain/reuse", false, plainHeap}, {"plain/fresh", true, plainHeap}} {
 		b.Run(bench.name, func(b *testing.B) {
-			h := &Heap{cfg: bench.cfg}
+			h := &Heap[int]{cfg: bench.cfg}
 			b.ReportAllocs()
 			for b.Loop() {
 				if bench.fresh {
-					h = &Heap{cfg: bench.cfg}
+					h = &Heap[int]{cfg: bench.cfg}
 				}
-				for i := range entries {
-					entries[i].When = delays[i]
-					h.Push(&entries[i])
+				for i, d := range delays {
+					ids[i] = h.Push(d, i)
 				}
-				for i := 1; i < len(entries); i += 2 {
-					h.Cancel(&entries[i])
+				for i := 1; i < len(ids); i += 2 {
+					h.Cancel(ids[i])
 				}
-				for h.Pop() != nil {
+				for _, ok := h.Pop(); ok; _, ok = h.Pop() {
 				}
 			}
 			reportPerTimer(b, benchTimers)
@@ -866,7 +932,7 @@ func BenchmarkHeapW3Pattern(b *testing.B) {
 }
 
 // BenchmarkHeapHold is the classic "hold" model of a server full of timeouts:
-// n entries pending; each op pops the earliest and pushes it again up to a
+// n timers pending; each op pops the earliest and pushes it again up to a
 // second later. One op is one Pop and one Push.
 func BenchmarkHeapHold(b *testing.B) {
 	for _, n := range []int{1 << 10, 1 << 14, 1 << 17, 1 << 20} {
@@ -880,18 +946,15 @@ func BenchmarkHeapHold(b *testing.B) {
 				for i := range delays {
 					delays[i] = time.Duration(r.Int64N(int64(time.Second)))
 				}
-				entries := make([]Entry, n)
-				h := &Heap{cfg: shape.cfg}
-				for i := range entries {
-					entries[i].When = delays[i%len(delays)]
-					h.Push(&entries[i])
+				h := &Heap[int]{cfg: shape.cfg}
+				for i := range n {
+					h.Push(delays[i%len(delays)], i)
 				}
 				b.ReportAllocs()
 				i := 0
 				for b.Loop() {
-					e := h.Pop()
-					e.When += delays[i%len(delays)]
-					h.Push(e)
+					it, _ := h.Pop()
+					h.Push(it.When+delays[i%len(delays)], it.Value)
 					i++
 				}
 			})
@@ -922,7 +985,7 @@ func BenchmarkHeapShapes(b *testing.B) {
 			reportPerTimer(b, n)
 		})
 		b.Run(fmt.Sprintf("4-ary/%d", n), func(b *testing.B) {
-			var h Heap
+			var h Heap[int]
 			for b.Loop() {
 				for i, k := range keys {
 					h.pushHeap(slot{when: k, seq: uint64(i)})

@@ -43,14 +43,14 @@ var defaultConfig = config{
 // for the sizes that reach this far.
 const maxRungs = 16
 
-func (h *Heap) config() *config {
+func (h *Heap[V]) config() *config {
 	if h.cfg == nil {
 		return &defaultConfig
 	}
 	return h.cfg
 }
 
-func (h *Heap) spillLimit() int {
+func (h *Heap[V]) spillLimit() int {
 	if h.cfg == nil {
 		return defaultConfig.spillAt
 	}
@@ -58,68 +58,88 @@ func (h *Heap) spillLimit() int {
 }
 
 // chunkSize is the number of slots in one chunk of a slotList (96 KiB).
-const chunkSize = 4096
+const (
+	chunkBits = 12
+	chunkSize = 1 << chunkBits
+)
 
 // slotList is an unsorted list of slots kept in chunks of chunkSize. Unlike a
 // slice it grows without copying (append grows a large slice by 1.25 times,
-// copying it each time: 120 MB of copies to reach a million slots), and it
-// keeps emptied chunks for reuse.
+// copying it each time: 120 MB of copies to reach a million slots), and
+// emptied chunks go back to the Heap's pool, for the far list and every rung
+// to reuse. Fresh memory is what a fresh process pays most for (a page fault
+// per 4 KiB, about a millisecond per megabyte on the shared test machine),
+// so a rung sorts the far list's chunks in place instead of into a copy.
 type slotList struct {
 	chunks [][]slot // every chunk but the last is full
-	free   [][]slot // empty chunks for reuse
 	n      int
 }
 
-func (l *slotList) push(s slot) {
+func (l *slotList) push(s slot, pool *[][]slot) {
 	k := len(l.chunks)
 	if k == 0 || len(l.chunks[k-1]) == chunkSize {
-		l.chunks = append(l.chunks, l.newChunk())
+		l.chunks = append(l.chunks, newChunk(pool))
 		k++
 	}
 	l.chunks[k-1] = append(l.chunks[k-1], s)
 	l.n++
 }
 
-func (l *slotList) newChunk() []slot {
-	k := len(l.free)
+func newChunk(pool *[][]slot) []slot {
+	k := len(*pool)
 	if k == 0 {
 		return make([]slot, 0, chunkSize)
 	}
-	c := l.free[k-1]
-	l.free[k-1] = nil
-	l.free = l.free[:k-1]
+	c := (*pool)[k-1]
+	(*pool)[k-1] = nil
+	*pool = (*pool)[:k-1]
 	return c
 }
 
-// truncate shortens l to its first n slots, clearing the rest.
-func (l *slotList) truncate(n int) {
+// at returns the slot at position p < n.
+func (l *slotList) at(p int) *slot { return &l.chunks[p>>chunkBits][p&(chunkSize-1)] }
+
+// truncate shortens l to its first n slots, giving the chunks it no longer
+// needs to pool.
+func (l *slotList) truncate(n int, pool *[][]slot) {
 	k := (n + chunkSize - 1) / chunkSize // chunks kept
 	for i := k; i < len(l.chunks); i++ {
-		clear(l.chunks[i])
-		l.free = append(l.free, l.chunks[i][:0])
+		*pool = append(*pool, l.chunks[i][:0])
 		l.chunks[i] = nil
 	}
 	l.chunks = l.chunks[:k]
 	if k > 0 {
-		last := l.chunks[k-1]
-		m := n - (k-1)*chunkSize
-		clear(last[m:])
-		l.chunks[k-1] = last[:m]
+		l.chunks[k-1] = l.chunks[k-1][:n-(k-1)*chunkSize]
 	}
 	l.n = n
+}
+
+// span calls fn with the slots in positions [from, to) of l, a piece per
+// chunk, until fn returns false, and reports whether it went to the end.
+func (l *slotList) span(from, to int, fn func([]slot) bool) bool {
+	for from < to {
+		c := l.chunks[from>>chunkBits]
+		i := from & (chunkSize - 1)
+		piece := c[i:min(len(c), i+to-from)]
+		if !fn(piece) {
+			return false
+		}
+		from += len(piece)
+	}
+	return true
 }
 
 // rung is an array of buckets of width 1<<shift covering deadlines [lo, hi].
 // Bucket b holds the slots with (when-lo)>>shift == b (the last bucket also
 // takes everything above it up to hi): those sorted in when the rung was
-// built, in slots[off[b]:off[b+1]], and those pushed later, in late[b].
-// Buckets before next have been taken.
+// built, in positions [off[b], off[b+1]) of store, and those pushed later, in
+// late[b]. Buckets before next have been taken.
 type rung struct {
 	lo, hi int64
 	shift  uint
 	next   int
 	off    []int    // len buckets+1
-	slots  []slot   // counting-sorted by bucket
+	store  slotList // sorted by bucket (not within one)
 	late   [][]slot // len buckets, or nil until a late push arrives
 }
 
@@ -141,27 +161,26 @@ func (r *rung) bucketHi(b int) int64 {
 }
 
 // spill moves the heap part, unsorted, to the empty far list.
-func (h *Heap) spill() {
+func (h *Heap[V]) spill() {
 	h.spills++
 	for i := range h.slots {
-		h.far.push(h.slots[i])
+		h.far.push(h.slots[i], &h.pool)
 	}
-	clear(h.slots)
 	h.slots = h.slots[:0]
 }
 
 // unspill moves the far list, unsorted, to the empty heap part and orders it.
-func (h *Heap) unspill() {
+func (h *Heap[V]) unspill() {
 	for _, c := range h.far.chunks {
 		h.slots = append(h.slots, c...)
 	}
-	h.far.truncate(0)
+	h.far.truncate(0, &h.pool)
 	h.heapify()
 }
 
 // place stores s while rungs exist: in the heap part if s is due before every
 // bucket not yet taken, else in its bucket, else in the far list.
-func (h *Heap) place(s slot) {
+func (h *Heap[V]) place(s slot) {
 	for i := len(h.rungs) - 1; i >= 0; i-- {
 		r := &h.rungs[i]
 		if s.when > r.hi {
@@ -184,12 +203,12 @@ func (h *Heap) place(s slot) {
 		r.late[b] = append(r.late[b], s)
 		return
 	}
-	h.far.push(s)
+	h.far.push(s, &h.pool)
 }
 
 // refill moves the next non-empty bucket into the empty heap part, building
 // rungs as needed, and reports whether it found live entries.
-func (h *Heap) refill() bool {
+func (h *Heap[V]) refill() bool {
 	before := h.stored
 	defer func() { h.discarded += uint64(before - h.stored) }()
 	for {
@@ -204,8 +223,7 @@ func (h *Heap) refill() bool {
 				h.unspill()
 				return len(h.slots) > 0
 			}
-			h.buildRung(h.far.chunks, h.far.n, lo, hi, hi)
-			h.far.truncate(0)
+			h.buildRung(&h.far, lo, hi, hi)
 			continue
 		}
 		r := &h.rungs[d-1]
@@ -214,19 +232,21 @@ func (h *Heap) refill() bool {
 			b++
 		}
 		if b == r.buckets() {
+			r.store.truncate(0, &h.pool)
 			h.rungs = h.rungs[:d-1]
 			continue
 		}
 		r.next = b + 1
 		// Collect the bucket's live slots into the heap part. Checking
-		// each entry here, in a run of independent loads, is also what
-		// brings them into cache before they are popped one by one.
-		seg := r.slots[r.off[b]:r.off[b+1]]
-		h.slots = h.appendLive(h.slots[:0], seg)
-		clear(seg)
+		// each timer here, in a run of independent loads, is also what
+		// brings its table cell into cache before it is popped.
+		h.slots = h.slots[:0]
+		r.store.span(r.off[b], r.off[b+1], func(seg []slot) bool {
+			h.slots = h.appendLive(h.slots, seg)
+			return true
+		})
 		if r.late != nil {
 			h.slots = h.appendLive(h.slots, r.late[b])
-			clear(r.late[b])
 			r.late[b] = r.late[b][:0]
 		}
 		if len(h.slots) == 0 {
@@ -234,9 +254,12 @@ func (h *Heap) refill() bool {
 		}
 		if len(h.slots) > h.config().bucketSplit && d < maxRungs {
 			if lo, last := bounds(h.slots); lo < last {
-				h.buildRung([][]slot{h.slots}, len(h.slots), lo, last, r.bucketHi(b))
-				clear(h.slots)
+				var l slotList
+				for i := range h.slots {
+					l.push(h.slots[i], &h.pool)
+				}
 				h.slots = h.slots[:0]
+				h.buildRung(&l, lo, last, r.bucketHi(b))
 				continue
 			}
 		}
@@ -247,7 +270,7 @@ func (h *Heap) refill() bool {
 
 // keepLiveFar drops the dead slots of the far list, which is not empty, and
 // returns the smallest and largest deadline left (lo > hi if none is).
-func (h *Heap) keepLiveFar() (lo, hi int64) {
+func (h *Heap[V]) keepLiveFar() (lo, hi int64) {
 	lo, hi = math.MaxInt64, math.MinInt64
 	l := &h.far
 	w := 0
@@ -262,7 +285,7 @@ func (h *Heap) keepLiveFar() (lo, hi int64) {
 		}
 	}
 	h.stored -= l.n - w
-	l.truncate(w)
+	l.truncate(w, &h.pool)
 	return lo, hi
 }
 
@@ -276,12 +299,13 @@ func bounds(s []slot) (lo, hi int64) {
 	return lo, hi
 }
 
-// buildRung spreads the n slots of src, whose deadlines lie in [lo, last],
-// over the buckets of a new finest rung by counting sort. The rung takes the
-// deadlines up to hi (>= last): later pushes up to hi go into its last
-// bucket. The rung's buffers are reused from an earlier rung at the same
-// depth.
-func (h *Heap) buildRung(src [][]slot, n int, lo, last, hi int64) {
+// buildRung makes a new finest rung of the slots of src, whose deadlines
+// lie in [lo, last], spread over its buckets by counting sort, and leaves src
+// empty. The sort is in place: the rung takes src's chunks (see slotList).
+// The rung takes the deadlines up to hi (>= last): later pushes up to hi go
+// into its last bucket. Its other buffers are reused from an earlier rung at
+// the same depth.
+func (h *Heap[V]) buildRung(src *slotList, lo, last, hi int64) {
 	h.rungBuilds++
 	if len(h.rungs) < cap(h.rungs) {
 		h.rungs = h.rungs[:len(h.rungs)+1]
@@ -289,6 +313,7 @@ func (h *Heap) buildRung(src [][]slot, n int, lo, last, hi int64) {
 		h.rungs = append(h.rungs, rung{})
 	}
 	r := &h.rungs[len(h.rungs)-1]
+	n := src.n
 
 	// Width: the smallest power of two that makes at most about
 	// n/bucketTarget buckets, so that bucket() is a shift.
@@ -304,7 +329,7 @@ func (h *Heap) buildRung(src [][]slot, n int, lo, last, hi int64) {
 	r.lo, r.hi, r.shift, r.next = lo, hi, shift, 0
 	r.off = resize(r.off, nb+1)
 	clear(r.off)
-	for _, c := range src {
+	for _, c := range src.chunks {
 		for i := range c {
 			r.off[r.bucket(c[i].when)+1]++
 		}
@@ -312,20 +337,27 @@ func (h *Heap) buildRung(src [][]slot, n int, lo, last, hi int64) {
 	for b := 1; b <= nb; b++ {
 		r.off[b] += r.off[b-1]
 	}
-	// Scatter, using off[b+1] as the cursor of bucket b, from the back so
-	// that each bucket keeps the order of src. Afterwards off[b+1] holds the
-	// start of bucket b: shift the boundaries back into place.
-	r.slots = resize(r.slots, n)
-	for k := len(src) - 1; k >= 0; k-- {
-		c := src[k]
-		for i := len(c) - 1; i >= 0; i-- {
-			b := r.bucket(c[i].when) + 1
-			r.off[b]--
-			r.slots[r.off[b]] = c[i]
+	// Permute in place (American flag sort): cursor[b] is the first
+	// position of bucket b not yet holding one of its own slots. Each slot
+	// is moved at most once, to the cursor of its bucket, displacing the
+	// slot there, which moves on in turn. Order within a bucket is lost,
+	// which does not matter: the heap part orders by (when, seq).
+	r.store, *src = *src, slotList{chunks: r.store.chunks[:0]}
+	h.cursor = resize(h.cursor, nb)
+	cur := h.cursor
+	copy(cur, r.off[:nb])
+	for b := range nb {
+		for end := r.off[b+1]; cur[b] < end; cur[b]++ {
+			p := r.store.at(cur[b])
+			x := *p
+			for c := r.bucket(x.when); c != b; c = r.bucket(x.when) {
+				q := r.store.at(cur[c])
+				cur[c]++
+				x, *q = *q, x
+			}
+			*p = x
 		}
 	}
-	copy(r.off[:nb], r.off[1:])
-	r.off[nb] = n
 	if r.late != nil {
 		if cap(r.late) >= nb {
 			r.late = r.late[:nb] // every late list was emptied when taken
@@ -346,30 +378,24 @@ func resize[T any](s []T, n int) []T {
 // gatherFar moves every live slot, wherever it is, to the far list, and drops
 // the rungs; the next refill sorts them again. This is how a Heap with rungs
 // compacts: simpler than compacting each bucket, and the same O(n).
-func (h *Heap) gatherFar() {
+func (h *Heap[V]) gatherFar() {
 	h.keepLiveFar()
-	for i := range h.slots {
-		if h.isLive(&h.slots[i]) {
-			h.far.push(h.slots[i])
+	keep := func(seg []slot) bool {
+		for i := range seg {
+			if h.isLive(&seg[i]) {
+				h.far.push(seg[i], &h.pool)
+			}
 		}
+		return true
 	}
-	clear(h.slots)
+	keep(h.slots)
 	h.slots = h.slots[:0]
 	for i := range h.rungs {
 		r := &h.rungs[i]
-		for _, s := range r.slots[r.off[r.next]:] {
-			if h.isLive(&s) {
-				h.far.push(s)
-			}
-		}
-		clear(r.slots)
+		r.store.span(r.off[r.next], r.store.n, keep)
+		r.store.truncate(0, &h.pool)
 		for b := r.next; b < len(r.late); b++ {
-			for _, s := range r.late[b] {
-				if h.isLive(&s) {
-					h.far.push(s)
-				}
-			}
-			clear(r.late[b])
+			keep(r.late[b])
 			r.late[b] = r.late[b][:0]
 		}
 	}
@@ -382,7 +408,7 @@ func (h *Heap) gatherFar() {
 
 // eachStored calls fn for every stored slot, live or dead, until fn returns
 // false.
-func (h *Heap) eachStored(fn func(*slot) bool) {
+func (h *Heap[V]) eachStored(fn func(*slot) bool) {
 	each := func(s []slot) bool {
 		for i := range s {
 			if !fn(&s[i]) {
@@ -401,7 +427,7 @@ func (h *Heap) eachStored(fn func(*slot) bool) {
 	}
 	for i := 0; i < len(h.rungs); i++ { // fn may pop, and so drop rungs
 		r := &h.rungs[i]
-		if !each(r.slots[r.off[r.next]:]) {
+		if !r.store.span(r.off[r.next], r.store.n, each) {
 			return
 		}
 		for b := r.next; b < len(r.late); b++ {

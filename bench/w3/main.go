@@ -42,7 +42,7 @@ func main() {
 			l.Stop()
 		}
 	}
-	handles := make([]*eventloop.TimerHandle, n)
+	handles := make([]eventloop.TimerHandle, n)
 	cpu0 := report.CPUSeconds()
 	t0 := time.Now()
 	for i, d := range delays {
