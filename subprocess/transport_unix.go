@@ -80,11 +80,7 @@ func ExecTransport[P SubprocessProtocol](ctx context.Context, factory func() P, 
 	for _, o := range opts {
 		o(&cf)
 	}
-	path, err := resolve(name)
-	if err != nil {
-		return nil, zero, err
-	}
-	st, err := spawn(path, append([]string{name}, args...), &cf)
+	st, err := startChild(ctx, l, name, append([]string{name}, args...), &cf)
 	if err != nil {
 		return nil, zero, err
 	}
