@@ -52,6 +52,13 @@ type startJob struct {
 	pk      eventloop.Parker
 }
 
+// Test hooks, nil outside tests; set them before the loop runs.
+var (
+	testHookBeforeStart func()        // the worker, before it starts the child
+	testHookStarted     func(pid int) // the worker, after a start that succeeded
+	testHookClosing     func()        // the task, when the loop closes under a start
+)
+
 // startChild resolves name and starts it with argv off the loop
 // goroutine, parking the calling task meanwhile. Outside a task (a
 // callback on the loop goroutine) it starts the child inline.
@@ -78,6 +85,9 @@ func startChild(ctx context.Context, l *eventloop.Loop, name string, argv []stri
 			// Wait on for the result (briefly), without the cancellation.
 			cancelled, pctx = err, context.WithoutCancel(ctx)
 		default: // the loop is closing: take the result here and drop it
+			if testHookClosing != nil {
+				testHookClosing()
+			}
 			<-j.done
 			if j.taken.CompareAndSwap(false, true) && j.err == nil {
 				discardNow(j.st)
@@ -105,7 +115,13 @@ func startChild(ctx context.Context, l *eventloop.Loop, name string, argv []stri
 
 // run is the worker: start the child, then hand the result to the loop.
 func (j *startJob) run(l *eventloop.Loop, name string, argv []string, cf *config) {
+	if testHookBeforeStart != nil {
+		testHookBeforeStart()
+	}
 	j.st, j.err = startInline(name, argv, cf)
+	if testHookStarted != nil && j.err == nil {
+		testHookStarted(j.st.pid)
+	}
 	close(j.done)
 	if l.CallSoonThreadsafe(j.arrive) != nil && j.taken.CompareAndSwap(false, true) && j.err == nil {
 		discardNow(j.st) // the loop is gone and nobody took the child
