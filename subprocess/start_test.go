@@ -106,7 +106,8 @@ func TestCancelledStartKillsAndReapsChild(t *testing.T) {
 			}
 			child := int(pid.Load())
 			if child == 0 {
-				t.Fatal("the child was not started")
+				t.Error("the child was not started")
+				return nil
 			}
 			for i := 0; i < 2000; i++ {
 				if syscall.Kill(child, 0) == syscall.ESRCH {
@@ -201,4 +202,37 @@ func TestLoopCloseDuringStart(t *testing.T) {
 			t.Errorf("%d descriptors open after Close, %d before", now, fds)
 		}
 	})
+}
+
+// Outside a task (a callback on the loop goroutine, with the loop's own
+// context) the child is started inline.
+func TestExecTransportFromCallback(t *testing.T) {
+	var calls atomic.Int32
+	setStartHooks(t, func() { calls.Add(1) }, nil, nil)
+	err := run(t, func(ctx context.Context) error {
+		l := eventloop.LoopOf(ctx)
+		var tr *Transport
+		var startErr error
+		l.CallSoon(func() {
+			name, args, env := helper("exit", "7")
+			tr, _, startErr = ExecTransport(l.Context(), newExit, name, args, env, WithStdin(DevNull))
+		})
+		if err := task.Sleep(ctx, 0); err != nil {
+			return err
+		}
+		if startErr != nil || tr == nil {
+			t.Errorf("ExecTransport from a callback = %v, %v", tr, startErr)
+			return nil
+		}
+		if rc, err := tr.Wait(ctx); err != nil || rc != 7 {
+			t.Errorf("Wait = %d, %v; want 7", rc, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("%d starts went to a worker from a callback, want 0 (inline)", n)
+	}
 }
