@@ -13,6 +13,11 @@
 // in the loop's *eventloop.AliveError, and killed only if it was started
 // with KillOnClose.
 //
+// A start (fork, exec, the wait for the exec to succeed) runs on a
+// goroutine of its own while the calling task waits, so the starts of
+// several tasks overlap and the loop keeps running meanwhile; the pidfd and
+// the pipes are then registered on the loop.
+//
 // Signals are sent through the pidfd where there is one, and otherwise only
 // while the child has not been reaped (the loop is the only reaper), so a
 // signal never reaches a process that reused the pid.

@@ -87,7 +87,14 @@ func (p *processProtocol) ResumeWriting() {
 //
 // It must be called from a task of the loop that will own the child; ctx
 // is used for the start only: cancelling it later does not touch the
-// child.
+// child. The fork and exec run off the loop goroutine while the task
+// waits, so other tasks (and other starts) go on meanwhile.
+//
+// Cancellation: on a ctx already cancelled Exec starts nothing. Cancelled
+// while the start is under way, Exec waits for that start to finish (it
+// takes about as long as the kernel's fork and exec), then kills the child,
+// closes its pipes and returns the ctx error; the loop reaps the child.
+// A loop that closes meanwhile kills and reaps it before Close returns.
 func Exec(ctx context.Context, name string, args []string, opts ...Option) (*Process, error) {
 	cf := config{}
 	for _, o := range opts {

@@ -63,7 +63,12 @@ type Transport struct {
 // protocol factory returns (asyncio: loop.subprocess_exec). Pipes are set
 // with WithStdin/WithStdout/WithStderr(Pipe). It must be called from a task
 // of the loop, with its ctx; ctx is used only for the start, not for the
-// child's lifetime.
+// child's lifetime. The fork and exec run off the loop goroutine while the
+// task waits; the factory and ConnectionMade run on the loop afterwards.
+//
+// Cancellation: as for Exec, a start that was cancelled starts nothing or
+// kills the child it started (the loop reaps it); the factory is not
+// called.
 func ExecTransport[P SubprocessProtocol](ctx context.Context, factory func() P, name string, args []string, opts ...Option) (*Transport, P, error) {
 	var zero P
 	l := eventloop.LoopOf(ctx)
@@ -80,11 +85,7 @@ func ExecTransport[P SubprocessProtocol](ctx context.Context, factory func() P, 
 	for _, o := range opts {
 		o(&cf)
 	}
-	path, err := resolve(name)
-	if err != nil {
-		return nil, zero, err
-	}
-	st, err := spawn(path, append([]string{name}, args...), &cf)
+	st, err := startChild(ctx, l, name, append([]string{name}, args...), &cf)
 	if err != nil {
 		return nil, zero, err
 	}
