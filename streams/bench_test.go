@@ -213,4 +213,24 @@ func BenchmarkServerEchoMem(b *testing.B) {
 			}
 		})
 	})
+	b.Run("streams-readinto", func(b *testing.B) {
+		benchServer(b, func(ctx context.Context) (eventloop.StreamProtocol, func(context.Context)) {
+			p := streams.NewProtocol(ctx)
+			return p, func(ctx context.Context) {
+				r, w := p.Reader(), p.Writer()
+				defer w.Close()
+				buf := make([]byte, 65536)
+				for {
+					n, err := r.ReadInto(ctx, buf)
+					if err != nil {
+						return
+					}
+					w.Write(buf[:n])
+					if err := w.Drain(ctx); err != nil {
+						return
+					}
+				}
+			}
+		})
+	})
 }

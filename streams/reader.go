@@ -216,9 +216,24 @@ func (r *StreamReader) Read(ctx context.Context, n int) ([]byte, error) {
 	return r.take(min(n, r.Buffered())), nil
 }
 
-// readInto is Read into p, for the net.Conn view.
-func (r *StreamReader) readInto(ctx context.Context, p []byte) (int, error) {
-	if err := r.begin(ctx, "Read"); err != nil {
+// ReadInto is Read into a buffer of the caller's: it copies up to len(p)
+// bytes into p and returns how many, waiting only while nothing is
+// buffered. It allocates nothing, so a loop that reuses p (an echo server,
+// a proxy) reads without garbage; Read hands out a new slice each time.
+// At EOF with nothing buffered it returns 0 and io.EOF; after SetError,
+// that error. len(p) == 0 returns 0, nil at once.
+//
+// Cancellation: if ctx is cancelled while ReadInto waits, it returns 0 and
+// eventloop.ErrCancelled (or ErrTimeout); the buffer is untouched and no
+// byte is lost.
+func (r *StreamReader) ReadInto(ctx context.Context, p []byte) (int, error) {
+	return r.readInto(ctx, p, "ReadInto")
+}
+
+// readInto is ReadInto; op names the caller in errors (the net.Conn view
+// says Read).
+func (r *StreamReader) readInto(ctx context.Context, p []byte, op string) (int, error) {
+	if err := r.begin(ctx, op); err != nil {
 		return 0, err
 	}
 	if len(p) == 0 {

@@ -48,6 +48,47 @@ func TestReaderRead(t *testing.T) {
 	})
 }
 
+func TestReaderReadInto(t *testing.T) {
+	boom := errors.New("boom")
+	run(t, func(ctx context.Context) error {
+		r := newReader(ctx, 0, "hello ", "world")
+		p := make([]byte, 4)
+		n, err := r.ReadInto(ctx, p)
+		want(t, "ReadInto(4)", string(p[:n]), "hell")
+		noErr(t, err)
+		n, err = r.ReadInto(ctx, nil)
+		want(t, "ReadInto(nil)", n, 0)
+		noErr(t, err)
+		big := make([]byte, 100)
+		n, _ = r.ReadInto(ctx, big)
+		want(t, "ReadInto(100)", string(big[:n]), "o world")
+		// A waiting ReadInto gets data fed later.
+		go2 := task.Spawn(ctx, func(ctx context.Context) (string, error) {
+			n, err := r.ReadInto(ctx, big)
+			return string(big[:n]), err
+		})
+		yield(ctx, 1)
+		r.FeedData([]byte("late"))
+		got, err := task.Await(ctx, go2)
+		want(t, "late ReadInto", got, "late")
+		noErr(t, err)
+		r.FeedData([]byte("x"))
+		r.SetError(boom)
+		n, err = r.ReadInto(ctx, big)
+		want(t, "data before the error", string(big[:n]), "x")
+		noErr(t, err)
+		if n, err := r.ReadInto(ctx, big); n != 0 || !errors.Is(err, boom) {
+			t.Errorf("ReadInto after SetError: %d, %v", n, err)
+		}
+		r2 := newReader(ctx, 0)
+		r2.FeedEOF()
+		if n, err := r2.ReadInto(ctx, big); n != 0 || err != io.EOF {
+			t.Errorf("ReadInto at EOF: %d, %v, want 0, io.EOF", n, err)
+		}
+		return nil
+	})
+}
+
 func TestReaderErrorAfterData(t *testing.T) {
 	boom := errors.New("boom")
 	run(t, func(ctx context.Context) error {
@@ -156,7 +197,12 @@ func TestReaderIncompleteRead(t *testing.T) {
 // and checks that every byte fed is still read afterwards, in order.
 func TestReaderCancelLosesNothing(t *testing.T) {
 	reads := map[string]func(ctx context.Context, r *streams.StreamReader) ([]byte, error){
-		"Read":        func(ctx context.Context, r *streams.StreamReader) ([]byte, error) { return r.Read(ctx, 100) },
+		"Read": func(ctx context.Context, r *streams.StreamReader) ([]byte, error) { return r.Read(ctx, 100) },
+		"ReadInto": func(ctx context.Context, r *streams.StreamReader) ([]byte, error) {
+			p := make([]byte, 100)
+			n, err := r.ReadInto(ctx, p)
+			return p[:n], err
+		},
 		"ReadAll":     func(ctx context.Context, r *streams.StreamReader) ([]byte, error) { return r.Read(ctx, -1) },
 		"ReadExactly": func(ctx context.Context, r *streams.StreamReader) ([]byte, error) { return r.ReadExactly(ctx, 10) },
 		"ReadUntil": func(ctx context.Context, r *streams.StreamReader) ([]byte, error) {
@@ -179,7 +225,7 @@ func TestReaderCancelLosesNothing(t *testing.T) {
 					if err == nil {
 						// The read finished before the cancel: only Read,
 						// which takes what there is, may do that.
-						if name != "Read" {
+						if name != "Read" && name != "ReadInto" {
 							t.Errorf("%s returned %q after 1 byte", name, b)
 						}
 						continue
@@ -191,7 +237,7 @@ func TestReaderCancelLosesNothing(t *testing.T) {
 				r.FeedData([]byte("!\n"))
 				r.FeedEOF()
 				b, _ := r.Read(ctx, -1)
-				if name == "Read" {
+				if name == "Read" || name == "ReadInto" {
 					// Read returns as soon as a byte is there: each round may
 					// have taken its byte before the cancel landed.
 					return nil
