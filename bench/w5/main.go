@@ -15,7 +15,8 @@
 //     word for word: every read returns a new slice (one allocation).
 //
 // The load generator (bench/peers/go/w5load) measures; this program prints
-// nothing on success. W5_CPUPROFILE=file writes a CPU profile of the run.
+// nothing on success. W5_CPUPROFILE=file writes a CPU profile of the run;
+// W5_STATS=1 prints the loop's counters to stderr at the end.
 package main
 
 import (
@@ -125,6 +126,13 @@ func main() {
 			return 0, err
 		}
 		defer l.RemoveSignalHandler(syscall.SIGTERM)
+		if os.Getenv("W5_STATS") != "" { // for analysis runs, not the driver
+			defer func() {
+				st := l.Stats()
+				fmt.Fprintf(os.Stderr, "loop stats: iterations %d callbacks %d polls %d io_events %d\n",
+					st.Iterations, st.Callbacks, st.Polls, st.IOEvents)
+			}()
+		}
 		err := serve(ctx, addr)
 		if ctx.Err() != nil {
 			return 0, nil // SIGTERM: a normal end
