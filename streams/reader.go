@@ -120,6 +120,15 @@ func (r *StreamReader) FeedData(data []byte) {
 	}
 }
 
+// handedOff records that the transport read n bytes straight into the
+// waiting ReadInto's buffer (Protocol.GetBuffer) and wakes it.
+func (r *StreamReader) handedOff(n int) {
+	if n > 0 {
+		r.direct = n
+		r.wake()
+	}
+}
+
 // FeedEOF marks the end of the stream and wakes a waiting read.
 func (r *StreamReader) FeedEOF() {
 	r.eof = true

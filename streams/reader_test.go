@@ -326,3 +326,42 @@ func TestReaderMisuse(t *testing.T) {
 		return nil
 	})
 }
+
+// TestReadIntoDirectFromTransport: bytes that arrive while ReadInto waits
+// are read by the transport straight into its buffer and never pass
+// through the reader's buffer (MaxBuffered stays 0); a small ReadInto
+// buffer takes the copying path and still gets every byte in order.
+func TestReadIntoDirectFromTransport(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		c, s, err := streams.Pipe(ctx)
+		if err != nil {
+			return err
+		}
+		msg := strings.Repeat("0123456789", 1000)
+		for _, size := range []int{64 << 10, 7} {
+			got := ""
+			reader := task.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+				buf := make([]byte, size)
+				for len(got) < len(msg) {
+					n, err := s.Reader.ReadInto(ctx, buf)
+					if err != nil {
+						return struct{}{}, err
+					}
+					got += string(buf[:n])
+				}
+				return struct{}{}, nil
+			})
+			yield(ctx, 1) // the reader waits on an empty buffer
+			noErr(t, c.Writer.Write([]byte(msg)))
+			_, err := task.Await(ctx, reader)
+			noErr(t, err)
+			want(t, "bytes read", got == msg, true)
+			if size >= 4096 {
+				want(t, "bytes that went through the reader's buffer", s.Reader.Stats().MaxBuffered, 0)
+			}
+		}
+		c.Writer.Close()
+		s.Writer.Close()
+		return nil
+	})
+}
