@@ -251,8 +251,8 @@ func (r *StreamReader) Read(ctx context.Context, n int) ([]byte, error) {
 //
 // Cancellation: if ctx is cancelled while ReadInto waits, it returns 0 and
 // eventloop.ErrCancelled (or ErrTimeout); the buffer is untouched and no
-// byte is lost. Bytes already handed into p win over a later cancel:
-// ReadInto then returns them with a nil error.
+// byte is lost. Bytes handed into p before ReadInto resumes are returned
+// with a nil error even if ctx was cancelled meanwhile.
 func (r *StreamReader) ReadInto(ctx context.Context, p []byte) (int, error) {
 	return r.readInto(ctx, p, "ReadInto")
 }
@@ -276,7 +276,7 @@ func (r *StreamReader) readInto(ctx context.Context, p []byte, op string) (int, 
 		r.into, r.direct = nil, 0
 		if n > 0 {
 			// The bytes are in p: the read succeeded, whatever happened
-			// to ctx since (a wake-up wins over a later cancellation).
+			// to ctx meanwhile (returning an error would lose them).
 			return n, nil
 		}
 		if err != nil {
