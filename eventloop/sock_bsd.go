@@ -48,6 +48,11 @@ func acceptConn(fd int) (int, unix.Sockaddr, error) {
 	return nfd, sa, prepareFD(nfd)
 }
 
+// readNonblock is read(2) on a non-blocking descriptor. Linux makes it a
+// raw system call (sock_linux.go); here it stays x/sys's, as system calls
+// on darwin go through libSystem.
+func readNonblock(fd int, p []byte) (int, error) { return unix.Read(fd, p) }
+
 // sendNoSignal writes p; SO_NOSIGPIPE on the socket keeps SIGPIPE away.
 func sendNoSignal(fd int, p []byte) (int, error) { return unix.Write(fd, p) }
 

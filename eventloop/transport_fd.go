@@ -168,12 +168,12 @@ func (t *fdTransport) readReady() {
 			t.fatal("read", errors.New("eventloop: BufferedProtocol.GetBuffer returned an empty buffer"))
 			return
 		}
-		n, err = unix.Read(t.fd, buf)
+		n, err = readNonblock(t.fd, buf)
 		if n > 0 {
 			t.buffered.BufferUpdated(n)
 		}
 	} else {
-		n, err = unix.Read(t.fd, t.rbuf)
+		n, err = readNonblock(t.fd, t.rbuf)
 		if n > 0 {
 			t.plain.DataReceived(t.rbuf[:n])
 		}

@@ -131,10 +131,21 @@ func sendAll(ctx context.Context, w *streams.StreamWriter, seed byte, total, chu
 	return w.WriteEOF()
 }
 
-func recvAll(ctx context.Context, t *testing.T, r *streams.StreamReader, seed byte, total int) error {
+// recvAll reads with Read, or with ReadInto into one reused buffer when
+// into is set, and checks every byte.
+func recvAll(ctx context.Context, t *testing.T, r *streams.StreamReader, seed byte, total int, into bool) error {
 	got := 0
+	buf := make([]byte, 50_000)
 	for {
-		b, err := r.Read(ctx, 50_000)
+		var b []byte
+		var err error
+		if into {
+			var n int
+			n, err = r.ReadInto(ctx, buf)
+			b = buf[:n]
+		} else {
+			b, err = r.Read(ctx, 50_000)
+		}
 		if err == io.EOF {
 			break
 		}
@@ -160,8 +171,8 @@ func suiteLargeTransfer(t *testing.T, mk pairFactory) {
 		return task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
 			g.Go(func(ctx context.Context) error { return sendAll(ctx, c.Writer, 1, total, 100_000) })
 			g.Go(func(ctx context.Context) error { return sendAll(ctx, s.Writer, 2, total, 70_000) })
-			g.Go(func(ctx context.Context) error { return recvAll(ctx, t, s.Reader, 1, total) })
-			g.Go(func(ctx context.Context) error { return recvAll(ctx, t, c.Reader, 2, total) })
+			g.Go(func(ctx context.Context) error { return recvAll(ctx, t, s.Reader, 1, total, false) })
+			g.Go(func(ctx context.Context) error { return recvAll(ctx, t, c.Reader, 2, total, true) })
 			return nil
 		})
 	})

@@ -106,7 +106,7 @@ func (c *conn) withDeadline(op string, dl int64, slot **eventloop.DeadlineScope,
 func (c *conn) Read(p []byte) (n int, err error) {
 	err = c.withDeadline("read", c.rdl.Load(), &c.rscope, func(ctx context.Context) error {
 		var err error
-		n, err = c.r.readInto(ctx, p)
+		n, err = c.r.readInto(ctx, p, "Read")
 		return err
 	})
 	return n, err

@@ -3,6 +3,7 @@ package streams
 import (
 	"context"
 	"crypto/tls"
+	"sync"
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
@@ -88,6 +89,11 @@ type Protocol struct {
 	lostErr error
 	closing bool // the writer's Close was called
 
+	// The buffer of the transport's last GetBuffer: a waiting ReadInto's
+	// own (direct) or the loop's scratch buffer.
+	direct  bool
+	scratch []byte
+
 	b       parking.Binder
 	drain   parking.Lot // tasks in Drain
 	closed  parking.Lot // tasks in WaitClosed
@@ -160,6 +166,39 @@ func (p *Protocol) serve(ctx context.Context, h func(ctx context.Context, r *Str
 // DataReceived implements eventloop.Protocol.
 func (p *Protocol) DataReceived(data []byte) { p.reader.FeedData(data) }
 
+// minDirectRead is the smallest ReadInto buffer the transport reads into
+// directly when it states no size: a smaller one would cut its reads
+// short (more system calls for the same bytes).
+const minDirectRead = 4096
+
+// GetBuffer implements eventloop.BufferedProtocol: while a ReadInto waits
+// on an empty buffer, the transport reads straight into the caller's
+// buffer (no copy at all); otherwise into a scratch buffer shared by the
+// loop's streams, whose bytes BufferUpdated feeds to the reader.
+func (p *Protocol) GetBuffer(sizeHint int) []byte {
+	r := p.reader
+	if into := r.into; into != nil && r.direct == 0 && !r.eof &&
+		(len(into) >= minDirectRead || (sizeHint > 0 && len(into) >= sizeHint)) {
+		p.direct = true
+		return into
+	}
+	p.direct = false
+	if p.scratch == nil {
+		p.scratch = scratchFor(r.loop)
+	}
+	return p.scratch
+}
+
+// BufferUpdated implements eventloop.BufferedProtocol.
+func (p *Protocol) BufferUpdated(n int) {
+	if p.direct {
+		p.direct = false
+		p.reader.handedOff(n)
+		return
+	}
+	p.reader.FeedData(p.scratch[:n])
+}
+
 // EOFReceived implements eventloop.Protocol: the reader gets EOF and the
 // transport stays open for writing (half-close), as asyncio's.
 func (p *Protocol) EOFReceived() bool {
@@ -192,4 +231,44 @@ func (p *Protocol) ResumeWriting() {
 	p.drain.WakeAll(wokeResumed)
 }
 
-var _ eventloop.Protocol = (*Protocol)(nil)
+var (
+	_ eventloop.Protocol         = (*Protocol)(nil)
+	_ eventloop.BufferedProtocol = (*Protocol)(nil)
+)
+
+// scratchSize is the size of a loop's scratch read buffer: asyncio's
+// largest read, as the loop's own read buffer.
+const scratchSize = 256 << 10
+
+// scratch holds one read buffer per loop for the stream protocols of that
+// loop: the transport reads into it, the reader copies the bytes out
+// before the callback returns, so one buffer serves every connection of
+// the loop. A loop's buffer goes when the loop closes.
+var scratch struct {
+	mu   sync.Mutex // protects bufs
+	bufs map[*eventloop.Loop][]byte
+}
+
+func scratchFor(l *eventloop.Loop) []byte {
+	scratch.mu.Lock()
+	defer scratch.mu.Unlock()
+	if b, ok := scratch.bufs[l]; ok {
+		return b
+	}
+	b := make([]byte, scratchSize)
+	if l == nil {
+		return b
+	}
+	if _, err := l.OnClose(func() {
+		scratch.mu.Lock()
+		delete(scratch.bufs, l)
+		scratch.mu.Unlock()
+	}); err != nil {
+		return b // a closed loop: keep nothing for it
+	}
+	if scratch.bufs == nil {
+		scratch.bufs = make(map[*eventloop.Loop][]byte)
+	}
+	scratch.bufs[l] = b
+	return b
+}

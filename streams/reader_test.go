@@ -48,6 +48,83 @@ func TestReaderRead(t *testing.T) {
 	})
 }
 
+func TestReaderReadInto(t *testing.T) {
+	boom := errors.New("boom")
+	run(t, func(ctx context.Context) error {
+		r := newReader(ctx, 0, "hello ", "world")
+		p := make([]byte, 4)
+		n, err := r.ReadInto(ctx, p)
+		want(t, "ReadInto(4)", string(p[:n]), "hell")
+		noErr(t, err)
+		n, err = r.ReadInto(ctx, nil)
+		want(t, "ReadInto(nil)", n, 0)
+		noErr(t, err)
+		big := make([]byte, 100)
+		n, _ = r.ReadInto(ctx, big)
+		want(t, "ReadInto(100)", string(big[:n]), "o world")
+		// A waiting ReadInto gets data fed later.
+		go2 := task.Spawn(ctx, func(ctx context.Context) (string, error) {
+			n, err := r.ReadInto(ctx, big)
+			return string(big[:n]), err
+		})
+		yield(ctx, 1)
+		r.FeedData([]byte("late"))
+		got, err := task.Await(ctx, go2)
+		want(t, "late ReadInto", got, "late")
+		noErr(t, err)
+		r.FeedData([]byte("x"))
+		r.SetError(boom)
+		n, err = r.ReadInto(ctx, big)
+		want(t, "data before the error", string(big[:n]), "x")
+		noErr(t, err)
+		if n, err := r.ReadInto(ctx, big); n != 0 || !errors.Is(err, boom) {
+			t.Errorf("ReadInto after SetError: %d, %v", n, err)
+		}
+		r2 := newReader(ctx, 0)
+		r2.FeedEOF()
+		if n, err := r2.ReadInto(ctx, big); n != 0 || err != io.EOF {
+			t.Errorf("ReadInto at EOF: %d, %v, want 0, io.EOF", n, err)
+		}
+		return nil
+	})
+}
+
+// TestReaderReadIntoHandOff: bytes fed while ReadInto waits on an empty
+// buffer go straight into its buffer; what does not fit, and what comes
+// before the reader runs again, is buffered behind them in order, and a
+// cancel that lands after the hand-off loses nothing.
+func TestReaderReadIntoHandOff(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		r := newReader(ctx, 0)
+		readInto := func(p []byte) *task.Task[string] {
+			return task.Spawn(ctx, func(ctx context.Context) (string, error) {
+				n, err := r.ReadInto(ctx, p)
+				return string(p[:n]), err
+			})
+		}
+		tk := readInto(make([]byte, 4))
+		yield(ctx, 1)
+		r.FeedData([]byte("abcdef"))
+		r.FeedData([]byte("gh"))
+		tk.Cancel() // after the hand-off: the read has its bytes
+		got, err := task.Await(ctx, tk)
+		want(t, "first ReadInto", got, "abcd")
+		noErr(t, err)
+		want(t, "buffered behind", r.Buffered(), 4)
+		rest, _ := r.ReadExactly(ctx, 4)
+		want(t, "rest in order", string(rest), "efgh")
+		// EOF and errors still reach a waiting ReadInto.
+		tk = readInto(make([]byte, 4))
+		yield(ctx, 1)
+		r.FeedEOF()
+		got, err = task.Await(ctx, tk)
+		if got != "" || err != io.EOF {
+			t.Errorf("ReadInto woken by EOF: %q, %v", got, err)
+		}
+		return nil
+	})
+}
+
 func TestReaderErrorAfterData(t *testing.T) {
 	boom := errors.New("boom")
 	run(t, func(ctx context.Context) error {
@@ -156,7 +233,12 @@ func TestReaderIncompleteRead(t *testing.T) {
 // and checks that every byte fed is still read afterwards, in order.
 func TestReaderCancelLosesNothing(t *testing.T) {
 	reads := map[string]func(ctx context.Context, r *streams.StreamReader) ([]byte, error){
-		"Read":        func(ctx context.Context, r *streams.StreamReader) ([]byte, error) { return r.Read(ctx, 100) },
+		"Read": func(ctx context.Context, r *streams.StreamReader) ([]byte, error) { return r.Read(ctx, 100) },
+		"ReadInto": func(ctx context.Context, r *streams.StreamReader) ([]byte, error) {
+			p := make([]byte, 100)
+			n, err := r.ReadInto(ctx, p)
+			return p[:n], err
+		},
 		"ReadAll":     func(ctx context.Context, r *streams.StreamReader) ([]byte, error) { return r.Read(ctx, -1) },
 		"ReadExactly": func(ctx context.Context, r *streams.StreamReader) ([]byte, error) { return r.ReadExactly(ctx, 10) },
 		"ReadUntil": func(ctx context.Context, r *streams.StreamReader) ([]byte, error) {
@@ -168,6 +250,7 @@ func TestReaderCancelLosesNothing(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			run(t, func(ctx context.Context) error {
 				r := newReader(ctx, 0)
+				taken := "" // what reads returned before their cancel landed
 				// Feed one byte per iteration; cancel the reader at each
 				// await point, i.e. after every byte.
 				for i := range 5 {
@@ -179,9 +262,10 @@ func TestReaderCancelLosesNothing(t *testing.T) {
 					if err == nil {
 						// The read finished before the cancel: only Read,
 						// which takes what there is, may do that.
-						if name != "Read" {
+						if name != "Read" && name != "ReadInto" {
 							t.Errorf("%s returned %q after 1 byte", name, b)
 						}
+						taken += string(b)
 						continue
 					}
 					if !isCancelled(err) {
@@ -191,12 +275,7 @@ func TestReaderCancelLosesNothing(t *testing.T) {
 				r.FeedData([]byte("!\n"))
 				r.FeedEOF()
 				b, _ := r.Read(ctx, -1)
-				if name == "Read" {
-					// Read returns as soon as a byte is there: each round may
-					// have taken its byte before the cancel landed.
-					return nil
-				}
-				want(t, "bytes after cancelled reads", string(b), "abcde!\n")
+				want(t, "bytes returned and left after cancelled reads", taken+string(b), "abcde!\n")
 				return nil
 			})
 		})
@@ -244,6 +323,45 @@ func TestReaderMisuse(t *testing.T) {
 		if !strings.Contains(r.String(), "4 bytes") {
 			t.Errorf("String: %s", r)
 		}
+		return nil
+	})
+}
+
+// TestReadIntoDirectFromTransport: bytes that arrive while ReadInto waits
+// are read by the transport straight into its buffer and never pass
+// through the reader's buffer (MaxBuffered stays 0); a small ReadInto
+// buffer takes the copying path and still gets every byte in order.
+func TestReadIntoDirectFromTransport(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		c, s, err := streams.Pipe(ctx)
+		if err != nil {
+			return err
+		}
+		msg := strings.Repeat("0123456789", 1000)
+		for _, size := range []int{64 << 10, 7} {
+			got := ""
+			reader := task.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+				buf := make([]byte, size)
+				for len(got) < len(msg) {
+					n, err := s.Reader.ReadInto(ctx, buf)
+					if err != nil {
+						return struct{}{}, err
+					}
+					got += string(buf[:n])
+				}
+				return struct{}{}, nil
+			})
+			yield(ctx, 1) // the reader waits on an empty buffer
+			noErr(t, c.Writer.Write([]byte(msg)))
+			_, err := task.Await(ctx, reader)
+			noErr(t, err)
+			want(t, "bytes read", got == msg, true)
+			if size >= 4096 {
+				want(t, "bytes that went through the reader's buffer", s.Reader.Stats().MaxBuffered, 0)
+			}
+		}
+		c.Writer.Close()
+		s.Writer.Close()
 		return nil
 	})
 }

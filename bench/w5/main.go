@@ -2,16 +2,21 @@
 // 127.0.0.1:PORT (backlog 1024, TCP_NODELAY on every accepted socket) and
 // writes back every byte as it arrives, until SIGTERM.
 //
-// Usage: w5 protocol|streams PORT
+// Usage: w5 protocol|streams|streams-read PORT
 //
 // Modes:
 //   - protocol: asyncio's protocol server, Go spelling: DataReceived calls
 //     transport.Write with the same bytes (eventloop.CreateServer).
 //   - streams: the StreamReader/StreamWriter server (read 64 KiB, write,
-//     drain), a task per connection (streams.StartServer).
+//     drain), a task per connection (streams.StartServer). It reads with
+//     ReadInto into one 64 KiB buffer per connection, as Go's net server
+//     peer does, so a request allocates nothing.
+//   - streams-read: the same with Read(ctx, 65536), asyncio's read(65536)
+//     word for word: every read returns a new slice (one allocation).
 //
 // The load generator (bench/peers/go/w5load) measures; this program prints
-// nothing on success. W5_CPUPROFILE=file writes a CPU profile of the run.
+// nothing on success. W5_CPUPROFILE=file writes a CPU profile of the run;
+// W5_STATS=1 prints the loop's counters to stderr at the end.
 package main
 
 import (
@@ -30,8 +35,9 @@ import (
 // modes maps a mode name to the function that serves addr until ctx's task
 // is cancelled (by SIGTERM). Adding a mode is adding one function here.
 var modes = map[string]func(ctx context.Context, addr string) error{
-	"protocol": serveProtocol,
-	"streams":  serveStreams,
+	"protocol":     serveProtocol,
+	"streams":      serveStreams,
+	"streams-read": serveStreamsRead,
 }
 
 // echo is the protocol mode's protocol: every chunk goes straight back.
@@ -55,7 +61,26 @@ func serveProtocol(ctx context.Context, addr string) error {
 // serveStreams is asyncio's streams echo server: a task per connection
 // reads up to 64 KiB, writes it back and drains.
 func serveStreams(ctx context.Context, addr string) error {
-	srv, err := streams.StartServer(ctx, func(ctx context.Context, r *streams.StreamReader, w *streams.StreamWriter) {
+	return startStreams(ctx, addr, func(ctx context.Context, r *streams.StreamReader, w *streams.StreamWriter) {
+		defer w.Close()
+		buf := make([]byte, 65536)
+		for {
+			n, err := r.ReadInto(ctx, buf)
+			if err != nil {
+				return
+			}
+			w.Write(buf[:n])
+			if err := w.Drain(ctx); err != nil {
+				return
+			}
+		}
+	})
+}
+
+// serveStreamsRead is serveStreams with Read, which allocates the slice it
+// returns.
+func serveStreamsRead(ctx context.Context, addr string) error {
+	return startStreams(ctx, addr, func(ctx context.Context, r *streams.StreamReader, w *streams.StreamWriter) {
 		defer w.Close()
 		for {
 			data, err := r.Read(ctx, 65536)
@@ -67,7 +92,11 @@ func serveStreams(ctx context.Context, addr string) error {
 				return
 			}
 		}
-	}, "tcp4", addr, streams.WithServerOptions(eventloop.WithBacklog(1024)))
+	})
+}
+
+func startStreams(ctx context.Context, addr string, handler func(ctx context.Context, r *streams.StreamReader, w *streams.StreamWriter)) error {
+	srv, err := streams.StartServer(ctx, handler, "tcp4", addr, streams.WithServerOptions(eventloop.WithBacklog(1024)))
 	if err != nil {
 		return err
 	}
@@ -78,7 +107,7 @@ func main() {
 	mode := report.Arg(0, "")
 	serve := modes[mode]
 	if serve == nil {
-		report.Fail("usage: w5 protocol|streams PORT (got mode %q)", mode)
+		report.Fail("usage: w5 protocol|streams|streams-read PORT (got mode %q)", mode)
 	}
 	port := report.IntArg(1, 8888)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
@@ -97,6 +126,13 @@ func main() {
 			return 0, err
 		}
 		defer l.RemoveSignalHandler(syscall.SIGTERM)
+		if os.Getenv("W5_STATS") != "" { // for analysis runs, not the driver
+			defer func() {
+				st := l.Stats()
+				fmt.Fprintf(os.Stderr, "loop stats: iterations %d callbacks %d polls %d io_events %d\n",
+					st.Iterations, st.Callbacks, st.Polls, st.IOEvents)
+			}()
+		}
 		err := serve(ctx, addr)
 		if ctx.Err() != nil {
 			return 0, nil // SIGTERM: a normal end
