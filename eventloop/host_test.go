@@ -16,12 +16,20 @@ import (
 // task cancelled while parked, tasks spawned mid-batch. It returns what
 // happened, in order, and how many callbacks ran on a goroutine that is
 // not the loop's (that is, on a host).
-func hostWorkload(t *testing.T, opts ...Option) (log []string, hosted int, reports []string) {
+func hostWorkload(t *testing.T, opts ...Option) (log []string, hosted int, reports []string, stats Stats) {
 	t.Helper()
 	opts = append(opts, WithExceptionHandler(func(_ *Loop, c ExceptionContext) {
 		reports = append(reports, c.Message+": "+fmt.Sprint(c.Err))
+	}), WithTracer(func(ev TraceEvent) {
+		// Every task step, timer and I/O event, as the loop sees it.
+		name := ""
+		if ev.Task != nil {
+			name = ev.Task.Name()
+		}
+		log = append(log, fmt.Sprintf("trace %v it=%d t=%v %s start=%v", ev.Kind, ev.Iteration, ev.Time, name, ev.Start))
 	}))
 	l := newVirtualLoop(t, opts...)
+	defer func() { stats = l.Stats() }()
 	loopG := goid()
 	add := func(s string) { log = append(log, s) }
 	cb := func(s string) func() {
@@ -113,7 +121,7 @@ func hostWorkload(t *testing.T, opts ...Option) (log []string, hosted int, repor
 	if err != nil {
 		t.Fatal(err)
 	}
-	return log, hosted, reports
+	return log, hosted, reports, stats
 }
 
 // TestHostingKeepsOrder: a loop whose parked tasks host the ready queue
@@ -121,10 +129,14 @@ func hostWorkload(t *testing.T, opts ...Option) (log []string, hosted int, repor
 // its own goroutine every time, reports a panicking callback the same way
 // (to the handler, not as the host task's error), and does host.
 func TestHostingKeepsOrder(t *testing.T) {
-	on, hostedOn, repOn := hostWorkload(t)
-	off, hostedOff, repOff := hostWorkload(t, WithHosting(false))
+	on, hostedOn, repOn, statsOn := hostWorkload(t)
+	off, hostedOff, repOff, statsOff := hostWorkload(t, WithHosting(false))
 	if diff := cmp.Diff(off, on); diff != "" {
-		t.Errorf("order with hosting differs (-off +on):\n%s", diff)
+		t.Errorf("order or trace with hosting differs (-off +on):\n%s", diff)
+	}
+	if statsOn.Iterations != statsOff.Iterations || statsOn.Callbacks != statsOff.Callbacks {
+		t.Errorf("stats with hosting: %d iterations, %d callbacks; without: %d, %d",
+			statsOn.Iterations, statsOn.Callbacks, statsOff.Iterations, statsOff.Callbacks)
 	}
 	if diff := cmp.Diff(repOff, repOn); diff != "" {
 		t.Errorf("exception reports differ (-off +on):\n%s", diff)
@@ -146,7 +158,7 @@ func TestHostingKeepsOrder(t *testing.T) {
 // TestHostingOffInDebugMode: debug mode compares goroutines, so a debug
 // loop never hosts.
 func TestHostingOffInDebugMode(t *testing.T) {
-	_, hosted, _ := hostWorkload(t, WithDebug(true), WithSlowCallbackDuration(time.Hour))
+	_, hosted, _, _ := hostWorkload(t, WithDebug(true), WithSlowCallbackDuration(time.Hour))
 	if hosted != 0 {
 		t.Errorf("debug mode: %d callbacks ran on a host", hosted)
 	}

@@ -528,13 +528,13 @@ func (l *Loop) runReady() {
 		l.todo--
 		switch e := l.ready.pop(); {
 		case e.t != nil:
-			if e.t == l.hostTask {
-				l.hostWoken = true // the host resumes itself (host.go)
-				return
-			}
 			l.stats.Callbacks++
 			if l.tracer != nil {
 				l.traceStep(e.t)
+			}
+			if e.t == l.hostTask {
+				l.hostWoken = true // the host resumes itself (host.go)
+				return
 			}
 			e.t.step()
 		case e.fn != nil:
@@ -553,11 +553,14 @@ func (l *Loop) runReadyDebug() {
 		if e.fn == nil && e.t == nil {
 			continue
 		}
+		l.stats.Callbacks++
 		if e.t != nil && e.t == l.hostTask {
+			if l.tracer != nil {
+				l.traceStep(e.t)
+			}
 			l.hostWoken = true // the host resumes itself (host.go)
 			return
 		}
-		l.stats.Callbacks++
 		start := time.Now()
 		if e.t != nil {
 			if l.tracer != nil {
