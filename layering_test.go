@@ -31,7 +31,7 @@ var layers = [][]string{
 	{"timer"},
 	{"internal/poller"},
 	{"eventloop"},
-	{"task"},
+	{"task", "internal/testkit"},           // testkit: helpers the library's own tests share
 	{"internal/parking", "locks", "queue"}, // parking: the waiter list locks and queues share
 	{"streams"},
 	{"subprocess"},

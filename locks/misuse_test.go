@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/testkit"
 	"github.com/aio-go/aio/locks"
 	"github.com/aio-go/aio/timer"
 )
@@ -67,7 +68,7 @@ func primitives(t *testing.T) []primitive {
 
 func newLoop(t *testing.T) *eventloop.Loop {
 	t.Helper()
-	l, err := eventloop.New(eventloop.WithClock(timer.NewVirtual()), eventloop.WithExceptionHandler(strictHandler(t)))
+	l, err := eventloop.New(eventloop.WithClock(timer.NewVirtual()), eventloop.WithExceptionHandler(testkit.StrictHandler(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

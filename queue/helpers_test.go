@@ -2,14 +2,11 @@ package queue_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 
-	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/testkit"
 	"github.com/aio-go/aio/queue"
 	"github.com/aio-go/aio/task"
-	"github.com/aio-go/aio/timer"
-	"github.com/google/go-cmp/cmp"
 )
 
 // Tests run their scenario as the main task of a loop on a virtual clock
@@ -17,47 +14,23 @@ import (
 // the loop could not deliver. Task bodies never call t.Fatal (they run on
 // coroutine goroutines); they report with t.Errorf and return.
 
-func strictHandler(t *testing.T) eventloop.ExceptionHandler {
-	return func(_ *eventloop.Loop, c eventloop.ExceptionContext) {
-		t.Errorf("unexpected loop exception: %s: %v (task %q)", c.Message, c.Err, c.Task)
-	}
-}
-
-// run runs main as the main task of a fresh virtual-clock loop and fails
-// the test if it returns an error.
+// run runs main on a virtual-clock loop whose exception handler fails the
+// test (testkit.Run).
 func run(t *testing.T, main func(ctx context.Context) error) {
 	t.Helper()
-	_, err := task.Run(func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, main(ctx)
-	}, eventloop.WithClock(timer.NewVirtual()), eventloop.WithExceptionHandler(strictHandler(t)))
-	if err != nil {
-		t.Fatalf("main task: %v", err)
-	}
-}
-
-// yield lets the loop run n iterations (asyncio.sleep(0), n times).
-func yield(ctx context.Context, n int) error {
-	for range n {
-		if err := task.Sleep(ctx, 0); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func isCancelled(err error) bool {
-	return errors.Is(err, eventloop.ErrCancelled) && errors.Is(err, context.Canceled)
+	testkit.Run(t, main)
 }
 
 // want fails the test (without stopping it) when got differs from want.
 func want[T any](t *testing.T, what string, got, want T) bool {
 	t.Helper()
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("%s: (-want +got)\n%s", what, d)
-		return false
-	}
-	return true
+	return testkit.Want(t, what, got, want)
 }
+
+var (
+	yield       = testkit.Yield
+	isCancelled = testkit.IsCancelled
+)
 
 // anyQueue is what all three queue types offer, for tests that run against
 // each of them.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/testkit"
 	"github.com/aio-go/aio/queue"
 	"github.com/aio-go/aio/task"
 	"github.com/aio-go/aio/timer"
@@ -16,7 +17,7 @@ import (
 
 func newLoop(t *testing.T) *eventloop.Loop {
 	t.Helper()
-	l, err := eventloop.New(eventloop.WithClock(timer.NewVirtual()), eventloop.WithExceptionHandler(strictHandler(t)))
+	l, err := eventloop.New(eventloop.WithClock(timer.NewVirtual()), eventloop.WithExceptionHandler(testkit.StrictHandler(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/testkit"
 	"github.com/aio-go/aio/queue"
 	"github.com/aio-go/aio/timer"
 )
@@ -86,7 +87,7 @@ func newModelQueue(kind string, maxsize int) modelQueue {
 // runModel interprets ops against one queue kind and returns the trace of
 // what happened.
 func runModel(t *testing.T, kind string, ops []byte) []string {
-	l, err := eventloop.New(eventloop.WithClock(timer.NewVirtual()), eventloop.WithExceptionHandler(strictHandler(t)))
+	l, err := eventloop.New(eventloop.WithClock(timer.NewVirtual()), eventloop.WithExceptionHandler(testkit.StrictHandler(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

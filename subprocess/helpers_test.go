@@ -5,15 +5,9 @@ import (
 	"testing"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/testkit"
 	"github.com/aio-go/aio/task"
 )
-
-// strictHandler fails the test on anything the loop could not deliver.
-func strictHandler(t *testing.T) eventloop.ExceptionHandler {
-	return func(_ *eventloop.Loop, c eventloop.ExceptionContext) {
-		t.Errorf("unexpected loop exception: %s: %v (task %q)", c.Message, c.Err, c.Task)
-	}
-}
 
 // run runs main with task.Run on the real clock (children are real
 // processes) and the strict exception handler.
@@ -21,7 +15,7 @@ func run(t *testing.T, main func(ctx context.Context) error, opts ...task.Option
 	t.Helper()
 	_, err := task.Run(func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, main(ctx)
-	}, append([]task.Option{eventloop.WithExceptionHandler(strictHandler(t))}, opts...)...)
+	}, append([]task.Option{eventloop.WithExceptionHandler(testkit.StrictHandler(t))}, opts...)...)
 	return err
 }
 

@@ -9,18 +9,10 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/testkit"
 	"github.com/aio-go/aio/task"
 	"github.com/aio-go/aio/timer"
 )
-
-// strictHandler fails the test on anything the loop could not deliver:
-// a task error nobody retrieved, a panic in a callback, live resources at
-// Close. Tests that expect a report install their own handler.
-func strictHandler(t *testing.T) eventloop.ExceptionHandler {
-	return func(_ *eventloop.Loop, c eventloop.ExceptionContext) {
-		t.Errorf("unexpected loop exception: %s: %v (task %q)", c.Message, c.Err, c.Task)
-	}
-}
 
 // run runs main with task.Run on a virtual clock, with the strict
 // exception handler; later options override earlier ones.
@@ -28,7 +20,7 @@ func run[T any](t *testing.T, main func(ctx context.Context) (T, error), opts ..
 	t.Helper()
 	base := []task.Option{
 		eventloop.WithClock(timer.NewVirtual()),
-		eventloop.WithExceptionHandler(strictHandler(t)),
+		eventloop.WithExceptionHandler(testkit.StrictHandler(t)),
 	}
 	return task.Run(main, append(base, opts...)...)
 }
@@ -137,7 +129,7 @@ func newLoop(t *testing.T, opts ...eventloop.Option) *eventloop.Loop {
 	t.Helper()
 	base := []eventloop.Option{
 		eventloop.WithClock(timer.NewVirtual()),
-		eventloop.WithExceptionHandler(strictHandler(t)),
+		eventloop.WithExceptionHandler(testkit.StrictHandler(t)),
 	}
 	l, err := eventloop.New(append(base, opts...)...)
 	if err != nil {

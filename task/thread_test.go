@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/testkit"
 	"github.com/aio-go/aio/task"
 	"github.com/google/go-cmp/cmp"
 )
@@ -302,7 +303,7 @@ func TestRunCoroutineThreadsafeRefused(t *testing.T) {
 // The loop stops and is closed while a submitted task is still running:
 // Close unwinds the task, and the caller outside learns it.
 func TestRunCoroutineThreadsafeLoopClosedUnderIt(t *testing.T) {
-	l, err := eventloop.New(eventloop.WithExceptionHandler(strictHandler(t)))
+	l, err := eventloop.New(eventloop.WithExceptionHandler(testkit.StrictHandler(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

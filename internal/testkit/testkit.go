@@ -1,0 +1,72 @@
+package testkit
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/task"
+	"github.com/aio-go/aio/timer"
+	"github.com/google/go-cmp/cmp"
+)
+
+// StrictHandler is an exception handler that fails the test on anything
+// the loop could not deliver: a task error nobody retrieved, a panic in a
+// callback, live resources at Close. Tests that expect a report install
+// their own handler.
+func StrictHandler(t testing.TB) eventloop.ExceptionHandler {
+	return func(_ *eventloop.Loop, c eventloop.ExceptionContext) {
+		t.Errorf("unexpected loop exception: %s: %v (task %q)", c.Message, c.Err, c.Task)
+	}
+}
+
+// Run runs main as the main task of a fresh loop (task.Run) on a virtual
+// clock with StrictHandler, and fails the test if main returns an error.
+// Later options override earlier ones. Task bodies never call t.Fatal
+// (they run on coroutine goroutines); they report with t.Errorf and
+// return.
+func Run(t testing.TB, main func(ctx context.Context) error, opts ...task.Option) {
+	t.Helper()
+	base := []task.Option{
+		eventloop.WithClock(timer.NewVirtual()),
+		eventloop.WithExceptionHandler(StrictHandler(t)),
+	}
+	_, err := task.Run(func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, main(ctx)
+	}, append(base, opts...)...)
+	if err != nil {
+		t.Fatalf("main task: %v", err)
+	}
+}
+
+// Yield lets the loop run n iterations (asyncio.sleep(0), n times).
+func Yield(ctx context.Context, n int) error {
+	for range n {
+		if err := task.Sleep(ctx, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// IsCancelled reports whether err is an await's cancellation error.
+func IsCancelled(err error) bool {
+	return errors.Is(err, eventloop.ErrCancelled) && errors.Is(err, context.Canceled)
+}
+
+// IsTimeout reports whether err is an await's timeout error.
+func IsTimeout(err error) bool {
+	return errors.Is(err, eventloop.ErrTimeout) && errors.Is(err, context.DeadlineExceeded)
+}
+
+// Want fails the test (without stopping it) when got differs from want,
+// and reports whether they were equal.
+func Want[T any](t testing.TB, what string, got, want T) bool {
+	t.Helper()
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("%s: (-want +got)\n%s", what, d)
+		return false
+	}
+	return true
+}
