@@ -25,13 +25,24 @@ type osNetwork struct{}
 // connections get TCP_NODELAY unless WithNoDelay(false). The connection
 // goes through the loop's Network (WithNetwork), the OS by default.
 //
+// WithHappyEyeballsDelay races the addresses instead (RFC 8305, asyncio's
+// happy_eyeballs_delay): each attempt runs in a task of its own, the next
+// one starts after the delay or as soon as the previous one failed, the
+// first connection up wins and factory is called for it alone; every other
+// attempt is cancelled, its socket closed, and CreateConnection returns
+// only once they all finished. WithInterleave reorders the addresses by
+// family first. Both need a Network that implements Resolver (the OS
+// network does); without them the addresses are tried in turn as above.
+//
 // It is an await: call it from a task of the loop, with the task's ctx.
 //
 // Cancellation: returns ErrCancelled (or ErrTimeout); a connection attempt
-// in flight is abandoned and its socket closed, a resolution in flight is
-// left to finish on its goroutine and its answer dropped; factory is not
-// called, or, if the connection was already up, its transport is aborted
-// (the protocol sees ConnectionMade and ConnectionLost(nil)).
+// in flight is abandoned and its socket closed (with happy eyeballs: every
+// attempt, and CreateConnection waits for them before it returns), a
+// resolution in flight is left to finish on its goroutine and its answer
+// dropped; factory is not called, or, if the connection was already up,
+// its transport is aborted (the protocol sees ConnectionMade and
+// ConnectionLost(nil)).
 func CreateConnection[P StreamProtocol](ctx context.Context, factory func() P, network, address string, opts ...ConnOption) (Transport, P, error) {
 	var p P
 	l, err := loopFor(ctx, "CreateConnection")
@@ -42,7 +53,7 @@ func CreateConnection[P StreamProtocol](ctx context.Context, factory func() P, n
 		return nil, p, fmt.Errorf("CreateConnection: %w", ErrNilCallback)
 	}
 	cfg := connConfig(opts)
-	t, err := l.Network().Dial(ctx, network, address, func() StreamProtocol { p = factory(); return p }, cfg)
+	t, err := dialNetwork(ctx, l.Network(), network, address, func() StreamProtocol { p = factory(); return p }, cfg)
 	if err != nil {
 		return nil, p, err
 	}
@@ -111,6 +122,41 @@ func (osNetwork) Dial(ctx context.Context, network, address string, newProto fun
 		errs = append(errs, err)
 	}
 	return nil, fail(errors.Join(errs...))
+}
+
+// Resolve implements Resolver over the system's resolver: IP literals
+// and the empty host (127.0.0.1 and ::1) need no look-up, names are
+// resolved on the loop's executor. A unix socket path is returned as is.
+func (osNetwork) Resolve(ctx context.Context, network, address string) ([]string, error) {
+	l, err := loopFor(ctx, "Resolve")
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) error {
+		if isAwaitErr(err) {
+			return err
+		}
+		return &NetError{Op: "dial", Net: network, Addr: address, Err: err}
+	}
+	nk, err := parseNetwork(network)
+	if err != nil {
+		return nil, fail(err)
+	}
+	if nk.typ != unix.SOCK_STREAM {
+		return nil, fail(fmt.Errorf("%w: CreateConnection needs a stream network, use CreateDatagramEndpoint", errBadNetwork))
+	}
+	if nk.family == unix.AF_UNIX {
+		return []string{address}, nil
+	}
+	sas, err := resolveAddr(ctx, l, nk, address, false)
+	if err != nil {
+		return nil, fail(err)
+	}
+	out := make([]string, len(sas))
+	for i, sa := range sas {
+		out[i] = sockaddrToAddr("tcp", sa).String()
+	}
+	return out, nil
 }
 
 // isAwaitErr reports the errors an await returns for its own reasons

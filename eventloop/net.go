@@ -94,10 +94,19 @@ type ConnConfig struct {
 	LocalAddr string // "host:port" (or a path for unix) to bind before connecting; "" for any
 	// NoDelay sets TCP_NODELAY on TCP connections (default true, as asyncio).
 	NoDelay bool
-	// HappyEyeballsDelay, when > 0, starts the next address attempt after
-	// this delay instead of after the previous attempt failed. The OS
-	// network tries addresses one after another and ignores it.
+	// HappyEyeballs is set by WithHappyEyeballsDelay: CreateConnection
+	// races the addresses, starting the next attempt HappyEyeballsDelay
+	// after the previous one started or as soon as it failed. The race
+	// happens above the Network (see Resolver); a Network may ignore both.
+	HappyEyeballs      bool
 	HappyEyeballsDelay time.Duration
+	// Interleave, when > 0, reorders the resolved addresses by family:
+	// Interleave of the first family first, then one of each family in
+	// turn (WithInterleave; 1 by default with WithHappyEyeballsDelay).
+	Interleave int
+
+	interleaveSet bool  // WithInterleave was given
+	err           error // a bad option, reported by CreateConnection
 }
 
 // ConnOption configures CreateConnection.
@@ -108,6 +117,43 @@ func WithLocalAddr(addr string) ConnOption { return func(c *ConnConfig) { c.Loca
 
 // WithNoDelay sets (the default) or clears TCP_NODELAY.
 func WithNoDelay(on bool) ConnOption { return func(c *ConnConfig) { c.NoDelay = on } }
+
+// WithHappyEyeballsDelay makes CreateConnection race the addresses a name
+// resolves to (asyncio's happy_eyeballs_delay, RFC 8305): the first
+// attempt starts at once, each next one d after the previous one started
+// or as soon as it failed, whichever comes first; the first connection up
+// wins and every other attempt is cancelled and its socket closed. d = 0
+// starts the attempts one loop iteration apart; a negative d makes
+// CreateConnection fail. Unless WithInterleave says otherwise the
+// addresses are interleaved by family, one at a time (interleave 1).
+// It applies when the loop's Network implements Resolver (the OS network
+// does); otherwise the Network dials as it always does.
+func WithHappyEyeballsDelay(d time.Duration) ConnOption {
+	return func(c *ConnConfig) {
+		if d < 0 {
+			c.err = fmt.Errorf("happy eyeballs delay %v is negative", d)
+			return
+		}
+		c.HappyEyeballs, c.HappyEyeballsDelay = true, d
+	}
+}
+
+// WithInterleave reorders the resolved addresses by address family before
+// they are tried (asyncio's interleave): n addresses of the first family
+// come first, then the families take turns, one address each. 0 keeps the
+// resolver's order (also with WithHappyEyeballsDelay); a negative n makes
+// CreateConnection fail. Like WithHappyEyeballsDelay it applies when the
+// loop's Network implements Resolver; without a delay the addresses are
+// still tried one after another.
+func WithInterleave(n int) ConnOption {
+	return func(c *ConnConfig) {
+		if n < 0 {
+			c.err = fmt.Errorf("interleave %d is negative", n)
+			return
+		}
+		c.Interleave, c.interleaveSet = n, true
+	}
+}
 
 // ServerConfig is the resolved form of the ServerOptions of CreateServer.
 type ServerConfig struct {
@@ -166,6 +212,9 @@ func connConfig(opts []ConnOption) *ConnConfig {
 	c := &ConnConfig{NoDelay: true}
 	for _, o := range opts {
 		o(c)
+	}
+	if c.HappyEyeballs && !c.interleaveSet {
+		c.Interleave = 1 // as asyncio: a delay without interleave interleaves
 	}
 	return c
 }
