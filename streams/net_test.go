@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/streams"
 )
 
@@ -91,6 +94,46 @@ func TestOpenConnectionTLSServerName(t *testing.T) {
 		if _, _, err := streams.OpenConnection(ctx, "tcp", "127.0.0.1:1"); err == nil || errors.Is(err, io.EOF) {
 			t.Errorf("connect to a closed port: %v", err)
 		}
+		return nil
+	})
+}
+
+// TestOpenConnectionHappyEyeballs passes the happy eyeballs options
+// through WithConnOptions: ":port" resolves to 127.0.0.1 then ::1, only ::1
+// listens, so the refused first attempt starts the second at once (not an
+// hour of loop time later).
+func TestOpenConnectionHappyEyeballs(t *testing.T) {
+	if ln, err := net.Listen("tcp6", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	} else {
+		ln.Close()
+	}
+	run(t, func(ctx context.Context) error {
+		srv, err := streams.StartServer(ctx, func(ctx context.Context, r *streams.StreamReader, w *streams.StreamWriter) {
+			w.Write([]byte("hi\n"))
+			w.Close()
+		}, "tcp", "[::1]:0")
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		port := srv.Addrs()[0].(*net.TCPAddr).Port
+		l := eventloop.LoopOf(ctx)
+		start := l.Time()
+		r, w, err := streams.OpenConnection(ctx, "tcp", fmt.Sprintf(":%d", port),
+			streams.WithConnOptions(eventloop.WithHappyEyeballsDelay(time.Hour)))
+		if err != nil {
+			return err
+		}
+		defer w.Close()
+		if waited := l.Time() - start; waited >= time.Hour {
+			t.Errorf("connected after %v of loop time: the refused attempt did not start the next one", waited)
+		}
+		peer, _ := w.Transport().Extra(eventloop.ExtraPeerName)
+		want(t, "peer", fmt.Sprint(peer), fmt.Sprintf("[::1]:%d", port))
+		line, err := r.ReadLine(ctx)
+		noErr(t, err)
+		want(t, "line", string(line), "hi\n")
 		return nil
 	})
 }

@@ -9,7 +9,9 @@ import (
 )
 
 // WithConnOptions passes options to eventloop.CreateConnection
-// (OpenConnection): local address, TCP_NODELAY.
+// (OpenConnection): local address, TCP_NODELAY, happy eyeballs
+// (eventloop.WithHappyEyeballsDelay, eventloop.WithInterleave: asyncio's
+// happy_eyeballs_delay and interleave).
 func WithConnOptions(opts ...eventloop.ConnOption) Option {
 	return func(c *config) { c.conn = append(c.conn, opts...) }
 }
