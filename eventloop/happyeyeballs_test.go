@@ -127,7 +127,6 @@ type eyeResult struct {
 // closes the connection it got; it checks that nothing is left open.
 func dialEye(t *testing.T, n *eyeNet, opts ...ConnOption) eyeResult {
 	t.Helper()
-	n.t = n.t
 	if n.t == nil {
 		n.t = t
 	}

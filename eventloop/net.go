@@ -32,6 +32,12 @@ import (
 // every listening endpoint address resolves to and returns them not yet
 // accepting. A transport an implementation returns must keep this package's
 // contract (protocol.go): callbacks through the loop, ConnectionLost once.
+//
+// A Network that also implements Resolver gets happy eyeballs
+// (WithHappyEyeballsDelay, WithInterleave): CreateConnection resolves
+// through it and races Dial over the addresses, several Dials in flight at
+// once, each in a task of its own; a Dial cancelled through its ctx must
+// release what it holds before it returns.
 type Network interface {
 	Dial(ctx context.Context, network, address string, newProto func() StreamProtocol, cfg *ConnConfig) (Transport, error)
 	Listen(ctx context.Context, network, address string, cfg *ServerConfig) ([]Listener, error)
