@@ -495,17 +495,40 @@ func openFDs() int {
 }
 
 func TestHappyEyeballsRealSockets(t *testing.T) {
-	// A server on ::1 only; "localhost-less" ":port" resolves to
-	// 127.0.0.1 and ::1, in that order. Nothing listens on 127.0.0.1
-	// there, so the first attempt is refused and the second starts at
-	// once, long before the delay.
-	ln, err := net.Listen("tcp6", "[::1]:0")
-	if err != nil {
+	if ln, err := net.Listen("tcp6", "[::1]:0"); err != nil {
 		t.Skipf("no IPv6 loopback: %v", err)
+	} else {
+		ln.Close()
 	}
-	defer ln.Close()
+	// ":port" resolves to 127.0.0.1 and ::1, in that order.
+	t.Run("refused first", func(t *testing.T) {
+		// Only ::1 listens, so the first attempt is refused and the
+		// second starts at once: the delay is an hour, and the deadline
+		// shorter, so a race that waited for the delay would fail.
+		realEyeballs(t, "tcp6", "[::1]:0", time.Hour, "[::1]")
+	})
+	t.Run("both listen", func(t *testing.T) {
+		// Both listen and the attempts start one iteration apart: one
+		// wins; the other is cancelled mid-connect or, connected already,
+		// aborted. No descriptor may stay open either way.
+		realEyeballs(t, "tcp", ":0", 0, "")
+	})
+}
+
+// realEyeballs listens on network/address with package net, dials
+// ":port" through the OS network with happy eyeballs and the given delay,
+// and checks the peer's host (unless wantHost is "") and that every
+// descriptor was closed.
+func realEyeballs(t *testing.T, network, address string, delay time.Duration, wantHost string) {
+	before := openFDs()
+	ln, err := net.Listen(network, address)
+	if err != nil {
+		t.Fatal(err)
+	}
 	port := ln.Addr().(*net.TCPAddr).Port
+	acceptorDone := make(chan struct{})
 	go func() {
+		defer close(acceptorDone)
 		for {
 			c, err := ln.Accept()
 			if err != nil {
@@ -514,18 +537,15 @@ func TestHappyEyeballsRealSockets(t *testing.T) {
 			c.Close()
 		}
 	}()
-	before := openFDs()
 	l, err := New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	tk := Spawn(l.Context(), func(ctx context.Context) (string, error) {
-		// A long delay and a shorter deadline: if the refusal did not start
-		// the next attempt at once, the dial would time out.
 		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
 		tr, _, err := CreateConnection(ctx, func() *eyeProto { return &eyeProto{} }, "tcp", fmt.Sprintf(":%d", port),
-			WithHappyEyeballsDelay(time.Hour))
+			WithHappyEyeballsDelay(delay))
 		if err != nil {
 			return "", err
 		}
@@ -540,12 +560,14 @@ func TestHappyEyeballsRealSockets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := fmt.Sprintf("[::1]:%d", port); peer != want {
+	if want := net.JoinHostPort(strings.Trim(wantHost, "[]"), fmt.Sprint(port)); wantHost != "" && peer != want {
 		t.Errorf("connected to %s, want %s", peer, want)
 	}
 	if err := l.Close(); err != nil {
 		t.Errorf("Close: %v", err)
 	}
+	ln.Close()
+	<-acceptorDone
 	if after := openFDs(); before >= 0 && after != before {
 		t.Errorf("descriptors: %d before, %d after", before, after)
 	}
