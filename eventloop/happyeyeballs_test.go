@@ -408,6 +408,20 @@ func TestHappyEyeballsOffDialsAsBefore(t *testing.T) {
 	}
 }
 
+func TestHappyEyeballsOneAddress(t *testing.T) {
+	// One address: nothing to race, the error names the address as given
+	// once, as without the option.
+	n := &eyeNet{
+		addrs: []string{"192.0.2.1:80"},
+		plans: map[string]eyePlan{"192.0.2.1:80": {after: time.Millisecond, fail: syscall.ECONNREFUSED}},
+	}
+	res := dialEye(t, n, WithHappyEyeballsDelay(time.Second))
+	want := "eventloop: dial tcp example.test:80: connection refused"
+	if res.err == nil || res.err.Error() != want || !errors.Is(res.err, syscall.ECONNREFUSED) || n.dials != 1 {
+		t.Errorf("err %v after %d dials, want %q after 1", res.err, n.dials, want)
+	}
+}
+
 func TestHappyEyeballsResolveError(t *testing.T) {
 	n := &eyeNet{}
 	res := dialEye(t, n, WithHappyEyeballsDelay(time.Millisecond))
@@ -570,5 +584,95 @@ func realEyeballs(t *testing.T, network, address string, delay time.Duration, wa
 	<-acceptorDone
 	if after := openFDs(); before >= 0 && after != before {
 		t.Errorf("descriptors: %d before, %d after", before, after)
+	}
+}
+
+// BenchmarkCreateConnectionRace is the cost of the race machinery: one
+// CreateConnection (and Abort) per op over 127.0.0.1, as is and with
+// happy eyeballs (one address: one attempt task, one timer not set).
+func BenchmarkCreateConnectionRace(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		opts []ConnOption
+	}{
+		{"plain", nil},
+		{"happy-eyeballs", []ConnOption{WithHappyEyeballsDelay(250 * time.Millisecond)}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			l, err := New()
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer l.Close()
+			tk := Spawn(l.Context(), func(ctx context.Context) (int, error) {
+				srv, err := CreateServer(ctx, func() *eyeProto { return &eyeProto{} }, "tcp", "127.0.0.1:0")
+				if err != nil {
+					return 0, err
+				}
+				defer srv.Close()
+				addr := srv.Addrs()[0].String()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					tr, _, err := CreateConnection(ctx, func() *eyeProto { return &eyeProto{} }, "tcp", addr, bc.opts...)
+					if err != nil {
+						return 0, err
+					}
+					tr.Abort()
+				}
+				b.StopTimer()
+				return 0, Sleep(ctx, 10*time.Millisecond)
+			})
+			if err := l.RunUntilComplete(tk); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := tk.Result(); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
+
+// BenchmarkCreateConnectionRaceMem is the race's own cost, with no
+// system calls: CreateConnection over the fake network (in-memory pairs),
+// as is, with happy eyeballs over one address (no race), and over two
+// whose first answers at once (one attempt task, a timer set and
+// cancelled).
+func BenchmarkCreateConnectionRaceMem(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		addrs []string
+		opts  []ConnOption
+	}{
+		{"plain", nil, nil},
+		{"happy-eyeballs-1", []string{"192.0.2.1:80"}, []ConnOption{WithHappyEyeballsDelay(250 * time.Millisecond)}},
+		{"happy-eyeballs-2", []string{"192.0.2.1:80", "[2001:db8::1]:80"}, []ConnOption{WithHappyEyeballsDelay(250 * time.Millisecond)}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			n := &eyeNet{addrs: bc.addrs, plans: map[string]eyePlan{"192.0.2.1:80": {}, "[2001:db8::1]:80": {}, "example.test:80": {}}}
+			l, err := New(WithNetwork(n))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer l.Close()
+			tk := Spawn(l.Context(), func(ctx context.Context) (int, error) {
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					n.log = n.log[:0]
+					tr, _, err := CreateConnection(ctx, func() *eyeProto { return &eyeProto{} }, "tcp", "example.test:80", bc.opts...)
+					if err != nil {
+						return 0, err
+					}
+					tr.Abort()
+				}
+				b.StopTimer()
+				return 0, Sleep(ctx, time.Millisecond)
+			})
+			if err := l.RunUntilComplete(tk); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := tk.Result(); err != nil {
+				b.Fatal(err)
+			}
+		})
 	}
 }
