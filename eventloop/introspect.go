@@ -278,15 +278,16 @@ type awaitSite struct {
 // resolves nothing: symbolizing waits for a snapshot.
 //
 //go:noinline
-func (t *taskBase) recordAwait() {
+func (t *taskBase) recordAwait(skip int) {
 	e := t.getExt()
 	if e.site == nil {
 		e.site = &awaitSite{}
 	}
-	// Skip runtime.Callers, recordAwait, parkOnce and park: the first PC
-	// is park's caller (Sleep, Parker.Park, WaitDone). A park that wakes
-	// spuriously and parks again records again (rare: see parkOnce).
-	e.site.n = runtime.Callers(4, e.site.pcs[:])
+	// skip counts runtime.Callers, recordAwait and the park functions
+	// (parkOnce and park; none for Sleep(ctx, 0), which parks by itself):
+	// the first PC is the await (Sleep, Parker.Park, WaitDone). A park that wakes spuriously and
+	// parks again records again (rare: see parkOnce).
+	e.site.n = runtime.Callers(skip, e.site.pcs[:])
 	e.site.since = t.loop.clock.Now()
 }
 

@@ -194,6 +194,27 @@ func containsLinePrefix(text, prefix string) bool {
 	return false
 }
 
+// Sleep(ctx, 0) parks by itself, not through park: its await site must
+// still be the Sleep call, not a frame inside the package.
+func TestSnapshotSleepZeroSite(t *testing.T) {
+	l, _ := newLoop(t, eventloop.WithAwaitTracking(true))
+	m := &marks{lines: map[string]int{}}
+	var got eventloop.LoopSnapshot
+	tk := eventloop.Spawn(l.Context(), func(ctx context.Context) (int, error) {
+		// Queued before the task's own wake-up: runs while it is parked.
+		l.CallSoon(func() { got = l.Snapshot() })
+		return 0, eventloop.Sleep(m.at(ctx, "yield"), 0)
+	}, eventloop.WithName("yielder"))
+	if err := l.RunUntilComplete(tk); err != nil {
+		t.Fatal(err)
+	}
+	want := []eventloop.TaskSnapshot{{ID: 1, Name: "yielder", State: eventloop.TaskReady, // its step is queued
+		Await: &eventloop.AwaitSite{Op: "eventloop.Sleep", File: m.file, Line: m.lines["yield"]}}}
+	if diff := cmp.Diff(want, got.Tasks, cmpopts.IgnoreFields(eventloop.AwaitSite{}, "Function")); diff != "" {
+		t.Errorf("Snapshot().Tasks while in Sleep(ctx, 0) (-want +got):\n%s", diff)
+	}
+}
+
 // Without await tracking the tree keeps names, parents and states; where
 // tasks wait is left out.
 func TestSnapshotWithoutTracking(t *testing.T) {
