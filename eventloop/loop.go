@@ -155,7 +155,9 @@ func New(opts ...Option) (*Loop, error) {
 	l.coroBody = func(yield func(struct{}) bool) {
 		t := l.starting
 		l.starting = nil
-		t.self.body(yield)
+		if t != nil { // nil: the task ended before its first step (finishEarly)
+			t.self.body(yield)
+		}
 	}
 	l.hostRunFn = l.hostRun
 	l.root = newRootScope(l)

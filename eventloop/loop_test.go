@@ -405,6 +405,47 @@ func TestCloseUnwindsLiveTasksWithErrClosed(t *testing.T) {
 	}
 }
 
+// A task that ignores ErrClosed and awaits again while the loop unwinds it
+// gets ErrClosed again at once (it never suspends), and a task that never
+// ran ends without running its body; neither leaves a goroutine behind
+// (goleak checks that at the end of the package).
+func TestCloseUnwindsStubbornAndUnstartedTasks(t *testing.T) {
+	l, _ := New()
+	var errs []error
+	Spawn(l.Context(), func(ctx context.Context) (int, error) {
+		for range 3 {
+			errs = append(errs, Sleep(ctx, time.Hour))
+		}
+		errs = append(errs, Sleep(ctx, 0))
+		return 0, nil
+	}, WithName("stubborn"))
+	l.RunOnce(0)
+	ran := false
+	late := Spawn(l.Context(), func(ctx context.Context) (int, error) {
+		ran = true
+		return 1, nil
+	}, WithName("late"))
+	err := l.Close()
+	var alive *AliveError
+	if !errors.As(err, &alive) || len(alive.Tasks) != 2 {
+		t.Errorf("Close = %v, want both tasks reported alive", err)
+	}
+	if len(errs) != 4 {
+		t.Fatalf("stubborn task's awaits: %v, want 4 errors", errs)
+	}
+	for i, e := range errs {
+		if !errors.Is(e, ErrClosed) {
+			t.Errorf("await %d during Close = %v, want ErrClosed", i, e)
+		}
+	}
+	if ran {
+		t.Error("a task that never started ran its body during Close")
+	}
+	if _, err := late.Result(); !errors.Is(err, ErrClosed) {
+		t.Errorf("unstarted task's result error = %v, want ErrClosed", err)
+	}
+}
+
 func TestPanicDuringRunOnceFinishesTheBatch(t *testing.T) {
 	reports := 0
 	l := newVirtualLoop(t, WithExceptionHandler(func(*Loop, ExceptionContext) { reports++ }))

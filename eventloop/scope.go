@@ -22,7 +22,6 @@ type scope struct {
 	loop   *Loop
 	task   *taskBase       // the task that may await with this context; nil for the root
 	parent context.Context // values and, for foreign parents, cancellation
-	up     *scope          // parent scope when the parent is a scope of the same loop
 
 	err atomic.Pointer[error]
 	ext atomic.Pointer[scopeExt] // made on first use: most scopes never need it
@@ -35,6 +34,9 @@ type scope struct {
 	// one field is enough.
 	waiter    *taskBase
 	ownerDone bool // owner finished: unlink once childless
+	// linked: the scope is a kid of scopeOf(parent), a scope of the same
+	// loop (a flag, not a pointer: one word less in every task).
+	linked bool
 }
 
 // scopeExt holds what only some scopes need: the Done channel (made when a
@@ -80,7 +82,7 @@ func (sc *scope) init(l *Loop, task *taskBase, parent context.Context) {
 	sc.loop, sc.task, sc.parent = l, task, parent
 	up := scopeOf(parent)
 	if up != nil && up.loop == l && (context.Context(up) == parent || parent.Done() == up.Done()) {
-		sc.up = up
+		sc.linked = true
 		up.addKid(sc)
 		if e := up.err.Load(); e != nil {
 			sc.cancel(*e)
@@ -154,13 +156,13 @@ func (sc *scope) removeKid(k *scope) {
 func (sc *scope) release() {
 	sc.ownerDone = true
 	for s := sc; s != nil && s.ownerDone && s.firstKid == nil; {
-		up := s.up
 		s.stopWatchingParent()
-		if up == nil {
+		if !s.linked {
 			return
 		}
+		up := scopeOf(s.parent) // the scope init linked s to
 		up.removeKid(s)
-		s.up = nil
+		s.linked = false
 		s = up
 	}
 }

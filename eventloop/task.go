@@ -37,10 +37,12 @@ type taskBase struct {
 	scope scope // the task's context; its cancellation is the task's
 	self  taskImpl
 
-	// The coroutine: created lazily at the first step (a task cancelled
-	// before it starts never gets one).
+	// The coroutine: made by Spawn; it first runs at the first step (a
+	// task cancelled before that is stopped without running its body).
+	// No stop function is kept: unwinding resumes the task with
+	// unwinding set (suspend then reports false), and a task that ends
+	// before its first step runs its coroutine with nothing to do.
 	next  func() (struct{}, bool)
-	stop  func()
 	yield func(struct{}) bool
 
 	seq        uint32 // spawn number: an unnamed task is "Task-<seq>"
@@ -49,6 +51,7 @@ type taskBase struct {
 	parked     bool      // suspended in park
 	wakeQueued bool      // a step is queued for the parked task
 	wakeCancel bool      // ... and it was queued by a cancellation
+	unwinding  bool      // the loop is closing: every suspend fails
 	tprev      *taskBase // links in the loop's task list
 	tnext      *taskBase
 	ext        *taskExt
@@ -139,6 +142,15 @@ func Spawn[T any](ctx context.Context, fn func(context.Context) (T, error), opts
 	l.tasks.seq++
 	t.seq = uint32(l.tasks.seq)
 	t.scope.init(l, &t.taskBase, ctx)
+	// The coroutine is made now rather than at the first step, as
+	// create_task makes its coroutine object. One coroutine body per loop,
+	// not a closure per task: the task it is to run is handed over in
+	// l.starting when it first runs. Made here, the allocations of a burst
+	// of spawns come before the tasks run; made at the first step they
+	// came while earlier tasks already sat parked with their whole stacks,
+	// which every collection they triggered had to scan (W2: stack
+	// scanning and assists were then two thirds of the collector's work).
+	t.next, _ = iter.Pull(l.coroBody)
 	l.tasks.add(&t.taskBase)
 	l.ready.pushTask(&t.taskBase)
 	return t
@@ -205,10 +217,7 @@ func (t *taskBase) step() {
 			t.self.finishEarly(err)
 			return
 		}
-		// One coroutine body per loop, not a closure per task: the task it
-		// is to run is handed over in l.starting when it first runs.
-		t.next, t.stop = iter.Pull(l.coroBody)
-		l.starting = t
+		l.starting = t // coroBody picks it up
 	}
 	if l.current.Load() != t {
 		l.current.Store(t)
@@ -217,6 +226,8 @@ func (t *taskBase) step() {
 }
 
 func (t *Task[T]) finishEarly(err error) {
+	t.loop.starting = nil // the coroutine finds no task to run and ends
+	t.next()
 	var zero T
 	t.finish(zero, err)
 }
@@ -224,7 +235,11 @@ func (t *Task[T]) finishEarly(err error) {
 // suspend hands control back to the loop; it returns false when the loop
 // is closing and the task must unwind.
 func (t *taskBase) suspend() bool {
-	return t.yield(struct{}{})
+	if t.unwinding {
+		return false
+	}
+	t.yield(struct{}{})
+	return !t.unwinding
 }
 
 // park suspends the running task t until something calls unpark(t, ...)
@@ -529,9 +544,10 @@ func (l *Loop) unwindTasks() {
 			if !t.started {
 				t.started = true
 				t.self.finishEarly(ErrClosed)
-			} else if t.stop != nil {
+			} else if !t.done {
+				t.unwinding = true
 				l.current.Store(t)
-				t.stop()
+				t.next()
 				l.current.Store(nil)
 			}
 			t = next
