@@ -66,8 +66,8 @@ type Loop struct {
 	hosting        bool      // parked tasks may host the loop (host.go)
 	inForever      bool      // runUntilStopped is running: iterations may follow
 	hostTask       *taskBase // the task hosting the loop now, or nil
+	hostDepth      int       // hosts in the chain (host.go)
 	hostWoken      bool      // the host's own step came up
-	hostRunFn      func()    // l.hostRun, bound once
 	fds            map[int]*fdReg
 	fdGen          uint32
 	tasks          taskList
@@ -159,7 +159,6 @@ func New(opts ...Option) (*Loop, error) {
 			t.self.body(yield)
 		}
 	}
-	l.hostRunFn = l.hostRun
 	l.root = newRootScope(l)
 	return l, nil
 }
@@ -404,6 +403,16 @@ func (l *Loop) leave() {
 // place callbacks run. docs/architecture.md explains the phases by these
 // numbers.
 func (l *Loop) iterate(maxWait time.Duration) {
+	l.gather(maxWait)
+	if l.todo > 0 {
+		l.runReady()
+	}
+}
+
+// gather is phases 1 to 4 of an iteration and the start of 5: it sets
+// todo to the size of the batch to run. iterate runs the batch with
+// runReady; a host (host.go) runs it itself.
+func (l *Loop) gather(maxWait time.Duration) {
 	l.clearCurrent()
 	l.stats.Iterations++
 	if l.debug && l.loopGoid.Load() == 0 {
@@ -482,7 +491,6 @@ func (l *Loop) iterate(maxWait time.Duration) {
 		}
 		l.cbsSincePoll += n
 		l.todo = n
-		l.runReady()
 	}
 }
 

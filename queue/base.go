@@ -163,19 +163,14 @@ func (q *base[T]) get(ctx context.Context, k kind, op string) (T, error) {
 		}
 		return q.take(k), nil
 	}
-	return q.wait(ctx, p, k)
-}
-
-// wait is Get's slow path: the queue has nothing for the task.
-func (q *base[T]) wait(ctx context.Context, p eventloop.Parker, k kind) (T, error) {
-	var zero T
 	if q.shutdown {
-		if err := eventloop.AwaitError(ctx); err != nil {
-			return zero, err // cancellation first, as everywhere
-		}
-		return zero, ErrQueueShutdown
+		return zero, q.shutdownErr(ctx)
 	}
-	r, err := q.getters.Park(ctx, p) // fails at once on a cancelled ctx
+	// Wait. Lot.Park in two halves, so that no frame but get's own is live
+	// across the task switch (see parking.Lot.Enqueue): W4 is two of these
+	// per round trip.
+	w := q.getters.Enqueue(ctx, p)
+	r, err := q.getters.Settle(w, p.Park(ctx)) // fails at once on a cancelled ctx
 	switch r {
 	case granted:
 		if q.promisedItems == 0 {
@@ -188,6 +183,15 @@ func (q *base[T]) wait(ctx context.Context, p eventloop.Parker, k kind) (T, erro
 		return zero, ErrQueueShutdown
 	}
 	return zero, err
+}
+
+// shutdownErr is what an await on a shut-down queue returns: the
+// cancellation first, as everywhere.
+func (q *base[T]) shutdownErr(ctx context.Context) error {
+	if err := eventloop.AwaitError(ctx); err != nil {
+		return err
+	}
+	return ErrQueueShutdown
 }
 
 // Qsize returns the number of items a GetNowait could take now. An item

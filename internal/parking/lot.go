@@ -19,12 +19,13 @@ const NotWoken Reason = 0
 // had more waiters than this lets the surplus go to the garbage collector.
 const maxFree = 128
 
-// waiter is one parked task. It lives in its Lot's list while it waits and
-// in its Lot's free list otherwise.
-type waiter struct {
+// Waiter is one parked task: its place in a Lot, from Enqueue to Settle.
+// It lives in its Lot's list while it waits and in its Lot's free list
+// otherwise.
+type Waiter struct {
 	p          eventloop.Parker
 	ctx        context.Context // its cancellation decides whether a waker may skip it
-	prev, next *waiter
+	prev, next *Waiter
 	reason     Reason
 	linked     bool // in the wait list (not yet woken, skipped or removed)
 }
@@ -32,9 +33,9 @@ type waiter struct {
 // Lot is a FIFO list of parked tasks. The zero Lot is empty and ready to
 // use. Loop goroutine only.
 type Lot struct {
-	head, tail *waiter
+	head, tail *Waiter
 	n          int
-	free       *waiter // recycled records, linked through next
+	free       *Waiter // recycled records, linked through next
 	nfree      int
 }
 
@@ -55,18 +56,32 @@ func (l *Lot) Len() int { return l.n }
 // lock), pass context.Background() as ctx: only the loop closing ends such
 // a wait early.
 func (l *Lot) Park(ctx context.Context, p eventloop.Parker) (Reason, error) {
+	w := l.Enqueue(ctx, p)
+	return l.Settle(w, p.Park(ctx))
+}
+
+// Enqueue and Settle are Park in two halves, for hot paths that call
+// Parker.Park themselves: `w := l.Enqueue(ctx, p); r, err :=
+// l.Settle(w, p.Park(ctx))` is Park without Park's own frame, which would
+// be live across the task switch (a mispredicted return each time the task
+// resumes; see eventloop's hostRun). Enqueue queues the running task at the
+// tail of the list; the caller must call Settle with what Parker.Park
+// returned, before anything else touches the Lot.
+func (l *Lot) Enqueue(ctx context.Context, p eventloop.Parker) *Waiter {
 	w := l.alloc()
 	w.p, w.ctx = p, ctx
 	l.pushBack(w)
-	var err error
-	for {
-		err = p.Park(ctx)
-		if w.reason != NotWoken || err != nil || !w.linked {
-			break
-		}
-		// Resumed without a Reason and without an error: an Unpark that
-		// was not ours. Nothing guarantees a Parker is unparked only by
-		// its current wait list, so wait again, keeping our place.
+	return w
+}
+
+// Settle is the second half of Park (see Enqueue): it takes w off the
+// list if it is still there and returns Park's results. A resumption with
+// neither a Reason nor an error was an Unpark that was not ours (nothing
+// guarantees a Parker is unparked only by its current wait list): Settle
+// then parks again, keeping w's place.
+func (l *Lot) Settle(w *Waiter, err error) (Reason, error) {
+	for w.reason == NotWoken && err == nil && w.linked {
+		err = w.p.Park(w.ctx)
 	}
 	r := w.reason
 	if w.linked {
@@ -117,7 +132,7 @@ func (l *Lot) WakeAll(r Reason) int {
 	return l.WakeN(l.n, r)
 }
 
-func (l *Lot) pushBack(w *waiter) {
+func (l *Lot) pushBack(w *Waiter) {
 	w.linked = true
 	w.prev = l.tail
 	if l.tail != nil {
@@ -129,7 +144,7 @@ func (l *Lot) pushBack(w *waiter) {
 	l.n++
 }
 
-func (l *Lot) unlink(w *waiter) {
+func (l *Lot) unlink(w *Waiter) {
 	if w.prev != nil {
 		w.prev.next = w.next
 	} else {
@@ -145,18 +160,18 @@ func (l *Lot) unlink(w *waiter) {
 	l.n--
 }
 
-func (l *Lot) alloc() *waiter {
+func (l *Lot) alloc() *Waiter {
 	if w := l.free; w != nil {
 		l.free = w.next
 		l.nfree--
 		w.next = nil
 		return w
 	}
-	return &waiter{}
+	return &Waiter{}
 }
 
-func (l *Lot) release(w *waiter) {
-	*w = waiter{} // drop the task and context references
+func (l *Lot) release(w *Waiter) {
+	*w = Waiter{} // drop the task and context references
 	if l.nfree >= maxFree {
 		return
 	}
