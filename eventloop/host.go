@@ -1,5 +1,7 @@
 package eventloop
 
+import "runtime/debug"
+
 // Hosting: a task that parks runs the loop's ready queue on its own
 // goroutine instead of handing control back to the loop goroutine.
 //
@@ -18,20 +20,35 @@ package eventloop
 // hands it its own step it simply returns from park, with no switch at
 // all. A round trip between two tasks costs two switches instead of four.
 //
-// The host gives control back to the loop goroutine (by suspending, as
-// any task does) whenever the loop goroutine would do something a task
-// must not, or that a task's goroutine would make visible:
+// The host gives control back (by suspending, as any task does) whenever
+// the loop goroutine would do something a task must not, or that a task's
+// goroutine would make visible:
 //
 //   - the next iteration could block (nothing ready: the poller would
 //     wait, or a virtual clock would jump), so the host never blocks;
 //   - the loop was asked to stop, or runs one iteration only (RunOnce);
 //   - debug mode is on (its checks compare goroutines).
 //
-// Tasks the host resumes never host themselves: when they park they
-// switch back to the host, so at most one task stack lies between the
-// loop goroutine and the running code. A callback that panics while a
-// host runs it is reported and the batch goes on, as on the loop
-// goroutine (protect); it never unwinds into the host's body.
+// Hosts nest. A task that a host resumed, and that parks in turn, hosts
+// too, on its own goroutine, with the outer host suspended in its call to
+// the inner one's next: so when two tasks hand work to each other while a
+// third (a main task waiting in Gather, say) hosts, a round trip is still
+// two switches, not four. The hosts form a chain from the loop goroutine
+// to the innermost one (hostTask; each task in it has hosting set). Only
+// the innermost runs. An outer host cannot be resumed from inside (it is
+// not suspended in a yield but waiting in a next), so when the innermost
+// host meets the step of an outer one it puts the step back and suspends:
+// control goes back up the chain, one host at a time, until that host
+// pops its own step. Giving control back to the loop goroutine goes up the
+// chain the same way, every host seeing that the loop has to stop. The
+// chain is at most maxHostDepth long, and each level costs one switch down
+// and one up, as the plain hand-back to the loop goroutine would have. A
+// task does not start hosting when the next ready entry is the step of an
+// outer host (it would give control back at once).
+//
+// A callback that panics while a host runs it is reported and the batch
+// goes on, as on the loop goroutine (protect); it never unwinds into the
+// host's body.
 //
 // Nothing of this is visible to programs but the goroutine callbacks run
 // on, which loop code must not depend on (debug mode, which checks it,
@@ -39,12 +56,23 @@ package eventloop
 
 // host runs the loop on t's goroutine while t is parked (see above) and
 // returns what suspend would: true when t was woken, false when the loop
-// unwinds t. t is the running task, stepped by the loop goroutine itself.
+// unwinds t. t is the running task and canHost said yes. It pushes t on
+// the chain of hosts, calls hostRun until it returns normally, pops t and
+// ends with hostDone. (Parker.Park writes it out.)
 func (l *Loop) host(t *taskBase) bool {
-	l.hostTask = t
-	for !l.protect(l.hostRunFn) {
+	outer := l.hostTask
+	l.hostTask, t.hosting = t, true
+	l.hostDepth++
+	for !l.hostRun() {
 	}
-	l.hostTask = nil
+	l.hostDepth--
+	l.hostTask, t.hosting = outer, false
+	return l.hostDone(t)
+}
+
+// hostDone ends hosting for t and returns what suspend would: true when
+// t was woken, false when the loop unwinds t.
+func (l *Loop) hostDone(t *taskBase) bool {
 	if l.current.Load() != t { // a step the host ran left itself there
 		l.current.Store(t)
 	}
@@ -54,32 +82,115 @@ func (l *Loop) host(t *taskBase) bool {
 		t.wakeQueued = false
 		return true
 	}
-	return t.suspend()
+	return t.suspend() // the outer host, or the loop goroutine, takes over
 }
 
+// maxHostDepth bounds the chain of hosts. Two levels are what a pair of
+// tasks handing off to each other under a waiting parent (W4's main task
+// in Gather) needs; a few more cover a supervisor between them. Without a
+// bound, a batch of fresh tasks that each park at once (W2: 100 k tasks
+// doing Sleep(ctx, 0)) would build a chain as long as the batch, every
+// level one more hostRun frame on a task stack and one more switch up and
+// down: W2 measured 15 % slower and 70 bytes more per task that way.
+const maxHostDepth = 4
+
 // canHost reports whether the running task, about to park, may host the
-// loop: the loop goroutine stepped it (not a host), and iterations may follow.
+// loop: iterations may follow, the chain of hosts is not at its bound, and
+// the next ready entry is not the step of an outer host.
 func (l *Loop) canHost() bool {
-	return l.hosting && l.hostTask == nil && l.inForever && !l.debug
+	if !l.hosting || !l.inForever || l.debug || l.hostDepth >= maxHostDepth {
+		return false
+	}
+	if l.hostTask == nil || l.ready.len() == 0 {
+		return true
+	}
+	h := l.ready.peek().t
+	return h == nil || !h.hosting
 }
 
 // hostRun is the host's share of runUntilStopped: the rest of the batch,
 // then whole iterations while they cannot block, until the host's own step
-// comes up (hostWoken) or the loop goroutine has to take over.
-func (l *Loop) hostRun() {
+// comes up (hostWoken) or the loop goroutine has to take over. It reports
+// false after a callback panicked (reported as protect does; the caller
+// calls again to go on with the batch).
+//
+// It is runReady and iterate folded into one function on purpose. Every
+// frame that is live while the host resumes another task costs a
+// mispredicted return when control comes back: the switch leaves the CPU's
+// return-address predictor filled with the other coroutine's calls (about
+// 5 ns per frame here, see docs/benchmarks-notes.md, W4). So the batch
+// loop and the resumption of a parked task (step's common case) are
+// inline, and the common iteration (busy, nothing to poll yet, no timer,
+// nothing from other goroutines, no perturbation) is done here, the
+// others by gather; the batch runs here, never in runReady.
+func (l *Loop) hostRun() (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.CallExceptionHandler(ExceptionContext{
+				Message:  "panic in callback",
+				Err:      &PanicError{Value: r, Stack: debug.Stack()},
+				Callback: funcName(l.running),
+			})
+		}
+	}()
 	for {
-		if l.todo > 0 {
-			l.runReady()
-			if l.hostWoken {
-				return
+		if l.debug {
+			return true // the loop goroutine runs the rest, checked
+		}
+		for l.todo > 0 { // runReady, inline
+			e := l.ready.pop()
+			if t := e.t; t != nil {
+				if t.hosting && t != l.hostTask {
+					// The step of an outer host, which resumes itself on
+					// its own goroutine: put it back and go up the chain.
+					l.ready.unpop(e)
+					return true
+				}
+				l.todo--
+				l.stats.Callbacks++
+				if l.tracer != nil {
+					l.traceStep(t)
+				}
+				if t == l.hostTask {
+					l.hostWoken = true
+					return true
+				}
+				if !t.parked || t.done {
+					t.step() // a first step, or a stale entry
+					continue
+				}
+				// step, for a parked task (step has the comments).
+				t.wakeQueued = false
+				if l.current.Load() != t {
+					l.current.Store(t)
+				}
+				t.next()
+			} else if e.fn != nil {
+				l.todo--
+				l.clearCurrent()
+				l.stats.Callbacks++
+				l.running = e.fn
+				e.fn()
+			} else {
+				l.todo-- // a cancelled entry
 			}
 		}
 		if !l.inForever || l.debug || l.stopping.Load() || l.ready.len() == 0 {
-			return
+			return true
 		}
-		l.iterate(-1) // busy: polls without blocking, lets no virtual time pass
-		if l.hostWoken {
-			return
+		if l.sched != nil || l.timers.Stored() > 0 || l.inboxPending.Load() ||
+			(len(l.fds) > 0 && (l.itersSincePoll+1 >= pollEvery || l.cbsSincePoll >= pollEveryCallbacks)) {
+			l.gather(-1) // busy: polls without blocking, lets no virtual time pass
+			continue
 		}
+		// gather(-1) on a busy loop that has nothing to poll yet, no
+		// timer and no inbox: phases 1-4 do nothing but count. It leaves
+		// current alone: nothing runs here, a callback of the batch clears
+		// it first, and a step sets it (two atomic stores fewer per hop).
+		l.stats.Iterations++
+		l.itersSincePoll++
+		n := l.ready.len()
+		l.cbsSincePoll += n
+		l.todo = n
 	}
 }

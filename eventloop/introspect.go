@@ -284,9 +284,10 @@ func (t *taskBase) recordAwait(skip int) {
 		e.site = &awaitSite{}
 	}
 	// skip counts runtime.Callers, recordAwait and the park functions
-	// (parkOnce and park; none for Sleep(ctx, 0), which parks by itself):
-	// the first PC is the await (Sleep, Parker.Park, WaitDone). A park that wakes spuriously and
-	// parks again records again (rare: see parkOnce).
+	// (Parker.Park; none for Sleep(ctx, 0), which parks by itself): the
+	// first PC is the await's caller side (Sleep, Parker.Park's caller,
+	// WaitDone). A park that wakes spuriously and parks again keeps its
+	// first record.
 	e.site.n = runtime.Callers(skip, e.site.pcs[:])
 	e.site.since = t.loop.clock.Now()
 }

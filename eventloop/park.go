@@ -30,10 +30,67 @@ func ParkerFor(ctx context.Context, want *Loop) (Parker, error) {
 // waiting; it must remove itself from its waiter list (and, if it was
 // unparked meanwhile by a hand-off the error makes it refuse, pass that on).
 func (p Parker) Park(ctx context.Context) error {
+	// This is the one frame of the loop's own between an await and the
+	// task switch (the internal awaits call it too, through park): each
+	// frame live across the switch costs a mispredicted return when the
+	// task resumes (see hostRun), so the body is here rather than behind a
+	// wrapper that callers in other packages might not inline. The rare
+	// parts (a standard-library ctx, giving the loop back after hosting)
+	// are out of line, where they cost nothing on the common path.
+	t := p.t
 	if err := ctxError(ctx); err != nil {
 		return err
 	}
-	return p.t.park(ctx)
+	l := t.loop
+	if l.trackAwaits {
+		// Skip runtime.Callers, recordAwait and Park: the first PC is
+		// Park's caller (a library's await, or park for Sleep and WaitDone).
+		t.recordAwait(3)
+	}
+	for {
+		t.waitGen++
+		var stop func() bool
+		sc := ownScope(ctx) // the scope t is registered on as waiter
+		if sc != nil {
+			sc.waiter = t
+		} else if ctx.Done() != nil {
+			sc, stop = t.watch(ctx)
+		}
+		t.parked = true
+		var ok bool
+		if l.canHost() {
+			// l.host(t), written out: one frame fewer across the switch.
+			outer := l.hostTask
+			l.hostTask, t.hosting = t, true
+			l.hostDepth++
+			for !l.hostRun() {
+			}
+			l.hostDepth--
+			l.hostTask, t.hosting = outer, false
+			ok = l.hostDone(t)
+		} else {
+			ok = t.suspend()
+		}
+		t.parked = false
+		if sc != nil && sc.waiter == t {
+			sc.waiter = nil
+		}
+		if stop != nil {
+			stop()
+		}
+		switch {
+		case !ok:
+			return ErrClosed
+		case !t.wakeCancel:
+			return nil
+		}
+		if err := ctxError(ctx); err != nil {
+			return err
+		}
+		// A wake-up from a scope that ctx does not actually inherit
+		// cancellation from (a standard-library layer such as
+		// WithoutCancel sits in between): park again.
+	}
 }
 
 // Unpark schedules the parked task to resume on the loop's next iteration

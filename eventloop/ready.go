@@ -47,6 +47,16 @@ func (q *readyQueue) pop() readyEntry {
 	return e
 }
 
+// peek returns the oldest entry without removing it. The caller checks
+// len first.
+func (q *readyQueue) peek() readyEntry { return q.buf[q.head&uint64(len(q.buf)-1)] }
+
+// unpop puts back the entry pop returned last.
+func (q *readyQueue) unpop(e readyEntry) {
+	q.head--
+	q.buf[q.head&uint64(len(q.buf)-1)] = e
+}
+
 // cancel clears the entry at absolute position pos if it is still queued.
 func (q *readyQueue) cancel(pos uint64) bool {
 	if pos < q.head || pos >= q.tail {

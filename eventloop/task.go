@@ -52,6 +52,7 @@ type taskBase struct {
 	wakeQueued bool      // a step is queued for the parked task
 	wakeCancel bool      // ... and it was queued by a cancellation
 	unwinding  bool      // the loop is closing: every suspend fails
+	hosting    bool      // in the chain of hosts (host.go)
 	tprev      *taskBase // links in the loop's task list
 	tnext      *taskBase
 	ext        *taskExt
@@ -243,79 +244,35 @@ func (t *taskBase) suspend() bool {
 }
 
 // park suspends the running task t until something calls unpark(t, ...)
-// or ctx is cancelled. It returns nil after a plain wake-up, the await
-// error for ctx (ErrCancelled, ErrTimeout) after a cancellation, and
-// ErrClosed when the loop is unwinding t. The caller registered t wherever
-// a wake-up comes from, and unregisters it when park returns an error.
-func (t *taskBase) park(ctx context.Context) error {
-	for {
-		err, spurious := t.parkOnce(ctx)
-		if !spurious {
-			return err
-		}
-	}
-}
+// or ctx is cancelled: Parker.Park, which has the body and the details.
+// The caller registered t wherever a wake-up comes from, and unregisters
+// it when park returns an error.
+func (t *taskBase) park(ctx context.Context) error { return Parker{t}.Park(ctx) }
 
-// parkOnce is one suspension. It reports spurious when the wake-up came
-// from a scope that ctx does not actually inherit cancellation from (a
-// standard-library layer such as WithoutCancel sits in between): the
-// caller then parks again.
-func (t *taskBase) parkOnce(ctx context.Context) (err error, spurious bool) {
+// watch registers the parking task t for the cancellation of ctx, a
+// context derived with the standard library. If a scope of this loop is
+// under it, t parks on that scope too: its cancellation reaches ctx
+// synchronously (scopes implement AfterFunc), so the wake-up needs no
+// goroutine. A cancellation of ctx's own layers comes through
+// context.AfterFunc, posted to the loop; stop ends that watch.
+func (t *taskBase) watch(ctx context.Context) (sc *scope, stop func() bool) {
 	l := t.loop
-	if l.trackAwaits { // here, not in park, which must stay small enough to inline
-		t.recordAwait(4)
-	}
-	t.waitGen++
-	var stop func() bool
-	var sc *scope // the scope t is registered on as waiter
-	if sc = ownScope(ctx); sc != nil {
+	if sc = scopeOf(ctx); sc != nil && sc.loop == l {
 		sc.addWaiter(t)
-	} else if ctx.Done() != nil {
-		// A context derived with the standard library. If a scope of this
-		// loop is under it, park on that scope too: its cancellation
-		// reaches ctx synchronously (scopes implement AfterFunc), so the
-		// wake-up needs no goroutine. A cancellation of ctx's own layers
-		// comes through context.AfterFunc, posted to the loop.
-		if sc = scopeOf(ctx); sc != nil && sc.loop == l {
-			sc.addWaiter(t)
-		} else {
-			sc = nil
-		}
-		if sc == nil || ctx.Done() != sc.Done() {
-			gen := t.waitGen
-			stop = context.AfterFunc(ctx, func() {
-				l.CallSoonThreadsafe(func() {
-					if t.waitGen == gen {
-						l.unpark(t, true)
-					}
-				})
-			})
-		}
-	}
-	t.parked = true
-	var ok bool
-	if l.canHost() {
-		ok = l.host(t)
 	} else {
-		ok = t.suspend()
+		sc = nil
 	}
-	t.parked = false
-	if sc != nil {
-		sc.removeWaiter(t)
+	if sc == nil || ctx.Done() != sc.Done() {
+		gen := t.waitGen
+		stop = context.AfterFunc(ctx, func() {
+			l.CallSoonThreadsafe(func() {
+				if t.waitGen == gen {
+					l.unpark(t, true)
+				}
+			})
+		})
 	}
-	if stop != nil {
-		stop()
-	}
-	switch {
-	case !ok:
-		return ErrClosed, false
-	case t.wakeCancel:
-		if err := ctxError(ctx); err != nil {
-			return err, false
-		}
-		return nil, true
-	}
-	return nil, false
+	return sc, stop
 }
 
 // unpark queues the step of a parked task; cancel says the wake-up comes
@@ -334,6 +291,12 @@ func (l *Loop) unpark(t *taskBase, cancel bool) {
 // task, provided ctx belongs to it. want, when not nil, is the loop the
 // awaited object belongs to.
 func currentTask(ctx context.Context, want *Loop) (*taskBase, error) {
+	if sc, ok := ctx.(*scope); ok { // the common case, every await: a task's own ctx
+		l := sc.loop
+		if t := sc.task; t != nil && l.current.Load() == t && (want == nil || want == l) && !l.debug {
+			return t, nil
+		}
+	}
 	if ctx == nil {
 		return nil, fmt.Errorf("%w: nil context", ErrNotInTask)
 	}
