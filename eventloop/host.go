@@ -118,7 +118,7 @@ func (l *Loop) canHost() bool {
 // frame that is live while the host resumes another task costs a
 // mispredicted return when control comes back: the switch leaves the CPU's
 // return-address predictor filled with the other coroutine's calls (about
-// 5 ns per frame here, see docs/benchmarks-notes.md, W4). So the batch
+// 5 ns per frame here; docs/architecture.md, Hosting). So the batch
 // loop and the resumption of a parked task (step's common case) are
 // inline, and the common iteration (busy, nothing to poll yet, no timer,
 // nothing from other goroutines, no perturbation) is done here, the
