@@ -57,14 +57,13 @@ import "runtime/debug"
 // host runs the loop on t's goroutine while t is parked (see above) and
 // returns what suspend would: true when t was woken, false when the loop
 // unwinds t. t is the running task and canHost said yes. It pushes t on
-// the chain of hosts, calls hostRun until it returns normally, pops t and
-// ends with hostDone. (Parker.Park writes it out.)
+// the chain of hosts, calls hostRun, pops t and ends with hostDone.
+// (Parker.Park writes it out.)
 func (l *Loop) host(t *taskBase) bool {
 	outer := l.hostTask
 	l.hostTask, t.hosting = t, true
 	l.hostDepth++
-	for !l.hostRun() {
-	}
+	l.hostRun()
 	l.hostDepth--
 	l.hostTask, t.hosting = outer, false
 	return l.hostDone(t)
@@ -110,77 +109,71 @@ func (l *Loop) canHost() bool {
 
 // hostRun is the host's share of runUntilStopped: the rest of the batch,
 // then whole iterations while they cannot block, until the host's own step
-// comes up (hostWoken) or the loop goroutine has to take over. It reports
-// false after a callback panicked (reported as protect does; the caller
-// calls again to go on with the batch).
+// comes up (hostWoken) or the loop goroutine has to take over.
 //
 // It is runReady and iterate folded into one function on purpose. Every
 // frame that is live while the host resumes another task costs a
 // mispredicted return when control comes back: the switch leaves the CPU's
 // return-address predictor filled with the other coroutine's calls (about
-// 5 ns per frame here; docs/architecture.md, Hosting). So the batch
-// loop and the resumption of a parked task (step's common case) are
-// inline, and the common iteration (busy, nothing to poll yet, no timer,
-// nothing from other goroutines, no perturbation) is done here, the
-// others by gather; the batch runs here, never in runReady.
-func (l *Loop) hostRun() (ok bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			l.CallExceptionHandler(ExceptionContext{
-				Message:  "panic in callback",
-				Err:      &PanicError{Value: r, Stack: debug.Stack()},
-				Callback: funcName(l.running),
-			})
-		}
-	}()
+// 5 ns per frame here; docs/architecture.md, Hosting). So the batch loop
+// and the resumption of a parked task (step's common case) are inline,
+// and the common iteration (busy, nothing to poll yet, no timer, nothing
+// from other goroutines, no perturbation) is done here, the others by
+// gather; the batch runs here, never in runReady.
+//
+// For the same reason it has no deferred recover of its own (a deferred
+// call at every return, one return per round trip in W4). What may panic
+// runs one call further down, under a recover that reports the panic as
+// protect does, after which the batch goes on as it does on the loop
+// goroutine: callbacks (hostCallbacks), the tracer, gather, and the steps
+// that are not resumptions (hostStep).
+func (l *Loop) hostRun() {
 	for {
 		if l.debug {
-			return true // the loop goroutine runs the rest, checked
+			return // the loop goroutine runs the rest, checked
 		}
 		for l.todo > 0 { // runReady, inline
 			e := l.ready.pop()
-			if t := e.t; t != nil {
-				if t.hosting && t != l.hostTask {
-					// The step of an outer host, which resumes itself on
-					// its own goroutine: put it back and go up the chain.
-					l.ready.unpop(e)
-					return true
-				}
+			t := e.t
+			if t == nil {
 				l.todo--
-				l.stats.Callbacks++
-				if l.tracer != nil {
-					l.traceStep(t)
+				if e.fn != nil {
+					l.hostCallbacks(e.fn)
 				}
-				if t == l.hostTask {
-					l.hostWoken = true
-					return true
-				}
-				if !t.parked || t.done {
-					t.step() // a first step, or a stale entry
-					continue
-				}
-				// step, for a parked task (step has the comments).
-				t.wakeQueued = false
-				if l.current.Load() != t {
-					l.current.Store(t)
-				}
-				t.next()
-			} else if e.fn != nil {
-				l.todo--
-				l.clearCurrent()
-				l.stats.Callbacks++
-				l.running = e.fn
-				e.fn()
-			} else {
-				l.todo-- // a cancelled entry
+				continue
 			}
+			if t.hosting && t != l.hostTask {
+				// The step of an outer host, which resumes itself on its
+				// own goroutine: put it back and go up the chain.
+				l.ready.unpop(e)
+				return
+			}
+			l.todo--
+			l.stats.Callbacks++
+			if l.tracer != nil && !l.hostTrace(t) {
+				continue // the tracer panicked: runReady would have lost the step too
+			}
+			if t == l.hostTask {
+				l.hostWoken = true
+				return
+			}
+			if !t.parked || t.done {
+				l.hostStep(t) // a first step, or a stale entry
+				continue
+			}
+			// step, for a parked task (step has the comments).
+			t.wakeQueued = false
+			if l.current.Load() != t {
+				l.current.Store(t)
+			}
+			t.next()
 		}
 		if !l.inForever || l.debug || l.stopping.Load() || l.ready.len() == 0 {
-			return true
+			return
 		}
 		if l.sched != nil || l.timers.Stored() > 0 || l.inboxPending.Load() ||
 			(len(l.fds) > 0 && (l.itersSincePoll+1 >= pollEvery || l.cbsSincePoll >= pollEveryCallbacks)) {
-			l.gather(-1) // busy: polls without blocking, lets no virtual time pass
+			l.hostGather() // busy: polls without blocking, lets no virtual time pass
 			continue
 		}
 		// gather(-1) on a busy loop that has nothing to poll yet, no
@@ -192,5 +185,59 @@ func (l *Loop) hostRun() (ok bool) {
 		n := l.ready.len()
 		l.cbsSincePoll += n
 		l.todo = n
+	}
+}
+
+// hostCallbacks runs fn, a callback the host popped from the batch, and
+// the callbacks that follow it in the batch up to the next task step. A
+// callback that panics is reported, and the rest of the batch is left to
+// hostRun.
+func (l *Loop) hostCallbacks(fn func()) {
+	defer l.recoverCallback()
+	for {
+		l.clearCurrent()
+		l.stats.Callbacks++
+		l.running = fn // to name it if it panics
+		fn()
+		if l.todo == 0 {
+			return
+		}
+		if fn = l.ready.peek().fn; fn == nil {
+			return // a task step, or a cancelled entry
+		}
+		l.ready.pop()
+		l.todo--
+	}
+}
+
+// hostTrace traces t's step and reports false if the tracer panicked.
+func (l *Loop) hostTrace(t *taskBase) (ok bool) {
+	defer l.recoverCallback()
+	l.traceStep(t)
+	return true
+}
+
+// hostStep is step under a recover, for the steps hostRun does not resume
+// inline.
+func (l *Loop) hostStep(t *taskBase) {
+	defer l.recoverCallback()
+	t.step()
+}
+
+// hostGather is gather(-1) under a recover (the exception handler and the
+// tracer run in it).
+func (l *Loop) hostGather() {
+	defer l.recoverCallback()
+	l.gather(-1)
+}
+
+// recoverCallback, deferred, reports a panic as protect does.
+func (l *Loop) recoverCallback() {
+	if r := recover(); r != nil {
+		l.CallExceptionHandler(ExceptionContext{
+			Message:  "panic in callback",
+			Err:      &PanicError{Value: r, Stack: debug.Stack()},
+			Callback: funcName(l.running),
+		})
 	}
 }

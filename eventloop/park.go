@@ -63,8 +63,7 @@ func (p Parker) Park(ctx context.Context) error {
 			outer := l.hostTask
 			l.hostTask, t.hosting = t, true
 			l.hostDepth++
-			for !l.hostRun() {
-			}
+			l.hostRun()
 			l.hostDepth--
 			l.hostTask, t.hosting = outer, false
 			ok = l.hostDone(t)
