@@ -119,13 +119,14 @@ func (l *Loop) canHost() bool {
 // and the resumption of a parked task (step's common case) are inline,
 // and the common iteration (busy, nothing to poll yet, no timer, nothing
 // from other goroutines, no perturbation) is done here, the others by
-// gather; the batch runs here, never in runReady.
+// iterate, which leaves the batch to the host; the batch runs here, never
+// in runReady.
 //
 // For the same reason it has no deferred recover of its own (a deferred
 // call at every return, one return per round trip in W4). What may panic
 // runs one call further down, under a recover that reports the panic as
 // protect does, after which the batch goes on as it does on the loop
-// goroutine: callbacks (hostCallbacks), the tracer, gather, and the steps
+// goroutine: callbacks (hostCallbacks), the tracer, iterate, and the steps
 // that are not resumptions (hostStep).
 func (l *Loop) hostRun() {
 	for {
@@ -176,7 +177,7 @@ func (l *Loop) hostRun() {
 			l.hostGather() // busy: polls without blocking, lets no virtual time pass
 			continue
 		}
-		// gather(-1) on a busy loop that has nothing to poll yet, no
+		// iterate(-1) on a busy loop that has nothing to poll yet, no
 		// timer and no inbox: phases 1-4 do nothing but count. It leaves
 		// current alone: nothing runs here, a callback of the batch clears
 		// it first, and a step sets it (two atomic stores fewer per hop).
@@ -224,11 +225,12 @@ func (l *Loop) hostStep(t *taskBase) {
 	t.step()
 }
 
-// hostGather is gather(-1) under a recover (the exception handler and the
-// tracer run in it).
+// hostGather is iterate(-1) under a recover (the exception handler and
+// the tracer run in it). With a host set, iterate only gathers the batch
+// (sets todo); hostRun runs it.
 func (l *Loop) hostGather() {
 	defer l.recoverCallback()
-	l.gather(-1)
+	l.iterate(-1)
 }
 
 // recoverCallback, deferred, reports a panic as protect does.

@@ -402,17 +402,10 @@ func (l *Loop) leave() {
 // iterate is one iteration of the loop (asyncio's _run_once): the only
 // place callbacks run. docs/architecture.md explains the phases by these
 // numbers.
+//
+// Called by a host (host.go), it stops short of running the batch: it
+// sets todo, and the host runs the batch itself.
 func (l *Loop) iterate(maxWait time.Duration) {
-	l.gather(maxWait)
-	if l.todo > 0 {
-		l.runReady()
-	}
-}
-
-// gather is phases 1 to 4 of an iteration and the start of 5: it sets
-// todo to the size of the batch to run. iterate runs the batch with
-// runReady; a host (host.go) runs it itself.
-func (l *Loop) gather(maxWait time.Duration) {
 	l.clearCurrent()
 	l.stats.Iterations++
 	if l.debug && l.loopGoid.Load() == 0 {
@@ -491,6 +484,9 @@ func (l *Loop) gather(maxWait time.Duration) {
 		}
 		l.cbsSincePoll += n
 		l.todo = n
+		if l.hostTask == nil {
+			l.runReady()
+		}
 	}
 }
 
