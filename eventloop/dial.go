@@ -76,22 +76,9 @@ func awaitStarted(ctx context.Context, t Transport) error {
 
 // Dial implements Network over OS sockets.
 func (osNetwork) Dial(ctx context.Context, network, address string, newProto func() StreamProtocol, cfg *ConnConfig) (Transport, error) {
-	l, err := loopFor(ctx, "Dial")
+	l, nk, fail, err := dialStart(ctx, "Dial", network, address)
 	if err != nil {
 		return nil, err
-	}
-	fail := func(err error) error {
-		if isAwaitErr(err) {
-			return err
-		}
-		return &NetError{Op: "dial", Net: network, Addr: address, Err: err}
-	}
-	nk, err := parseNetwork(network)
-	if err != nil {
-		return nil, fail(err)
-	}
-	if nk.typ != unix.SOCK_STREAM {
-		return nil, fail(fmt.Errorf("%w: CreateConnection needs a stream network, use CreateDatagramEndpoint", errBadNetwork))
 	}
 	sas, err := resolveAddr(ctx, l, nk, address, false)
 	if err != nil {
@@ -128,22 +115,9 @@ func (osNetwork) Dial(ctx context.Context, network, address string, newProto fun
 // and the empty host (127.0.0.1 and ::1) need no look-up, names are
 // resolved on the loop's executor. A unix socket path is returned as is.
 func (osNetwork) Resolve(ctx context.Context, network, address string) ([]string, error) {
-	l, err := loopFor(ctx, "Resolve")
+	l, nk, fail, err := dialStart(ctx, "Resolve", network, address)
 	if err != nil {
 		return nil, err
-	}
-	fail := func(err error) error {
-		if isAwaitErr(err) {
-			return err
-		}
-		return &NetError{Op: "dial", Net: network, Addr: address, Err: err}
-	}
-	nk, err := parseNetwork(network)
-	if err != nil {
-		return nil, fail(err)
-	}
-	if nk.typ != unix.SOCK_STREAM {
-		return nil, fail(fmt.Errorf("%w: CreateConnection needs a stream network, use CreateDatagramEndpoint", errBadNetwork))
 	}
 	if nk.family == unix.AF_UNIX {
 		return []string{address}, nil
@@ -157,6 +131,28 @@ func (osNetwork) Resolve(ctx context.Context, network, address string) ([]string
 		out[i] = sockaddrToAddr("tcp", sa).String()
 	}
 	return out, nil
+}
+
+// dialStart is what Dial and Resolve check first: the loop of ctx and a
+// stream network. fail wraps an error in the *NetError of a dial of
+// address, passing await errors on as they are; err is already wrapped.
+func dialStart(ctx context.Context, op, network, address string) (l *Loop, nk netKind, fail func(error) error, err error) {
+	if l, err = loopFor(ctx, op); err != nil {
+		return nil, nk, nil, err
+	}
+	fail = func(err error) error {
+		if isAwaitErr(err) {
+			return err
+		}
+		return &NetError{Op: "dial", Net: network, Addr: address, Err: err}
+	}
+	if nk, err = parseNetwork(network); err != nil {
+		return nil, nk, nil, fail(err)
+	}
+	if nk.typ != unix.SOCK_STREAM {
+		return nil, nk, nil, fail(fmt.Errorf("%w: CreateConnection needs a stream network, use CreateDatagramEndpoint", errBadNetwork))
+	}
+	return l, nk, fail, nil
 }
 
 // isAwaitErr reports the errors an await returns for its own reasons
