@@ -125,13 +125,16 @@ func hostWorkload(t *testing.T, opts ...Option) (log []string, hosted int, repor
 	return log, hosted, reports, stats
 }
 
-// TestHostingKeepsOrder: a loop whose parked tasks host the ready queue
-// runs everything in exactly the order of a loop that switches back to
-// its own goroutine every time, reports a panicking callback the same way
-// (to the handler, not as the host task's error), and does host.
-func TestHostingKeepsOrder(t *testing.T) {
-	on, hostedOn, repOn, statsOn := hostWorkload(t)
-	off, hostedOff, repOff, statsOff := hostWorkload(t, WithHosting(false))
+// compareHosting runs workload with hosting on and off and fails unless
+// both give the same log (order and trace), the same iteration and
+// callback counts and the same exception reports (the one panic the
+// workloads plant); with hosting off no callback may run off the loop
+// goroutine, with it on some must run on a host (counted by the
+// workload). It returns the log with hosting on.
+func compareHosting(t *testing.T, workload func(*testing.T, ...Option) ([]string, int, []string, Stats)) []string {
+	t.Helper()
+	on, hostedOn, repOn, statsOn := workload(t)
+	off, hostedOff, repOff, statsOff := workload(t, WithHosting(false))
 	if diff := cmp.Diff(off, on); diff != "" {
 		t.Errorf("order or trace with hosting differs (-off +on):\n%s", diff)
 	}
@@ -151,6 +154,15 @@ func TestHostingKeepsOrder(t *testing.T) {
 	if hostedOn == 0 {
 		t.Errorf("no callback ran on a host: hosting never happened")
 	}
+	return on
+}
+
+// TestHostingKeepsOrder: a loop whose parked tasks host the ready queue
+// runs everything in exactly the order of a loop that switches back to
+// its own goroutine every time, reports a panicking callback the same way
+// (to the handler, not as the host task's error), and does host.
+func TestHostingKeepsOrder(t *testing.T) {
+	on := compareHosting(t, hostWorkload)
 	if len(on) < 40 {
 		t.Fatalf("workload too short: %q", on)
 	}
@@ -347,27 +359,7 @@ func nestedWorkload(t *testing.T, opts ...Option) (log []string, nested int, rep
 // host in turn) the order, the trace and the statistics are those of a
 // loop that never hosts, and callbacks do run on nested hosts.
 func TestNestedHostsKeepOrder(t *testing.T) {
-	on, nestedOn, repOn, statsOn := nestedWorkload(t)
-	off, nestedOff, repOff, statsOff := nestedWorkload(t, WithHosting(false))
-	if diff := cmp.Diff(off, on); diff != "" {
-		t.Errorf("order or trace with hosting differs (-off +on):\n%s", diff)
-	}
-	if statsOn.Iterations != statsOff.Iterations || statsOn.Callbacks != statsOff.Callbacks {
-		t.Errorf("stats with hosting: %d iterations, %d callbacks; without: %d, %d",
-			statsOn.Iterations, statsOn.Callbacks, statsOff.Iterations, statsOff.Callbacks)
-	}
-	if diff := cmp.Diff(repOff, repOn); diff != "" {
-		t.Errorf("exception reports differ (-off +on):\n%s", diff)
-	}
-	if len(repOn) != 1 {
-		t.Errorf("reports = %q, want the one panic", repOn)
-	}
-	if nestedOff != 0 {
-		t.Errorf("WithHosting(false): %d callbacks ran off the loop goroutine", nestedOff)
-	}
-	if nestedOn == 0 {
-		t.Errorf("no callback ran on a nested host")
-	}
+	on := compareHosting(t, nestedWorkload)
 	for _, want := range []string{"main woken: <nil>", "main cancelled: true", "awaited 0 <nil>", "awaited 1 <nil>", "sleeper: true"} {
 		found := false
 		for _, s := range on {
