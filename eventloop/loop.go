@@ -525,6 +525,10 @@ func (l *Loop) drainInbox() {
 // runReady runs the next l.todo queued callbacks. l.todo lives in the
 // loop, not on the stack, so that after a panic (see protect) the rest of
 // the batch still runs.
+//
+// It runs on the loop goroutine only, never while a task hosts (hosts
+// run their batch in hostRun, and iterate leaves it to them), so a step
+// here is never a host's own.
 func (l *Loop) runReady() {
 	if l.debug {
 		l.runReadyDebug()
@@ -537,10 +541,6 @@ func (l *Loop) runReady() {
 			l.stats.Callbacks++
 			if l.tracer != nil {
 				l.traceStep(e.t)
-			}
-			if e.t == l.hostTask {
-				l.hostWoken = true // the host resumes itself (host.go)
-				return
 			}
 			e.t.step()
 		case e.fn != nil:
@@ -560,13 +560,6 @@ func (l *Loop) runReadyDebug() {
 			continue
 		}
 		l.stats.Callbacks++
-		if e.t != nil && e.t == l.hostTask {
-			if l.tracer != nil {
-				l.traceStep(e.t)
-			}
-			l.hostWoken = true // the host resumes itself (host.go)
-			return
-		}
 		start := time.Now()
 		if e.t != nil {
 			if l.tracer != nil {
