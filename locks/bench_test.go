@@ -4,28 +4,14 @@ import (
 	"context"
 	"testing"
 
-	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/testkit"
 	"github.com/aio-go/aio/locks"
 	"github.com/aio-go/aio/task"
 )
 
-// inTask runs body as a task of a fresh loop (real clock) and waits for it.
-func inTask(tb testing.TB, body func(ctx context.Context)) {
-	tb.Helper()
-	l, err := eventloop.New()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer l.Close()
-	tk := eventloop.Spawn(l.Context(), func(ctx context.Context) (int, error) { body(ctx); return 0, nil })
-	if err := l.RunUntilComplete(tk); err != nil {
-		tb.Fatal(err)
-	}
-}
-
 // An uncontended Acquire/Release pair allocates nothing.
 func TestUncontendedAllocatesNothing(t *testing.T) {
-	inTask(t, func(ctx context.Context) {
+	testkit.InTask(t, func(ctx context.Context) {
 		var m locks.Lock
 		sem, _ := locks.NewSemaphore(1)
 		var ev locks.Event
@@ -49,7 +35,7 @@ func TestUncontendedAllocatesNothing(t *testing.T) {
 // A contended hand-off (two tasks taking turns) allocates nothing once
 // the waiter list has a record to reuse.
 func TestContendedAllocatesNothing(t *testing.T) {
-	inTask(t, func(ctx context.Context) {
+	testkit.InTask(t, func(ctx context.Context) {
 		var m locks.Lock
 		const rounds = 200
 		other := task.Go(ctx, func(ctx context.Context) error {
@@ -73,7 +59,7 @@ func TestContendedAllocatesNothing(t *testing.T) {
 }
 
 func BenchmarkLockUncontended(b *testing.B) {
-	inTask(b, func(ctx context.Context) {
+	testkit.InTask(b, func(ctx context.Context) {
 		var m locks.Lock
 		b.ReportAllocs()
 		for b.Loop() {
@@ -84,7 +70,7 @@ func BenchmarkLockUncontended(b *testing.B) {
 }
 
 func BenchmarkLockWith(b *testing.B) {
-	inTask(b, func(ctx context.Context) {
+	testkit.InTask(b, func(ctx context.Context) {
 		var m locks.Lock
 		fn := func(context.Context) error { return nil }
 		b.ReportAllocs()
@@ -95,7 +81,7 @@ func BenchmarkLockWith(b *testing.B) {
 }
 
 func BenchmarkSemaphoreUncontended(b *testing.B) {
-	inTask(b, func(ctx context.Context) {
+	testkit.InTask(b, func(ctx context.Context) {
 		sem, _ := locks.NewSemaphore(1)
 		b.ReportAllocs()
 		for b.Loop() {
@@ -108,7 +94,7 @@ func BenchmarkSemaphoreUncontended(b *testing.B) {
 // BenchmarkLockHandoff: two tasks pass the lock back and forth; each op is
 // one hand-off (one park and one wake-up through the loop).
 func BenchmarkLockHandoff(b *testing.B) {
-	inTask(b, func(ctx context.Context) {
+	testkit.InTask(b, func(ctx context.Context) {
 		var m locks.Lock
 		n := b.N
 		m.Acquire(ctx)

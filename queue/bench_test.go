@@ -4,28 +4,15 @@ import (
 	"context"
 	"testing"
 
-	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/testkit"
 	"github.com/aio-go/aio/queue"
 	"github.com/aio-go/aio/task"
 )
 
-func inTask(tb testing.TB, body func(ctx context.Context)) {
-	tb.Helper()
-	l, err := eventloop.New()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer l.Close()
-	tk := eventloop.Spawn(l.Context(), func(ctx context.Context) (int, error) { body(ctx); return 0, nil })
-	if err := l.RunUntilComplete(tk); err != nil {
-		tb.Fatal(err)
-	}
-}
-
 // Put and Get that do not wait allocate nothing, for every queue type,
 // once the buffer has grown; nor does a W4 round trip (two waiting Gets).
 func TestNoAllocations(t *testing.T) {
-	inTask(t, func(ctx context.Context) {
+	testkit.InTask(t, func(ctx context.Context) {
 		for _, k := range kinds {
 			q := k.make(0)
 			q.PutNowait(0)
@@ -82,7 +69,7 @@ func BenchmarkPutGetNowait(b *testing.B) {
 func BenchmarkPutGet(b *testing.B) {
 	for _, k := range kinds {
 		b.Run(k.name, func(b *testing.B) {
-			inTask(b, func(ctx context.Context) {
+			testkit.InTask(b, func(ctx context.Context) {
 				q := k.make(0)
 				b.ReportAllocs()
 				for i := 0; b.Loop(); i++ {
@@ -97,7 +84,7 @@ func BenchmarkPutGet(b *testing.B) {
 // BenchmarkPingPong is W4 per round trip: A puts and waits in Get, B gets
 // and puts back; two hops through the loop per op.
 func BenchmarkPingPong(b *testing.B) {
-	inTask(b, func(ctx context.Context) {
+	testkit.InTask(b, func(ctx context.Context) {
 		ab, ba := queue.NewQueue[int](0), queue.NewQueue[int](0)
 		n := b.N
 		echo := task.Go(ctx, func(ctx context.Context) error {

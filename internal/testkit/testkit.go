@@ -40,6 +40,23 @@ func Run(t testing.TB, main func(ctx context.Context) error, opts ...task.Option
 	}
 }
 
+// InTask runs body as the one task of a fresh loop built as a program
+// would build it (real clock, default options) and waits for it: the
+// setting for benchmarks and allocation counts, where a virtual clock or
+// a strict handler would measure something else.
+func InTask(tb testing.TB, body func(ctx context.Context)) {
+	tb.Helper()
+	l, err := eventloop.New()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	tk := eventloop.Spawn(l.Context(), func(ctx context.Context) (int, error) { body(ctx); return 0, nil })
+	if err := l.RunUntilComplete(tk); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // Yield lets the loop run n iterations (asyncio.sleep(0), n times).
 func Yield(ctx context.Context, n int) error {
 	for range n {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/task"
+	"github.com/aio-go/aio/timer"
 	"go.uber.org/goleak"
 )
 
@@ -66,5 +67,22 @@ func TestErrorKinds(t *testing.T) {
 	}
 	if !IsTimeout(timeout) || IsTimeout(cancelled) {
 		t.Error("IsTimeout")
+	}
+}
+
+// InTask runs its body once, inside a task, on a loop with the real clock.
+func TestInTask(t *testing.T) {
+	runs := 0
+	InTask(t, func(ctx context.Context) {
+		runs++
+		if eventloop.CurrentTask(ctx) == nil {
+			t.Error("InTask body does not run in a task")
+		}
+		if _, virtual := eventloop.LoopOf(ctx).Clock().(*timer.Virtual); virtual {
+			t.Error("InTask loop has a virtual clock, want the real one")
+		}
+	})
+	if runs != 1 {
+		t.Errorf("body ran %d times, want 1", runs)
 	}
 }
