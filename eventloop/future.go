@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/aio-go/aio/internal/donehook"
 )
 
 // Waitable is what every awaitable of a loop (Future, Task) offers without
@@ -44,16 +46,21 @@ type CallbackID uint32
 
 type doneEntry struct {
 	id CallbackID
-	fn func()
-	t  *taskBase // a task parked on this future (fn is nil then)
+	h  any // a func() to schedule, a *taskBase to wake, or a donehook.Hook
 }
+
+// doneList holds a future's entries once it has more than one.
+type doneList struct{ entries []doneEntry }
 
 // futureCore is the untyped part of every future and task: its state and
 // the callbacks and tasks waiting for it.
 type futureCore struct {
-	loop      *Loop
-	err       error
-	entries   []doneEntry
+	loop *Loop
+	err  error
+	// waiters: nil; the entry with id 1 by itself (its doneEntry.h: most
+	// futures have one thing waiting, the task awaiting it or the Gather
+	// it is part of, and then it costs no allocation); or a *doneList.
+	waiters   any
 	nextID    uint32
 	done      bool
 	cancelled bool
@@ -85,63 +92,131 @@ func (f *futureCore) Err() error {
 // OnDone schedules fn through the loop once the future is done; see
 // Waitable. O(1).
 func (f *futureCore) OnDone(fn func()) CallbackID {
-	f.nextID++
-	id := CallbackID(f.nextID)
 	if fn == nil {
-		return id
+		f.nextID++
+		return CallbackID(f.nextID)
 	}
 	if f.done {
+		f.nextID++
 		f.loop.ready.push(fn)
+		return CallbackID(f.nextID)
+	}
+	return f.add(fn)
+}
+
+// add registers h (see doneEntry) on a pending future.
+func (f *futureCore) add(h any) CallbackID {
+	f.nextID++
+	id := CallbackID(f.nextID)
+	if id == 1 {
+		f.waiters = h
 		return id
 	}
-	f.entries = append(f.entries, doneEntry{id: id, fn: fn})
+	dl, ok := f.waiters.(*doneList)
+	if !ok {
+		dl = new(doneList)
+		if f.waiters != nil {
+			dl.entries = append(dl.entries, doneEntry{id: 1, h: f.waiters})
+		}
+		f.waiters = dl
+	}
+	dl.entries = append(dl.entries, doneEntry{id: id, h: h})
 	return id
 }
 
-// RemoveDoneCallback unregisters the callback id if it was not scheduled
-// yet. O(number of callbacks).
-func (f *futureCore) RemoveDoneCallback(id CallbackID) bool {
-	for i, e := range f.entries {
-		if e.id == id && e.t == nil {
-			f.entries = append(f.entries[:i], f.entries[i+1:]...)
-			return true
+// remove unregisters the entry id if it is still registered; funcsOnly
+// leaves parked tasks and hooks alone (RemoveDoneCallback takes only
+// callbacks).
+func (f *futureCore) remove(id CallbackID, funcsOnly bool) bool {
+	dl, ok := f.waiters.(*doneList)
+	if !ok {
+		if id != 1 || f.waiters == nil {
+			return false
 		}
+		if _, isFunc := f.waiters.(func()); !isFunc && funcsOnly {
+			return false
+		}
+		f.waiters = nil
+		return true
+	}
+	es := dl.entries
+	for i, e := range es {
+		if e.id != id {
+			continue
+		}
+		if _, isFunc := e.h.(func()); !isFunc && funcsOnly {
+			return false
+		}
+		dl.entries = append(es[:i], es[i+1:]...)
+		es[len(es)-1] = doneEntry{}
+		return true
 	}
 	return false
 }
 
-func (f *futureCore) addWaiter(t *taskBase) CallbackID {
-	f.nextID++
-	f.entries = append(f.entries, doneEntry{id: CallbackID(f.nextID), t: t})
-	return CallbackID(f.nextID)
+// RemoveDoneCallback unregisters the callback id if it was not scheduled
+// yet. O(number of callbacks).
+func (f *futureCore) RemoveDoneCallback(id CallbackID) bool { return f.remove(id, true) }
+
+func (f *futureCore) addWaiter(t *taskBase) CallbackID { return f.add(t) }
+
+func (f *futureCore) removeWaiter(id CallbackID) { f.remove(id, false) }
+
+// addHook registers a donehook.Hook (see package internal/donehook); on a
+// future that is done already it is told at once. t is the task f is the
+// future of, if it is one.
+func (f *futureCore) addHook(h donehook.Hook, t *taskBase) {
+	if f.done {
+		f.nextID++
+		f.consumed(t)
+		h.FutureDone(f.err)
+		return
+	}
+	f.add(h)
 }
 
-func (f *futureCore) removeWaiter(id CallbackID) {
-	for i, e := range f.entries {
-		if e.id == id {
-			f.entries = append(f.entries[:i], f.entries[i+1:]...)
-			return
-		}
+// consumed marks f's error retrieved: a hook took it.
+func (f *futureCore) consumed(t *taskBase) {
+	if t != nil {
+		t.markRetrieved()
+	} else {
+		f.retrieved = true
 	}
 }
 
 // complete marks the future done and schedules, in registration order,
-// every callback and every parked task.
-func (f *futureCore) complete(err error) {
+// every callback and every parked task; hooks are told at once.
+func (f *futureCore) complete(err error) { f.settle(err, nil) }
+
+// settle is complete; t is the task f is the future of, if it is one.
+func (f *futureCore) settle(err error, t *taskBase) {
 	f.done = true
 	f.err = err
 	if errors.Is(err, context.Canceled) {
 		f.cancelled = true
 	}
-	for i, e := range f.entries {
-		if e.t != nil {
-			f.loop.unpark(e.t, false)
-		} else {
-			f.loop.ready.push(e.fn)
+	w := f.waiters
+	f.waiters = nil
+	if dl, ok := w.(*doneList); ok {
+		for i, e := range dl.entries {
+			dl.entries[i] = doneEntry{}
+			f.fire(e.h, t)
 		}
-		f.entries[i] = doneEntry{}
+	} else if w != nil {
+		f.fire(w, t)
 	}
-	f.entries = f.entries[:0]
+}
+
+func (f *futureCore) fire(h any, t *taskBase) {
+	switch h := h.(type) {
+	case *taskBase:
+		f.loop.unpark(h, false)
+	case func():
+		f.loop.ready.push(h)
+	case donehook.Hook:
+		f.consumed(t)
+		h.FutureDone(f.err)
+	}
 }
 
 // Future is a single-assignment result that a loop's tasks can await:
@@ -286,5 +361,15 @@ func cancelAndWait(t *taskBase, w Waitable) {
 			f.removeWaiter(id)
 			return
 		}
+	}
+}
+
+func init() {
+	donehook.Add = func(w any, h donehook.Hook) {
+		var t *taskBase
+		if ti, ok := w.(interface{ base() *taskBase }); ok {
+			t = ti.base()
+		}
+		w.(Waitable).core().addHook(h, t)
 	}
 }

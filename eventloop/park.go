@@ -51,9 +51,9 @@ func (p Parker) Park(ctx context.Context) error {
 		t.waitGen++
 		var stop func() bool
 		sc := ownScope(ctx) // the scope t is registered on as waiter
-		if sc != nil {
-			sc.waiter = t
-		} else if ctx.Done() != nil {
+		if sc != nil && sc.task == t {
+			sc.waiting = true
+		} else if sc = nil; ctx.Done() != nil {
 			sc, stop = t.watch(ctx)
 		}
 		t.parked = true
@@ -71,8 +71,8 @@ func (p Parker) Park(ctx context.Context) error {
 			ok = t.suspend()
 		}
 		t.parked = false
-		if sc != nil && sc.waiter == t {
-			sc.waiter = nil
+		if sc != nil {
+			sc.waiting = false
 		}
 		if stop != nil {
 			stop()

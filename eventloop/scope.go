@@ -26,13 +26,13 @@ type scope struct {
 	err atomic.Pointer[error]
 	ext atomic.Pointer[scopeExt] // made on first use: most scopes never need it
 
-	// Loop goroutine only.
-	firstKid, lastKid *scope
-	prevSib, nextSib  *scope
-	// The task parked with this scope as its cancellation source. Only the
-	// scope's own task can await with it (currentTask enforces that), so
-	// one field is enough.
-	waiter    *taskBase
+	// Loop goroutine only. The scope's children are in ext (kids): most
+	// scopes (a task that spawns nothing) never have any.
+	prevSib, nextSib *scope
+	// waiting: task is parked with this scope as its cancellation source.
+	// Only the scope's own task can await with it (currentTask enforces
+	// that), so a flag is enough.
+	waiting   bool
 	ownerDone bool // owner finished: unlink once childless
 	// linked: the scope is a kid of scopeOf(parent), a scope of the same
 	// loop (a flag, not a pointer: one word less in every task).
@@ -51,6 +51,17 @@ type scopeExt struct {
 	stopForeign func() bool // stops watching a foreign parent (loop goroutine only)
 	deadline    time.Time   // wall-clock deadline reported by Deadline
 	hasDeadline bool
+
+	// The scope's children (loop goroutine only, no mutex).
+	firstKid, lastKid *scope
+}
+
+// kids returns the scope's first child, or nil.
+func (sc *scope) kids() *scope {
+	if e := sc.ext.Load(); e != nil {
+		return e.firstKid
+	}
+	return nil
 }
 
 // getExt returns the scope's extension, making it if needed. Safe from any
@@ -127,25 +138,27 @@ func ownScope(ctx context.Context) *scope {
 }
 
 func (sc *scope) addKid(k *scope) {
-	k.prevSib = sc.lastKid
-	if sc.lastKid != nil {
-		sc.lastKid.nextSib = k
+	e := sc.getExt()
+	k.prevSib = e.lastKid
+	if e.lastKid != nil {
+		e.lastKid.nextSib = k
 	} else {
-		sc.firstKid = k
+		e.firstKid = k
 	}
-	sc.lastKid = k
+	e.lastKid = k
 }
 
 func (sc *scope) removeKid(k *scope) {
+	e := sc.ext.Load() // not nil: k is a kid
 	if k.prevSib != nil {
 		k.prevSib.nextSib = k.nextSib
 	} else {
-		sc.firstKid = k.nextSib
+		e.firstKid = k.nextSib
 	}
 	if k.nextSib != nil {
 		k.nextSib.prevSib = k.prevSib
 	} else {
-		sc.lastKid = k.prevSib
+		e.lastKid = k.prevSib
 	}
 	k.prevSib, k.nextSib = nil, nil
 }
@@ -155,7 +168,7 @@ func (sc *scope) removeKid(k *scope) {
 // cancelling an ancestor still reaches tasks spawned with this context.
 func (sc *scope) release() {
 	sc.ownerDone = true
-	for s := sc; s != nil && s.ownerDone && s.firstKid == nil; {
+	for s := sc; s != nil && s.ownerDone && s.kids() == nil; {
 		s.stopWatchingParent()
 		if !s.linked {
 			return
@@ -192,10 +205,10 @@ func (sc *scope) cancel(err error) {
 			a.f()
 		}
 	}
-	if t := sc.waiter; t != nil {
-		sc.loop.unpark(t, true)
+	if sc.waiting {
+		sc.loop.unpark(sc.task, true)
 	}
-	for k := sc.firstKid; k != nil; k = k.nextSib {
+	for k := sc.kids(); k != nil; k = k.nextSib {
 		k.cancel(err)
 	}
 	sc.stopWatchingParent()
@@ -205,14 +218,6 @@ func (sc *scope) stopWatchingParent() {
 	if e := sc.ext.Load(); e != nil && e.stopForeign != nil {
 		e.stopForeign()
 		e.stopForeign = nil
-	}
-}
-
-func (sc *scope) addWaiter(t *taskBase) { sc.waiter = t }
-
-func (sc *scope) removeWaiter(t *taskBase) {
-	if sc.waiter == t {
-		sc.waiter = nil
 	}
 }
 

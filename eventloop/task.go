@@ -188,6 +188,10 @@ func (t *Task[T]) recoverBody() {
 	}
 }
 
+// complete completes the task's future (futureCore.complete, knowing it
+// is a task's).
+func (t *taskBase) complete(err error) { t.settle(err, t) }
+
 func (t *Task[T]) finish(res T, err error) {
 	t.result = res
 	t.loop.tasks.remove(&t.taskBase)
@@ -257,8 +261,8 @@ func (t *taskBase) park(ctx context.Context) error { return Parker{t}.Park(ctx) 
 // context.AfterFunc, posted to the loop; stop ends that watch.
 func (t *taskBase) watch(ctx context.Context) (sc *scope, stop func() bool) {
 	l := t.loop
-	if sc = scopeOf(ctx); sc != nil && sc.loop == l {
-		sc.addWaiter(t)
+	if sc = scopeOf(ctx); sc != nil && sc.task == t {
+		sc.waiting = true
 	} else {
 		sc = nil
 	}
