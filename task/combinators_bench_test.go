@@ -104,3 +104,43 @@ func BenchmarkWaitAllSpread(b *testing.B) {
 		})
 	}
 }
+
+// benchFutures runs combine over n pending futures per op, all completed
+// by one callback in the next iteration: the combinator's own cost per
+// child, without tasks running.
+func benchFutures(b *testing.B, combine func(ctx context.Context, ws []task.Waitable) error) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			testkit.InTask(b, func(ctx context.Context) {
+				b.ReportAllocs()
+				for range b.N {
+					b.StopTimer()
+					ws := pendingFutures(ctx, n)
+					b.StartTimer()
+					if err := combine(ctx, ws); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/child")
+			})
+		})
+	}
+}
+
+func BenchmarkWaitAllFutures(b *testing.B) {
+	benchFutures(b, func(ctx context.Context, ws []task.Waitable) error {
+		_, _, err := task.Wait(ctx, ws, task.AllCompleted, task.NoTimeout)
+		return err
+	})
+}
+
+func BenchmarkAsCompletedFutures(b *testing.B) {
+	benchFutures(b, func(ctx context.Context, ws []task.Waitable) error {
+		for _, err := range task.AsCompleted(ctx, ws...) {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
