@@ -168,11 +168,32 @@ func (f *futureCore) removeWaiter(id CallbackID) { f.remove(id, false) }
 func (f *futureCore) addHook(h donehook.Hook, t *taskBase) {
 	if f.done {
 		f.nextID++
-		f.consumed(t)
-		h.FutureDone(f.err)
+		f.tell(h, t)
 		return
 	}
 	f.add(h)
+}
+
+// removeHook unregisters h (one registration of it) if it is still
+// registered.
+func (f *futureCore) removeHook(h donehook.Hook) bool {
+	dl, ok := f.waiters.(*doneList)
+	if !ok {
+		return f.waiters != nil && f.waiters == any(h) && f.remove(1, false)
+	}
+	for _, e := range dl.entries {
+		if e.h == any(h) { // different dynamic types compare unequal: no panic on a func
+			return f.remove(e.id, false)
+		}
+	}
+	return false
+}
+
+// tell tells h that f is done, and marks f's error retrieved if h took it.
+func (f *futureCore) tell(h donehook.Hook, t *taskBase) {
+	if h.FutureDone(f.err) {
+		f.consumed(t)
+	}
 }
 
 // consumed marks f's error retrieved: a hook took it.
@@ -214,8 +235,7 @@ func (f *futureCore) fire(h any, t *taskBase) {
 	case func():
 		f.loop.ready.push(h)
 	case donehook.Hook:
-		f.consumed(t)
-		h.FutureDone(f.err)
+		f.tell(h, t)
 	}
 }
 
@@ -371,5 +391,8 @@ func init() {
 			t = ti.base()
 		}
 		w.(Waitable).core().addHook(h, t)
+	}
+	donehook.Remove = func(w any, h donehook.Hook) bool {
+		return w.(Waitable).core().removeHook(h)
 	}
 }

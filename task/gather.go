@@ -28,18 +28,19 @@ type gathering struct {
 // after the Gather returned. The gathering's future is completed through
 // the loop, one iteration after the deciding child, as a done callback of
 // that child would.
-func (g *gathering) FutureDone(err error) {
+func (g *gathering) FutureDone(err error) bool {
 	g.left--
 	if err != nil && g.first == nil {
 		g.first = err
 	}
 	if g.settled {
-		return
+		return true
 	}
 	if g.left == 0 || (g.failFast && err != nil) {
 		g.settled = true
 		g.fut.Loop().CallSoon(g.settle)
 	}
+	return true
 }
 
 func (g *gathering) settle() { g.fut.SetResult(struct{}{}) }
@@ -77,10 +78,12 @@ type countdown struct {
 	left int
 }
 
-func (c *countdown) FutureDone(error) {
+// FutureDone does not take the error: a countdown only counts.
+func (c *countdown) FutureDone(error) bool {
 	if c.left--; c.left == 0 {
 		c.fut.Loop().CallSoon(func() { c.fut.SetResult(struct{}{}) })
 	}
+	return false
 }
 
 // waitGathering waits for the gathering. Cancelled, it cancels every

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/donehook"
 )
 
 // Task, futures and errors come from package eventloop; these aliases let
@@ -128,17 +129,12 @@ func cancelAll(l *eventloop.Loop) {
 		if len(rest) == 0 {
 			return
 		}
-		all := eventloop.NewFuture[struct{}](l)
-		left := len(rest)
+		all := &countdown{fut: eventloop.NewFuture[struct{}](l), left: len(rest)}
 		for _, t := range rest {
 			t.Cancel()
-			t.OnDone(func() {
-				if left--; left == 0 {
-					all.SetResult(struct{}{})
-				}
-			})
+			donehook.Add(t, all)
 		}
-		l.RunUntilComplete(all)
+		l.RunUntilComplete(all.fut)
 		for _, t := range rest {
 			if err := t.Err(); err != nil && !t.Cancelled() {
 				l.CallExceptionHandler(eventloop.ExceptionContext{

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/donehook"
 )
 
 // ErrGroupClosed is the error of a task spawned into a TaskGroup that is
@@ -27,13 +28,34 @@ type TaskGroup struct {
 	aborting bool
 	closed   bool
 	idle     *eventloop.Future[struct{}]
+	children childWatch
+}
+
+// childWatch watches a group's children (its donehook.Hook on each): no
+// closure per child. The group acts on a completion in the iteration after
+// it, where a done callback of the child would run: handle, made once, is
+// queued per completion and takes the oldest error of ended.
+type childWatch struct {
+	g      *TaskGroup
+	ended  []error // errors of the children ended and not handled yet, from ended[next] on
+	next   int
+	handle func() // g.childDone
+}
+
+// FutureDone records a child's error (see donehook); the group takes it.
+func (c *childWatch) FutureDone(err error) bool {
+	c.ended = append(c.ended, err)
+	c.g.loop.CallSoon(c.handle)
+	return true
 }
 
 // NewTaskGroup opens a group under ctx, which must be a task's context.
 // End it with Wait. Prefer Group, which cannot forget the Wait.
 func NewTaskGroup(ctx context.Context) *TaskGroup {
 	cctx, cancel := eventloop.WithCancel(ctx)
-	return &TaskGroup{owner: ctx, ctx: cctx, cancel: cancel, loop: eventloop.LoopOf(ctx)}
+	g := &TaskGroup{owner: ctx, ctx: cctx, cancel: cancel, loop: eventloop.LoopOf(ctx)}
+	g.children = childWatch{g: g, handle: g.childDone}
+	return g
 }
 
 // Group opens a TaskGroup, runs body with the group's context, and waits
@@ -101,13 +123,20 @@ func SpawnIn[T any](g *TaskGroup, fn func(ctx context.Context) (T, error), opts 
 		return t
 	}
 	g.left++
-	t.OnDone(func() { g.childDone(t) })
+	donehook.Add(t, &g.children)
 	return t
 }
 
-func (g *TaskGroup) childDone(w Waitable) {
+// childDone handles the oldest child completion not handled yet.
+func (g *TaskGroup) childDone() {
+	c := &g.children
+	err := c.ended[c.next]
+	c.ended[c.next] = nil
+	if c.next++; c.next == len(c.ended) {
+		c.ended, c.next = c.ended[:0], 0
+	}
 	g.left--
-	if err := w.Err(); err != nil && !w.Cancelled() && !g.isCancellation(err) {
+	if err != nil && !g.isCancellation(err) { // a cancellation is not a failure
 		g.errs = append(g.errs, err)
 		g.abort()
 	}

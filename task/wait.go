@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/donehook"
 )
 
 // ReturnWhen says when Wait returns.
@@ -30,7 +31,7 @@ const NoTimeout time.Duration = -1
 // NoTimeout for none) passes, and splits ws into done and pending, each in
 // the order given (asyncio.wait). A timeout is not an error and cancels
 // nothing; a timeout of 0 returns the split at once. An empty ws is an
-// error.
+// error. O(len(ws)) in all: each completion costs O(1).
 //
 // Cancellation: returns ErrCancelled (ErrTimeout in an expired Timeout
 // scope) with the split at that moment, also when the condition already
@@ -53,28 +54,8 @@ func Wait(ctx context.Context, ws []Waitable, when ReturnWhen, timeout time.Dura
 		}
 	}
 	err = eventloop.AwaitError(ctx)
-	if err == nil && !satisfied(ws, when) && timeout != 0 {
-		wake := eventloop.NewFuture[struct{}](l)
-		ids := make([]eventloop.CallbackID, len(ws))
-		for i, w := range ws {
-			ids[i] = w.OnDone(func() {
-				if !wake.Done() && satisfied(ws, when) {
-					wake.SetResult(struct{}{})
-				}
-			})
-		}
-		var timer eventloop.TimerHandle
-		if timeout > 0 {
-			// CallAt with a saturated deadline: now+timeout must not wrap.
-			if at := l.Deadline(timeout); at != Never {
-				timer, _ = l.CallAt(at, func() { wake.SetResult(struct{}{}) })
-			}
-		}
-		err = eventloop.WaitDone(ctx, wake)
-		timer.Cancel()
-		for i, w := range ws {
-			w.RemoveDoneCallback(ids[i])
-		}
+	if err == nil && timeout != 0 && !doneAlready(ws, when) {
+		err = newWaiting(l, len(ws), when).wait(ctx, ws, timeout)
 	}
 	for _, w := range ws {
 		if w.Done() {
@@ -86,23 +67,96 @@ func Wait(ctx context.Context, ws []Waitable, when ReturnWhen, timeout time.Dura
 	return done, pending, err
 }
 
-func satisfied(ws []Waitable, when ReturnWhen) bool {
-	all := true
+// doneAlready reports whether when holds for ws before Wait waits.
+func doneAlready(ws []Waitable, when ReturnWhen) bool {
+	c := waiting{n: len(ws), when: when}
 	for _, w := range ws {
-		if !w.Done() {
-			all = false
-			continue
-		}
-		switch when {
-		case FirstCompleted:
-			return true
-		case FirstException:
-			if w.Cancelled() || w.Err() != nil {
-				return true
+		if w.Done() {
+			c.done++
+			if when == FirstException && w.Err() != nil {
+				c.failed++
 			}
 		}
 	}
-	return all
+	return c.satisfied()
+}
+
+// waiting is the state of one Wait. It counts its children's completions
+// as they happen (a donehook.Hook on each), so each completion costs O(1)
+// and no closure; a scan of every child per completion made Wait O(n²).
+//
+// Wait decides in the iteration after a completion, where a done callback
+// of that child would run, on everything completed by then: check, made
+// once, is queued per completion (until one finds the condition held),
+// which keeps the iteration Wait returns in what it was with callbacks.
+type waiting struct {
+	wake   *eventloop.Future[struct{}]
+	check  func() // w.decide, queued per completion
+	n      int    // children (a waitable given twice counts twice)
+	done   int    // children completed
+	failed int    // children completed with an error, a cancellation included
+	when   ReturnWhen
+	held   bool // the condition holds; a check is queued behind the completion that made it
+}
+
+func newWaiting(l *eventloop.Loop, n int, when ReturnWhen) *waiting {
+	w := &waiting{wake: eventloop.NewFuture[struct{}](l), n: n, when: when}
+	w.check = w.decide
+	return w
+}
+
+func (w *waiting) satisfied() bool {
+	switch {
+	case w.when == FirstCompleted && w.done > 0, w.when == FirstException && w.failed > 0:
+		return true
+	}
+	return w.done == w.n
+}
+
+// FutureDone counts a child's completion (see donehook). FirstException
+// reads the child's error, as asyncio's wait does, so it takes it.
+func (w *waiting) FutureDone(err error) bool {
+	w.done++
+	if err != nil {
+		w.failed++
+	}
+	if !w.held {
+		// Once the condition holds, the check queued now (or one queued
+		// before it) wakes the caller: later completions need none.
+		w.held = w.satisfied()
+		w.wake.Loop().CallSoon(w.check)
+	}
+	return w.when == FirstException
+}
+
+func (w *waiting) decide() {
+	if !w.wake.Done() && w.satisfied() {
+		w.wake.SetResult(struct{}{})
+	}
+}
+
+// wait watches ws until the condition holds, the timeout passes or ctx
+// is cancelled, and then stops watching the children still pending.
+func (w *waiting) wait(ctx context.Context, ws []Waitable, timeout time.Duration) error {
+	l := w.wake.Loop()
+	for _, c := range ws {
+		donehook.Add(c, w) // a child done already is counted at once
+	}
+	var timer eventloop.TimerHandle
+	if timeout > 0 {
+		// CallAt with a saturated deadline: now+timeout must not wrap.
+		if at := l.Deadline(timeout); at != Never {
+			timer, _ = l.CallAt(at, func() { w.wake.SetResult(struct{}{}) })
+		}
+	}
+	err := eventloop.WaitDone(ctx, w.wake)
+	timer.Cancel()
+	for _, c := range ws {
+		if !c.Done() {
+			donehook.Remove(c, w)
+		}
+	}
+	return err
 }
 
 // WaitFor waits at most d (loop time; Never for no limit) for a to finish
@@ -174,7 +228,8 @@ func Shield[T any](ctx context.Context, a Awaitable[T]) (T, error) {
 // expires) the iteration yields (zero, ErrCancelled or ErrTimeout) once
 // and stops. Misuse (no loop in ctx, a nil waitable or one of another
 // loop) is likewise yielded once as an error. The waitables are never
-// cancelled by AsCompleted. Breaking out of the loop early is fine.
+// cancelled by AsCompleted. Breaking out of the loop early is fine: it
+// stops watching the waitables still pending. O(len(ws)) in all.
 func AsCompleted[W Waitable](ctx context.Context, ws ...W) iter.Seq2[W, error] {
 	return func(yield func(W, error) bool) {
 		var zero W
@@ -189,37 +244,74 @@ func AsCompleted[W Waitable](ctx context.Context, ws ...W) iter.Seq2[W, error] {
 				return
 			}
 		}
-		var finished []W
-		wake := eventloop.NewFuture[struct{}](l)
-		ids := make([]eventloop.CallbackID, len(ws))
+		c := newCompletions(l, len(ws))
 		for i, w := range ws {
-			ids[i] = w.OnDone(func() {
-				finished = append(finished, w)
-				if !wake.Done() {
-					wake.SetResult(struct{}{})
-				}
-			})
+			donehook.Add(w, &c.slots[i])
 		}
 		defer func() {
 			for i, w := range ws {
-				w.RemoveDoneCallback(ids[i])
+				if !w.Done() {
+					donehook.Remove(w, &c.slots[i])
+				}
 			}
 		}()
 		for n := 0; n < len(ws); {
-			if len(finished) == 0 {
-				if err := eventloop.WaitDone(ctx, wake); err != nil {
+			if n == c.delivered {
+				if err := eventloop.WaitDone(ctx, c.wake); err != nil {
 					yield(zero, err)
 					return
 				}
-				wake = eventloop.NewFuture[struct{}](l)
+				c.wake = eventloop.NewFuture[struct{}](l)
 				continue
 			}
-			w := finished[0]
-			finished = finished[1:]
+			w := ws[c.order[n]]
 			n++
 			if !yield(w, nil) {
 				return
 			}
 		}
+	}
+}
+
+// completions records the order in which AsCompleted's children complete.
+// Each child has a slot (its donehook.Hook, so the hook knows which child
+// it is), all allocated at once. A child becomes available to the
+// consumer in the iteration after it completed, where a done callback of
+// it would run: deliver, made once, is queued per completion.
+type completions struct {
+	slots     []completionSlot
+	order     []int // indexes into ws, in completion order
+	delivered int   // how many of order the consumer may take
+	wake      *eventloop.Future[struct{}]
+	deliver   func() // c.deliverOne
+}
+
+// completionSlot watches child i.
+type completionSlot struct {
+	c *completions
+	i int
+}
+
+func newCompletions(l *eventloop.Loop, n int) *completions {
+	c := &completions{slots: make([]completionSlot, n), order: make([]int, 0, n), wake: eventloop.NewFuture[struct{}](l)}
+	for i := range c.slots {
+		c.slots[i] = completionSlot{c, i}
+	}
+	c.deliver = c.deliverOne
+	return c
+}
+
+// FutureDone records that child s.i completed (see donehook). The error is
+// left to whoever reads the yielded waitable.
+func (s *completionSlot) FutureDone(error) bool {
+	s.c.order = append(s.c.order, s.i)
+	s.c.wake.Loop().CallSoon(s.c.deliver)
+	return false
+}
+
+func (c *completions) deliverOne() {
+	c.delivered++
+	if !c.wake.Done() {
+		c.wake.SetResult(struct{}{})
 	}
 }
