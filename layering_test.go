@@ -29,7 +29,7 @@ const module = "github.com/aio-go/aio"
 // Layers whose packages do not exist yet are skipped.
 var layers = [][]string{
 	{"timer"},
-	{"internal/poller", "internal/donehook"}, // donehook: how task watches futures (set by eventloop)
+	{"internal/poller"},
 	{"eventloop"},
 	{"task", "internal/testkit"},           // testkit: helpers the library's own tests share
 	{"internal/parking", "locks", "queue"}, // parking: the waiter list locks and queues share

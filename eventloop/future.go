@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/aio-go/aio/internal/donehook"
 )
 
 // Waitable is what every awaitable of a loop (Future, Task) offers without
@@ -46,7 +44,7 @@ type CallbackID uint32
 
 type doneEntry struct {
 	id CallbackID
-	h  any // a func() to schedule, a *taskBase to wake, or a donehook.Hook
+	h  any // a func() to schedule, a *taskBase to wake, or a DoneWatcher
 }
 
 // doneList holds a future's entries once it has more than one.
@@ -162,10 +160,10 @@ func (f *futureCore) addWaiter(t *taskBase) CallbackID { return f.add(t) }
 
 func (f *futureCore) removeWaiter(id CallbackID) { f.remove(id, false) }
 
-// addHook registers a donehook.Hook (see package internal/donehook); on a
-// future that is done already it is told at once. t is the task f is the
+// addHook registers a DoneWatcher (Watch); on a future that is done
+// already it is told at once. t is the task f is the
 // future of, if it is one.
-func (f *futureCore) addHook(h donehook.Hook, t *taskBase) {
+func (f *futureCore) addHook(h DoneWatcher, t *taskBase) {
 	if f.done {
 		f.nextID++
 		f.tell(h, t)
@@ -176,7 +174,7 @@ func (f *futureCore) addHook(h donehook.Hook, t *taskBase) {
 
 // removeHook unregisters h (one registration of it) if it is still
 // registered.
-func (f *futureCore) removeHook(h donehook.Hook) bool {
+func (f *futureCore) removeHook(h DoneWatcher) bool {
 	dl, ok := f.waiters.(*doneList)
 	if !ok {
 		return f.waiters != nil && f.waiters == any(h) && f.remove(1, false)
@@ -190,7 +188,7 @@ func (f *futureCore) removeHook(h donehook.Hook) bool {
 }
 
 // tell tells h that f is done, and marks f's error retrieved if h took it.
-func (f *futureCore) tell(h donehook.Hook, t *taskBase) {
+func (f *futureCore) tell(h DoneWatcher, t *taskBase) {
 	if h.FutureDone(f.err) {
 		f.consumed(t)
 	}
@@ -234,7 +232,7 @@ func (f *futureCore) fire(h any, t *taskBase) {
 		f.loop.unpark(h, false)
 	case func():
 		f.loop.ready.push(h)
-	case donehook.Hook:
+	case DoneWatcher:
 		f.tell(h, t)
 	}
 }
@@ -381,18 +379,5 @@ func cancelAndWait(t *taskBase, w Waitable) {
 			f.removeWaiter(id)
 			return
 		}
-	}
-}
-
-func init() {
-	donehook.Add = func(w any, h donehook.Hook) {
-		var t *taskBase
-		if ti, ok := w.(interface{ base() *taskBase }); ok {
-			t = ti.base()
-		}
-		w.(Waitable).core().addHook(h, t)
-	}
-	donehook.Remove = func(w any, h donehook.Hook) bool {
-		return w.(Waitable).core().removeHook(h)
 	}
 }

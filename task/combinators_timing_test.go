@@ -18,7 +18,7 @@ import (
 // done callback of the child runs, so the waiting task resumes in the
 // iteration after that. They were written against the implementation that
 // registered a done callback per child, so that the one that watches the
-// children through donehook can be seen to keep the timing.
+// children through eventloop.Watch can be seen to keep the timing.
 
 // endsAfter spawns a child that ends with err after yielding n times and
 // records the iteration it ended in.

@@ -6,12 +6,11 @@ import (
 	"fmt"
 
 	"github.com/aio-go/aio/eventloop"
-	"github.com/aio-go/aio/internal/donehook"
 )
 
 // gathering counts the children of a Gather and completes its future when
 // the last one is done, or at the first error in fail-fast mode. It
-// watches its children through donehook rather than OnDone: no closure
+// watches its children through eventloop.Watch rather than OnDone: no closure
 // and no callback entry per child (a Gather of 100k tasks made 200k
 // allocations for that alone).
 type gathering struct {
@@ -22,7 +21,7 @@ type gathering struct {
 	first    error // the first child error, in completion order
 }
 
-// FutureDone is told when a child completes (see donehook). It reads the
+// FutureDone is told when a child completes (see eventloop.Watch). It reads the
 // child's error, which Gather consumes, so the loop must not report it as
 // never retrieved (asyncio's test_exception_marking); it does so also
 // after the Gather returned. The gathering's future is completed through
@@ -66,7 +65,7 @@ func newGathering[W Waitable](ctx context.Context, ws []W, failFast bool) (*gath
 		return g, nil
 	}
 	for _, w := range ws {
-		donehook.Add(w, g)
+		eventloop.Watch(w, g)
 	}
 	return g, nil
 }
@@ -110,7 +109,7 @@ func waitGathering[W Waitable](ctx context.Context, g *gathering, ws []W) error 
 	if all.left > 0 {
 		for _, w := range ws {
 			if !w.Done() {
-				donehook.Add(w, all)
+				eventloop.Watch(w, all)
 			}
 		}
 		eventloop.WaitDone(context.WithoutCancel(ctx), all.fut)

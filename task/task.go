@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
-	"github.com/aio-go/aio/internal/donehook"
 )
 
 // Task, futures and errors come from package eventloop; these aliases let
@@ -132,7 +131,7 @@ func cancelAll(l *eventloop.Loop) {
 		all := &countdown{fut: eventloop.NewFuture[struct{}](l), left: len(rest)}
 		for _, t := range rest {
 			t.Cancel()
-			donehook.Add(t, all)
+			eventloop.Watch(t, all)
 		}
 		l.RunUntilComplete(all.fut)
 		for _, t := range rest {

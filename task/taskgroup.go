@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/aio-go/aio/eventloop"
-	"github.com/aio-go/aio/internal/donehook"
 )
 
 // ErrGroupClosed is the error of a task spawned into a TaskGroup that is
@@ -31,7 +30,7 @@ type TaskGroup struct {
 	children childWatch
 }
 
-// childWatch watches a group's children (its donehook.Hook on each): no
+// childWatch watches a group's children (its eventloop.DoneWatcher on each): no
 // closure per child. The group acts on a completion in the iteration after
 // it, where a done callback of the child would run: handle, made once, is
 // queued per completion and takes the oldest error of ended.
@@ -42,7 +41,7 @@ type childWatch struct {
 	handle func() // g.childDone
 }
 
-// FutureDone records a child's error (see donehook); the group takes it.
+// FutureDone records a child's error (see eventloop.Watch); the group takes it.
 func (c *childWatch) FutureDone(err error) bool {
 	c.ended = append(c.ended, err)
 	c.g.loop.CallSoon(c.handle)
@@ -123,7 +122,7 @@ func SpawnIn[T any](g *TaskGroup, fn func(ctx context.Context) (T, error), opts 
 		return t
 	}
 	g.left++
-	donehook.Add(t, &g.children)
+	eventloop.Watch(t, &g.children)
 	return t
 }
 

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
-	"github.com/aio-go/aio/internal/donehook"
 )
 
 // ReturnWhen says when Wait returns.
@@ -82,7 +81,7 @@ func doneAlready(ws []Waitable, when ReturnWhen) bool {
 }
 
 // waiting is the state of one Wait. It counts its children's completions
-// as they happen (a donehook.Hook on each), so each completion costs O(1)
+// as they happen (a eventloop.DoneWatcher on each), so each completion costs O(1)
 // and no closure; a scan of every child per completion made Wait O(n²).
 //
 // Wait decides in the iteration after a completion, where a done callback
@@ -113,7 +112,7 @@ func (w *waiting) satisfied() bool {
 	return w.done == w.n
 }
 
-// FutureDone counts a child's completion (see donehook). FirstException
+// FutureDone counts a child's completion (see eventloop.Watch). FirstException
 // reads the child's error, as asyncio's wait does, so it takes it.
 func (w *waiting) FutureDone(err error) bool {
 	w.done++
@@ -140,7 +139,7 @@ func (w *waiting) decide() {
 func (w *waiting) wait(ctx context.Context, ws []Waitable, timeout time.Duration) error {
 	l := w.wake.Loop()
 	for _, c := range ws {
-		donehook.Add(c, w) // a child done already is counted at once
+		eventloop.Watch(c, w) // a child done already is counted at once
 	}
 	var timer eventloop.TimerHandle
 	if timeout > 0 {
@@ -153,7 +152,7 @@ func (w *waiting) wait(ctx context.Context, ws []Waitable, timeout time.Duration
 	timer.Cancel()
 	for _, c := range ws {
 		if !c.Done() {
-			donehook.Remove(c, w)
+			eventloop.Unwatch(c, w)
 		}
 	}
 	return err
@@ -246,12 +245,12 @@ func AsCompleted[W Waitable](ctx context.Context, ws ...W) iter.Seq2[W, error] {
 		}
 		c := newCompletions(l, len(ws))
 		for i, w := range ws {
-			donehook.Add(w, &c.slots[i])
+			eventloop.Watch(w, &c.slots[i])
 		}
 		defer func() {
 			for i, w := range ws {
 				if !w.Done() {
-					donehook.Remove(w, &c.slots[i])
+					eventloop.Unwatch(w, &c.slots[i])
 				}
 			}
 		}()
@@ -274,7 +273,7 @@ func AsCompleted[W Waitable](ctx context.Context, ws ...W) iter.Seq2[W, error] {
 }
 
 // completions records the order in which AsCompleted's children complete.
-// Each child has a slot (its donehook.Hook, so the hook knows which child
+// Each child has a slot (its eventloop.DoneWatcher, so the hook knows which child
 // it is), all allocated at once. A child becomes available to the
 // consumer in the iteration after it completed, where a done callback of
 // it would run: deliver, made once, is queued per completion.
@@ -301,7 +300,7 @@ func newCompletions(l *eventloop.Loop, n int) *completions {
 	return c
 }
 
-// FutureDone records that child s.i completed (see donehook). The error is
+// FutureDone records that child s.i completed (see eventloop.Watch). The error is
 // left to whoever reads the yielded waitable.
 func (s *completionSlot) FutureDone(error) bool {
 	s.c.order = append(s.c.order, s.i)

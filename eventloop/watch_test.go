@@ -6,18 +6,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aio-go/aio/internal/donehook"
 	"github.com/google/go-cmp/cmp"
 )
 
-// recordingHook records what it is told and takes the error if take.
-type recordingHook struct {
+// recordingWatcher records what it is told and takes the error if take.
+type recordingWatcher struct {
 	name string
 	take bool
 	tr   *trace
 }
 
-func (h *recordingHook) FutureDone(err error) bool {
+func (h *recordingWatcher) FutureDone(err error) bool {
 	h.tr.add(h.name + " " + errString(err))
 	return h.take
 }
@@ -29,30 +28,30 @@ func errString(err error) string {
 	return err.Error()
 }
 
-// Remove takes one registration of exactly the hook given, inline or in
+// Unwatch takes one registration of exactly the hook given, inline or in
 // a list with callbacks, and leaves callbacks, other hooks and a hook's
 // other registration alone.
-func TestDonehookRemove(t *testing.T) {
+func TestUnwatch(t *testing.T) {
 	l := newVirtualLoop(t)
 	var tr trace
-	a := &recordingHook{name: "a", tr: &tr}
-	b := &recordingHook{name: "b", tr: &tr}
+	a := &recordingWatcher{name: "a", tr: &tr}
+	b := &recordingWatcher{name: "b", tr: &tr}
 
 	inline := NewFuture[int](l)
-	donehook.Add(inline, a)
-	if donehook.Remove(inline, b) {
+	Watch(inline, a)
+	if Unwatch(inline, b) {
 		t.Error("Remove of a hook never added reported true")
 	}
-	if !donehook.Remove(inline, a) || donehook.Remove(inline, a) {
+	if !Unwatch(inline, a) || Unwatch(inline, a) {
 		t.Error("Remove of the inline hook: want true, then false")
 	}
 
 	list := NewFuture[int](l)
 	list.OnDone(func() { tr.add("cb") })
-	donehook.Add(list, a)
-	donehook.Add(list, b)
-	donehook.Add(list, a)
-	if !donehook.Remove(list, a) {
+	Watch(list, a)
+	Watch(list, b)
+	Watch(list, a)
+	if !Unwatch(list, a) {
 		t.Error("Remove(a) from the list failed")
 	}
 	list.SetResult(1)
@@ -61,7 +60,7 @@ func TestDonehookRemove(t *testing.T) {
 	if diff := cmp.Diff([]string{"b <nil>", "a <nil>", "cb"}, tr.get()); diff != "" {
 		t.Errorf("told (-want +got):\n%s", diff)
 	}
-	if donehook.Remove(list, b) {
+	if Unwatch(list, b) {
 		t.Error("Remove after completion reported true")
 	}
 }
@@ -69,17 +68,17 @@ func TestDonehookRemove(t *testing.T) {
 // A hook that takes the error marks it retrieved; one that does not
 // leaves it for someone else, and the loop reports a task error nobody
 // took.
-func TestDonehookTakesErrorOnlyWhenItSaysSo(t *testing.T) {
+func TestWatcherTakesErrorOnlyWhenItSaysSo(t *testing.T) {
 	boom := errors.New("boom")
 	for _, take := range []bool{false, true} {
 		var reported []error
 		l := newVirtualLoop(t, WithExceptionHandler(func(_ *Loop, c ExceptionContext) { reported = append(reported, c.Err) }))
 		var tr trace
-		h := &recordingHook{name: "h", take: take, tr: &tr}
+		h := &recordingWatcher{name: "h", take: take, tr: &tr}
 		tk := Spawn(l.Context(), func(context.Context) (int, error) { return 0, boom })
-		donehook.Add(tk, h)
+		Watch(tk, h)
 		f := NewFuture[int](l)
-		donehook.Add(f, h)
+		Watch(f, h)
 		f.SetError(boom)
 		runFor(l, time.Second) // not RunUntilComplete(tk): that reads tk's error
 		if err := l.Close(); err != nil {
@@ -99,4 +98,45 @@ func runFor(l *Loop, d time.Duration) {
 	stop := NewFuture[int](l)
 	l.CallLater(d, func() { stop.SetResult(0) })
 	l.RunUntilComplete(stop)
+}
+
+type uncomparableWatcher struct{ errs []error }
+
+func (u uncomparableWatcher) FutureDone(error) bool { return false }
+
+// Watch and Unwatch reject what they cannot work with, with an error
+// rather than a panic later (comparing an uncomparable watcher in Unwatch
+// would panic).
+func TestWatchRejectsBadInput(t *testing.T) {
+	l := newVirtualLoop(t)
+	f := NewFuture[int](l)
+	var nilFuture *Future[int]
+	var tr trace
+	h := &recordingWatcher{name: "h", tr: &tr}
+	cases := []struct {
+		name string
+		w    Waitable
+		dw   DoneWatcher
+		want error
+	}{
+		{"nil future", nil, h, ErrNilCallback},
+		{"nil pointer future", nilFuture, h, ErrNilCallback},
+		{"nil watcher", f, nil, ErrNilCallback},
+		{"uncomparable watcher", f, uncomparableWatcher{}, errUncomparableWatcher},
+	}
+	for _, c := range cases {
+		if err := Watch(c.w, c.dw); !errors.Is(err, c.want) {
+			t.Errorf("%s: Watch = %v, want %v", c.name, err, c.want)
+		}
+		if Unwatch(c.w, c.dw) {
+			t.Errorf("%s: Unwatch reported success", c.name)
+		}
+	}
+	if err := Watch(f, h); err != nil {
+		t.Fatal(err)
+	}
+	f.SetResult(1)
+	if diff := cmp.Diff([]string{"h <nil>"}, tr.get()); diff != "" {
+		t.Errorf("watcher (-want +got):\n%s", diff)
+	}
 }
