@@ -81,7 +81,7 @@ func doneAlready(ws []Waitable, when ReturnWhen) bool {
 }
 
 // waiting is the state of one Wait. It counts its children's completions
-// as they happen (a eventloop.DoneWatcher on each), so each completion costs O(1)
+// as they happen (an eventloop.DoneWatcher on each), so each completion costs O(1)
 // and no closure; a scan of every child per completion made Wait O(n²).
 //
 // Wait decides in the iteration after a completion, where a done callback
