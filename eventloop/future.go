@@ -112,7 +112,7 @@ func (f *futureCore) add(h any) CallbackID {
 	}
 	dl, ok := f.waiters.(*doneList)
 	if !ok {
-		dl = new(doneList)
+		dl = &doneList{entries: make([]doneEntry, 0, 2)}
 		if f.waiters != nil {
 			dl.entries = append(dl.entries, doneEntry{id: 1, h: f.waiters})
 		}
