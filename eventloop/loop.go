@@ -82,8 +82,8 @@ type Loop struct {
 	running        func() // the callback running now, to name it if it panics
 	slow           time.Duration
 	unretrieved    map[*errReport]struct{}
-	resources      []*resource // see Track
-	netst          *netState   // transports, servers, the shared read buffer (net.go)
+	resources      resources   // see Track
+	locals         map[any]any // see Local
 	stats          Stats
 	sched          *schedule        // WithPerturbation, else nil (schedule.go)
 	tracer         func(TraceEvent) // WithTracer, else nil (trace.go)
@@ -140,8 +140,8 @@ func New(opts ...Option) (*Loop, error) {
 		sched:   newSchedule(&cf),
 		tracer:  cf.tracer,
 	}
-	if cf.network != nil {
-		l.netState().network = cf.network
+	for k, v := range cf.locals {
+		l.SetLocal(k, v)
 	}
 	if l.clock == nil {
 		l.clock = timer.NewReal()
@@ -651,7 +651,7 @@ func (l *Loop) Close() error {
 	}
 	alive.Readers, alive.Writers = sortedInts(readers), sortedInts(writers)
 	alive.Signals = l.signalList()
-	alive.Transports = l.netAlive()
+	alive.Resources = l.describeResources()
 
 	// Unwind live tasks while the loop still works, so their cleanup code
 	// runs, and settle what is already queued: callbacks sent from other
@@ -667,14 +667,13 @@ func (l *Loop) Close() error {
 		}
 		l.unwindTasks()
 	}
-	alive.Resources = l.closeResources()
+	l.closeResources()
 	l.reportUnretrieved()
 	l.inboxMu.Lock()
 	l.state.Store(stateClosed)
 	l.inbox = nil
 	l.inboxMu.Unlock()
 	l.stopSignals()
-	l.closeNet()
 	for fd := range l.fds {
 		l.poller.Delete(fd)
 	}
@@ -685,7 +684,7 @@ func (l *Loop) Close() error {
 	l.runCloseHooks()
 	if len(alive.Tasks) == 0 && alive.Timers == 0 && len(alive.Readers) == 0 &&
 		len(alive.Writers) == 0 && len(alive.Signals) == 0 && alive.Executor == 0 &&
-		len(alive.Transports) == 0 && len(alive.Resources) == 0 {
+		len(alive.Resources) == 0 {
 		return nil
 	}
 	return alive

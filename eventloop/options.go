@@ -23,7 +23,7 @@ type config struct {
 	name      string // WithLoopName
 	track     int8   // WithAwaitTracking: 0 follows debug, 1 on, -1 off
 	newPoller func() (poller.Poller, error)
-	network   Network
+	locals    map[any]any      // WithLocal (local.go)
 	perturb   bool             // WithPerturbation (schedule.go)
 	seed      uint64           // WithPerturbation
 	tracer    func(TraceEvent) // WithTracer (trace.go)

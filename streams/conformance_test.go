@@ -20,6 +20,7 @@ import (
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/streams"
 	"github.com/aio-go/aio/task"
+	"github.com/aio-go/aio/transport"
 )
 
 // The stream conformance suite (STYLE.md: one suite per seam, run against
@@ -186,7 +187,7 @@ func suiteHalfClose(t *testing.T, mk pairFactory) {
 		// Client to server first, then the other way round.
 		c.Writer.Write([]byte("request"))
 		noErr(t, c.Writer.WriteEOF())
-		if err := c.Writer.Write([]byte("x")); !errors.Is(err, eventloop.ErrEOFWritten) {
+		if err := c.Writer.Write([]byte("x")); !errors.Is(err, transport.ErrEOFWritten) {
 			t.Errorf("Write after WriteEOF: %v", err)
 		}
 		req, err := s.Reader.Read(ctx, -1)

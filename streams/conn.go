@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/transport"
 )
 
 // NewConn returns a net.Conn view of a stream, for Go libraries that want
@@ -35,10 +36,10 @@ import (
 // ErrTimeout) when ctx is cancelled; no byte is lost.
 func NewConn(ctx context.Context, r *StreamReader, w *StreamWriter) net.Conn {
 	c := &conn{ctx: ctx, r: r, w: w, loop: r.loop}
-	if a, ok := w.Extra(eventloop.ExtraSockName); ok {
+	if a, ok := w.Extra(transport.ExtraSockName); ok {
 		c.local, _ = a.(net.Addr)
 	}
-	if a, ok := w.Extra(eventloop.ExtraPeerName); ok {
+	if a, ok := w.Extra(transport.ExtraPeerName); ok {
 		c.remote, _ = a.(net.Addr)
 	}
 	return c

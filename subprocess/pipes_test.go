@@ -11,6 +11,7 @@ import (
 
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/task"
+	"github.com/aio-go/aio/transport"
 )
 
 // pipeProto records pipe data and the order of the callbacks.
@@ -112,7 +113,7 @@ func TestWriteToChildThatClosedStdin(t *testing.T) {
 		if werr == nil {
 			t.Fatalf("writes to a closed pipe kept succeeding")
 		}
-		if !errors.Is(werr, syscall.EPIPE) && !errors.Is(werr, eventloop.ErrTransportClosed) {
+		if !errors.Is(werr, syscall.EPIPE) && !errors.Is(werr, transport.ErrTransportClosed) {
 			t.Errorf("write error = %v, want EPIPE or ErrTransportClosed", werr)
 		}
 		joined := strings.Join(p.events, ";")

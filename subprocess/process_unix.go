@@ -11,6 +11,7 @@ import (
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/streams"
 	"github.com/aio-go/aio/task"
+	"github.com/aio-go/aio/transport"
 )
 
 // Process is a running (or finished) child with its pipes as streams
@@ -237,7 +238,7 @@ func (p *Process) feed(ctx context.Context, input []byte) error {
 
 func brokenPipe(err error) bool {
 	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, eventloop.ErrTransportClosed) || errors.Is(err, streams.ErrConnectionLost)
+		errors.Is(err, transport.ErrTransportClosed) || errors.Is(err, streams.ErrConnectionLost)
 }
 
 // readAll reads r to EOF. On cancellation the bytes stay in r (Read with

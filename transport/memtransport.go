@@ -1,7 +1,8 @@
-package eventloop
+package transport
 
 import (
 	"fmt"
+	"github.com/aio-go/aio/eventloop"
 	"net"
 	"syscall"
 )
@@ -37,7 +38,7 @@ type PairOption func(*pairConfig)
 
 type pairConfig struct {
 	rate     int
-	schedule func(l *Loop, step func())
+	schedule func(l *eventloop.Loop, step func())
 	addrs    [2]net.Addr
 	lost     func(t Transport, err error)
 }
@@ -53,7 +54,7 @@ func WithPairReadRate(n int) PairOption { return func(c *pairConfig) { c.rate = 
 // the call; steps of one direction must keep their order. A simulated
 // network uses it to add latency (Loop.CallLater) or to reorder work
 // between connections.
-func WithPairSchedule(schedule func(l *Loop, step func())) PairOption {
+func WithPairSchedule(schedule func(l *eventloop.Loop, step func())) PairOption {
 	return func(c *pairConfig) { c.schedule = schedule }
 }
 
@@ -78,8 +79,8 @@ var errPeerReset = fmt.Errorf("eventloop: in-memory peer reset the connection: %
 // and pb as their protocols (each a Protocol or a BufferedProtocol). The
 // protocols' ConnectionMade run on the loop's next iteration, a's first.
 // Loop goroutine (or running task) only.
-func NewTransportPair(l *Loop, pa, pb StreamProtocol, opts ...PairOption) (a, b Transport, err error) {
-	if err := l.check("NewTransportPair"); err != nil {
+func NewTransportPair(l *eventloop.Loop, pa, pb StreamProtocol, opts ...PairOption) (a, b Transport, err error) {
+	if err := l.Check("NewTransportPair"); err != nil {
 		return nil, nil, err
 	}
 	for _, p := range []StreamProtocol{pa, pb} {
@@ -92,7 +93,7 @@ func NewTransportPair(l *Loop, pa, pb StreamProtocol, opts ...PairOption) (a, b 
 		o(&cf)
 	}
 	if cf.schedule == nil {
-		cf.schedule = func(l *Loop, step func()) { l.CallSoon(step) }
+		cf.schedule = func(l *eventloop.Loop, step func()) { l.CallSoon(step) }
 	}
 	ea := &memEnd{loop: l, cf: &cf, proto: pa, local: cf.addrs[0], remote: cf.addrs[1], reading: true}
 	eb := &memEnd{loop: l, cf: &cf, proto: pb, local: cf.addrs[1], remote: cf.addrs[0], reading: true}
@@ -117,7 +118,7 @@ func checkStreamProtocol(op string, p StreamProtocol) error {
 
 // memEnd is one end of a pair. Loop goroutine only.
 type memEnd struct {
-	loop          *Loop
+	loop          *eventloop.Loop
 	cf            *pairConfig
 	peer          *memEnd
 	proto         StreamProtocol
@@ -404,7 +405,7 @@ func (e *memEnd) Extra(key string) (any, bool) {
 }
 
 // Loop implements BaseTransport.
-func (e *memEnd) Loop() *Loop { return e.loop }
+func (e *memEnd) Loop() *eventloop.Loop { return e.loop }
 
 // PauseReading implements ReadTransport.
 func (e *memEnd) PauseReading() {

@@ -1,10 +1,11 @@
 //go:build unix
 
-package eventloop
+package transport
 
 import (
 	"errors"
 	"fmt"
+	"github.com/aio-go/aio/eventloop"
 	"net"
 
 	"golang.org/x/sys/unix"
@@ -26,7 +27,7 @@ import (
 // finish, PauseWriting from a scheduled flow check. None runs inline inside
 // a method the user called.
 type fdTransport struct {
-	loop     *Loop
+	loop     *eventloop.Loop
 	fd       int
 	kind     fdKind
 	netw     string // "tcp", "unix", "pipe": for Extra and descriptions
@@ -70,7 +71,7 @@ var errReadOnly = errors.New("eventloop: write on a read-only pipe transport")
 
 // newFDTransport wraps fd (non-blocking, owned from now on) and schedules
 // ConnectionMade. On error fd is closed.
-func newFDTransport(l *Loop, fd int, kind fdKind, netw string, proto StreamProtocol) (*fdTransport, error) {
+func newFDTransport(l *eventloop.Loop, fd int, kind fdKind, netw string, proto StreamProtocol) (*fdTransport, error) {
 	t := &fdTransport{loop: l, fd: fd, kind: kind, netw: netw,
 		high: DefaultWriteHighWater, low: DefaultWriteLowWater}
 	if err := t.setProto(proto); err != nil {
@@ -79,13 +80,16 @@ func newFDTransport(l *Loop, fd int, kind fdKind, netw string, proto StreamProto
 	}
 	t.readFn, t.writeFn, t.flowFn, t.startFn = t.readReady, t.writeReady, t.syncFlow, t.start
 	if kind != kindWritePipe {
-		t.rbuf = l.netState().readBuf()
+		t.rbuf = netStateOf(l).readBuf()
 	}
 	if _, err := l.CallSoon(t.startFn); err != nil {
 		unix.Close(fd)
 		return nil, err
 	}
-	l.track(t)
+	if err := l.Track(t); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -229,7 +233,7 @@ func (t *fdTransport) finish(err error) {
 		unix.Close(t.fd)
 		t.fd = -1
 	}
-	t.loop.untrack(t)
+	t.loop.Untrack(t)
 	if t.started {
 		defer t.detach()
 		t.proto.ConnectionLost(err)
@@ -266,7 +270,7 @@ func (t *fdTransport) Abort() { t.forceClose(nil) }
 func (t *fdTransport) IsClosing() bool { return t.closing }
 
 // Loop implements BaseTransport.
-func (t *fdTransport) Loop() *Loop { return t.loop }
+func (t *fdTransport) Loop() *eventloop.Loop { return t.loop }
 
 // Extra implements BaseTransport.
 func (t *fdTransport) Extra(key string) (any, bool) {
@@ -563,7 +567,7 @@ func (t *fdTransport) WriteBufferSize() int { return len(t.wbuf) - t.woff }
 // SetProtocol implements Transport.
 func (t *fdTransport) SetProtocol(p StreamProtocol) {
 	if err := t.setProto(p); err != nil {
-		t.loop.CallExceptionHandler(ExceptionContext{Message: "SetProtocol", Err: err})
+		t.loop.CallExceptionHandler(eventloop.ExceptionContext{Message: "SetProtocol", Err: err})
 	}
 }
 
@@ -583,8 +587,11 @@ func (t *fdTransport) describe() string {
 	return s
 }
 
-func (t *fdTransport) closeNow() {
-	t.loop.dropFD(t.fd)
+// CloseNow releases the descriptor at once (eventloop.Resource: the loop
+// is closing).
+func (t *fdTransport) CloseNow() {
+	t.loop.RemoveReader(t.fd)
+	t.loop.RemoveWriter(t.fd)
 	unix.Close(t.fd)
 	t.fd = -1
 	t.closing, t.lost = true, true
@@ -592,19 +599,5 @@ func (t *fdTransport) closeNow() {
 
 // String describes the transport, for logs.
 func (t *fdTransport) String() string { return t.describe() }
-
-// dropFD forgets every registration of fd at once (the loop is closing).
-func (l *Loop) dropFD(fd int) {
-	if reg := l.fds[fd]; reg != nil {
-		if reg.reader != nil {
-			reg.reader.cancelled = true
-		}
-		if reg.writer != nil {
-			reg.writer.cancelled = true
-		}
-		delete(l.fds, fd)
-		l.poller.Delete(fd)
-	}
-}
 
 var _ Transport = (*fdTransport)(nil)

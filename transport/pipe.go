@@ -1,10 +1,11 @@
 //go:build unix
 
-package eventloop
+package transport
 
 import (
 	"context"
 	"fmt"
+	"github.com/aio-go/aio/eventloop"
 
 	"golang.org/x/sys/unix"
 )
@@ -48,7 +49,7 @@ func connectPipe[P StreamProtocol](ctx context.Context, op string, factory func(
 	}
 	if factory == nil {
 		unix.Close(fd)
-		return nil, p, fmt.Errorf("%s: %w", op, ErrNilCallback)
+		return nil, p, fmt.Errorf("%s: %w", op, eventloop.ErrNilCallback)
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {

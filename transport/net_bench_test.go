@@ -1,8 +1,9 @@
 //go:build linux
 
-package eventloop
+package transport
 
 import (
+	"github.com/aio-go/aio/eventloop"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -13,7 +14,7 @@ import (
 // loop's buffer), DataReceived writes them back (one send(2)), the peer
 // reads them. It must not allocate.
 func BenchmarkTransportEcho(b *testing.B) {
-	l, err := New()
+	l, err := eventloop.New()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,11 +1,12 @@
 //go:build unix
 
-package eventloop
+package transport
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aio-go/aio/eventloop"
 	"net"
 	"net/netip"
 	"strconv"
@@ -52,7 +53,7 @@ func parseNetwork(network string) (netKind, error) {
 // (listening): an empty host means every interface, one address per
 // family. Names are looked up on the loop's executor, so the loop never
 // blocks on DNS; ctx must be a task's context then.
-func resolveAddr(ctx context.Context, l *Loop, nk netKind, address string, passive bool) ([]unix.Sockaddr, error) {
+func resolveAddr(ctx context.Context, l *eventloop.Loop, nk netKind, address string, passive bool) ([]unix.Sockaddr, error) {
 	if nk.family == unix.AF_UNIX {
 		if address == "" {
 			return nil, errors.New("eventloop: empty unix socket path")
@@ -96,7 +97,7 @@ func resolveAddr(ctx context.Context, l *Loop, nk netKind, address string, passi
 	case unix.AF_INET6:
 		ipNet = "ip6"
 	}
-	fut := RunInExecutor(l, func() (answer, error) {
+	fut := eventloop.RunInExecutor(l, func() (answer, error) {
 		a := answer{port: port}
 		if perr != nil {
 			p, err := net.DefaultResolver.LookupPort(lctx, "tcp", portStr)
@@ -113,7 +114,7 @@ func resolveAddr(ctx context.Context, l *Loop, nk netKind, address string, passi
 		a.ips = ips
 		return a, err
 	})
-	a, err := Await(ctx, fut)
+	a, err := eventloop.Await(ctx, fut)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,6 @@
 //go:build unix
 
-package eventloop
+package transport
 
 import (
 	"errors"

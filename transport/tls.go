@@ -1,10 +1,11 @@
-package eventloop
+package transport
 
 import (
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/aio-go/aio/eventloop"
 	"io"
 	"net"
 	"time"
@@ -51,7 +52,7 @@ var (
 	ErrTLSTruncated = fmt.Errorf("eventloop: TLS connection truncated (EOF without close_notify): %w", io.ErrUnexpectedEOF)
 	// ErrTLSHandshakeTimeout is the error of a handshake that took longer
 	// than its timeout. It matches ErrTimeout and context.DeadlineExceeded.
-	ErrTLSHandshakeTimeout = fmt.Errorf("eventloop: TLS handshake timed out: %w", ErrTimeout)
+	ErrTLSHandshakeTimeout = fmt.Errorf("eventloop: TLS handshake timed out: %w", eventloop.ErrTimeout)
 )
 
 // TLSOption configures StartTLS.
@@ -109,10 +110,10 @@ func StartTLS(ctx context.Context, raw Transport, p StreamProtocol, cfg *tls.Con
 		return nil, errors.New("eventloop: StartTLS: nil transport")
 	}
 	l := raw.Loop()
-	if _, err := currentTask(ctx, l); err != nil {
+	if _, err := eventloop.ParkerFor(ctx, l); err != nil {
 		return nil, fmt.Errorf("StartTLS: %w", err)
 	}
-	if err := ctxError(ctx); err != nil {
+	if err := eventloop.AwaitError(ctx); err != nil {
 		return nil, err
 	}
 	if err := checkStreamProtocol("StartTLS", p); err != nil {
@@ -136,11 +137,11 @@ func StartTLS(ctx context.Context, raw Transport, p StreamProtocol, cfg *tls.Con
 	} else {
 		tt.conn = tls.Client(tt.ad, cfg)
 	}
-	tt.handshake = NewFuture[struct{}](l)
+	tt.handshake = eventloop.NewFuture[struct{}](l)
 	raw.SetProtocol((*tlsRawSide)(tt))
 	raw.ResumeReading()
-	Spawn(l.Context(), tt.run, WithName("tls-engine"))
-	if _, err := Await(ctx, tt.handshake); err != nil {
+	eventloop.Spawn(l.Context(), tt.run, eventloop.WithName("tls-engine"))
+	if _, err := eventloop.Await(ctx, tt.handshake); err != nil {
 		tt.Abort()
 		return nil, err
 	}
@@ -150,15 +151,15 @@ func StartTLS(ctx context.Context, raw Transport, p StreamProtocol, cfg *tls.Con
 // tlsTransport is the TLS transport the application sees. Loop goroutine
 // only (its engine task runs on the loop too).
 type tlsTransport struct {
-	loop *Loop
+	loop *eventloop.Loop
 	raw  Transport
 	app  StreamProtocol
 	opts tlsOpts
 	conn *tls.Conn
 	ad   *tlsAdapter
 
-	engine    Parker
-	handshake *Future[struct{}]
+	engine    eventloop.Parker
+	handshake *eventloop.Future[struct{}]
 	ready     bool // handshake done
 	state     tls.ConnectionState
 	pending   [][]byte // writes before the handshake was done
@@ -172,12 +173,12 @@ type tlsTransport struct {
 	engineDone bool
 	lostSent   bool
 	lostErr    error // why the engine stopped, if not cleanly
-	shutdown   TimerHandle
+	shutdown   eventloop.TimerHandle
 	pausedW    bool
 }
 
 func (tt *tlsTransport) wakeEngine() {
-	if tt.engine != (Parker{}) {
+	if tt.engine != (eventloop.Parker{}) {
 		tt.engine.Unpark()
 	}
 }
@@ -188,7 +189,7 @@ func (tt *tlsTransport) run(ctx context.Context) (struct{}, error) {
 		tt.engineDone = true
 		tt.maybeLost()
 	}()
-	pk, err := ParkerFor(ctx, tt.loop)
+	pk, err := eventloop.ParkerFor(ctx, tt.loop)
 	if err != nil {
 		tt.handshake.SetError(err)
 		return struct{}{}, nil
@@ -205,7 +206,7 @@ func (tt *tlsTransport) run(ctx context.Context) (struct{}, error) {
 }
 
 func (tt *tlsTransport) doHandshake(ctx context.Context) error {
-	hctx, ds, err := WithDeadline(ctx, tt.loop.Deadline(tt.opts.handshakeTimeout))
+	hctx, ds, err := eventloop.WithDeadline(ctx, tt.loop.Deadline(tt.opts.handshakeTimeout))
 	if err != nil {
 		return err
 	}
@@ -396,9 +397,9 @@ func (tt *tlsTransport) Close() error {
 		tt.conn.CloseWrite()
 	}
 	tt.raw.Close()
-	if tt.shutdown == (TimerHandle{}) && !tt.ad.rawLost {
+	if tt.shutdown == (eventloop.TimerHandle{}) && !tt.ad.rawLost {
 		tt.shutdown, _ = tt.loop.CallLater(tt.opts.shutdownTimeout, func() {
-			tt.shutdown = TimerHandle{}
+			tt.shutdown = eventloop.TimerHandle{}
 			tt.raw.Abort()
 		})
 	}
@@ -434,7 +435,7 @@ func (tt *tlsTransport) Extra(key string) (any, bool) {
 }
 
 // Loop implements BaseTransport.
-func (tt *tlsTransport) Loop() *Loop { return tt.loop }
+func (tt *tlsTransport) Loop() *eventloop.Loop { return tt.loop }
 
 // PauseReading implements ReadTransport.
 func (tt *tlsTransport) PauseReading() {

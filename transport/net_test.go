@@ -1,11 +1,12 @@
 //go:build linux
 
-package eventloop
+package transport
 
 import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/aio-go/aio/eventloop"
 	"net"
 	"os"
 	"path/filepath"
@@ -104,7 +105,7 @@ func waitUntil(ctx context.Context, t *testing.T, cond func() bool) {
 		if i > 100000 {
 			t.Fatal("condition never held")
 		}
-		if err := Sleep(ctx, time.Millisecond); err != nil {
+		if err := eventloop.Sleep(ctx, time.Millisecond); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -248,11 +249,11 @@ func TestConnectUnresolvable(t *testing.T) {
 func TestConnectOutsideTask(t *testing.T) {
 	l := newVirtualLoop(t)
 	_, _, err := CreateConnection(l.Context(), func() *recProto { return &recProto{} }, "tcp", "127.0.0.1:1")
-	if !errors.Is(err, ErrNotInTask) {
+	if !errors.Is(err, eventloop.ErrNotInTask) {
 		t.Errorf("from the root context: %v", err)
 	}
 	_, _, err = CreateConnection(context.Background(), func() *recProto { return &recProto{} }, "tcp", "127.0.0.1:1")
-	if !errors.Is(err, ErrNotInTask) {
+	if !errors.Is(err, eventloop.ErrNotInTask) {
 		t.Errorf("from a plain context: %v", err)
 	}
 }
@@ -293,14 +294,14 @@ func TestPeerResetDuringWrite(t *testing.T) {
 		for i := 0; i < 1000 && werr == nil; i++ {
 			werr = tr.Write(chunk)
 			if werr == nil {
-				Sleep(ctx, 0)
+				eventloop.Sleep(ctx, 0)
 			}
 		}
 		if !errors.Is(werr, ErrTransportClosed) {
 			t.Fatalf("writes never failed: %v", werr)
 		}
 		waitUntil(ctx, t, func() bool { return p.lostCount > 0 })
-		Sleep(ctx, time.Millisecond)
+		eventloop.Sleep(ctx, time.Millisecond)
 		var be *BrokenError
 		if p.lostCount != 1 || !errors.As(p.lostErr, &be) {
 			t.Errorf("ConnectionLost %d times, err %v", p.lostCount, p.lostErr)
@@ -330,7 +331,7 @@ func TestPauseWritingWhenPeerNeverReads(t *testing.T) {
 				t.Fatal(err)
 			}
 			writes++
-			Sleep(ctx, 0)
+			eventloop.Sleep(ctx, 0)
 		}
 		if p.pauses != 1 {
 			t.Fatalf("PauseWriting %d times", p.pauses)
@@ -339,7 +340,7 @@ func TestPauseWritingWhenPeerNeverReads(t *testing.T) {
 			t.Errorf("buffer grew to %d", size)
 		}
 		for range 10 {
-			Sleep(ctx, time.Millisecond)
+			eventloop.Sleep(ctx, time.Millisecond)
 		}
 		if p.pauses != 1 || p.resumes != 0 {
 			t.Errorf("pauses %d resumes %d while the peer sleeps", p.pauses, p.resumes)

@@ -1,11 +1,12 @@
 //go:build unix
 
-package eventloop
+package transport
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aio-go/aio/eventloop"
 	"io"
 	"syscall"
 
@@ -50,10 +51,10 @@ func CreateConnection[P StreamProtocol](ctx context.Context, factory func() P, n
 		return nil, p, err
 	}
 	if factory == nil {
-		return nil, p, fmt.Errorf("CreateConnection: %w", ErrNilCallback)
+		return nil, p, fmt.Errorf("CreateConnection: %w", eventloop.ErrNilCallback)
 	}
 	cfg := connConfig(opts)
-	t, err := dialNetwork(ctx, l.Network(), network, address, func() StreamProtocol { p = factory(); return p }, cfg)
+	t, err := dialNetwork(ctx, NetworkOf(l), network, address, func() StreamProtocol { p = factory(); return p }, cfg)
 	if err != nil {
 		return nil, p, err
 	}
@@ -67,7 +68,7 @@ func CreateConnection[P StreamProtocol](ctx context.Context, factory func() P, n
 // before the await returns (it was queued first, so one iteration is
 // enough); on cancellation the transport is aborted.
 func awaitStarted(ctx context.Context, t Transport) error {
-	if err := Sleep(ctx, 0); err != nil {
+	if err := eventloop.Sleep(ctx, 0); err != nil {
 		t.Abort()
 		return err
 	}
@@ -136,7 +137,7 @@ func (osNetwork) Resolve(ctx context.Context, network, address string) ([]string
 // dialStart is what Dial and Resolve check first: the loop of ctx and a
 // stream network. fail wraps an error in the *NetError of a dial of
 // address, passing await errors on as they are; err is already wrapped.
-func dialStart(ctx context.Context, op, network, address string) (l *Loop, nk netKind, fail func(error) error, err error) {
+func dialStart(ctx context.Context, op, network, address string) (l *eventloop.Loop, nk netKind, fail func(error) error, err error) {
 	if l, err = loopFor(ctx, op); err != nil {
 		return nil, nk, nil, err
 	}
@@ -158,11 +159,11 @@ func dialStart(ctx context.Context, op, network, address string) (l *Loop, nk ne
 // isAwaitErr reports the errors an await returns for its own reasons
 // (cancellation, a closed loop, misuse), which are passed on unwrapped.
 func isAwaitErr(err error) bool {
-	return errors.Is(err, ErrCancelled) || errors.Is(err, ErrTimeout) ||
-		errors.Is(err, ErrClosed) || errors.Is(err, ErrNotInTask)
+	return errors.Is(err, eventloop.ErrCancelled) || errors.Is(err, eventloop.ErrTimeout) ||
+		errors.Is(err, eventloop.ErrClosed) || errors.Is(err, eventloop.ErrNotInTask)
 }
 
-func dialOne(ctx context.Context, l *Loop, nk netKind, sa unix.Sockaddr, locals []unix.Sockaddr, cfg *ConnConfig) (int, error) {
+func dialOne(ctx context.Context, l *eventloop.Loop, nk netKind, sa unix.Sockaddr, locals []unix.Sockaddr, cfg *ConnConfig) (int, error) {
 	family := sockaddrFamily(sa)
 	fd, err := newSocket(family, unix.SOCK_STREAM, 0)
 	if err != nil {
@@ -246,7 +247,7 @@ func ConnectFD[P StreamProtocol](ctx context.Context, factory func() P, fd int) 
 	}
 	if factory == nil {
 		unix.Close(fd)
-		return nil, p, fmt.Errorf("ConnectFD: %w", ErrNilCallback)
+		return nil, p, fmt.Errorf("ConnectFD: %w", eventloop.ErrNilCallback)
 	}
 	sa, err := unix.Getsockname(fd)
 	if err != nil {

@@ -1,11 +1,12 @@
 //go:build unix
 
-package eventloop
+package transport
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aio-go/aio/eventloop"
 	"net"
 	"os"
 
@@ -104,7 +105,7 @@ func removeStaleSocket(path string) {
 	os.Remove(path)
 }
 
-func listenOne(l *Loop, nk netKind, sa unix.Sockaddr, cfg *ServerConfig) (*osListener, error) {
+func listenOne(l *eventloop.Loop, nk netKind, sa unix.Sockaddr, cfg *ServerConfig) (*osListener, error) {
 	family := sockaddrFamily(sa)
 	fd, err := newSocket(family, unix.SOCK_STREAM, 0)
 	if err != nil {
@@ -158,7 +159,7 @@ func listenOne(l *Loop, nk netKind, sa unix.Sockaddr, cfg *ServerConfig) (*osLis
 // stops watching the socket for cfg.AcceptRetry instead of spinning on a
 // level-triggered readiness it cannot clear.
 type osListener struct {
-	loop       *Loop
+	loop       *eventloop.Loop
 	fd         int
 	netw       string
 	addr       net.Addr
@@ -168,7 +169,7 @@ type osListener struct {
 	want       bool // Accept was called and not Stopped
 	watching   bool // the reader is registered
 	closed     bool
-	retry      TimerHandle
+	retry      eventloop.TimerHandle
 	unlink     string      // unix socket path to remove on Close
 	unlinkInfo os.FileInfo // ... provided it is still our socket
 	stats      ListenerStats
@@ -211,7 +212,7 @@ func (ln *osListener) Stop() {
 	ln.want = false
 	ln.unwatch()
 	ln.retry.Cancel()
-	ln.retry = TimerHandle{}
+	ln.retry = eventloop.TimerHandle{}
 }
 
 func (ln *osListener) Close() error {
@@ -238,7 +239,8 @@ func (ln *osListener) removePath() {
 
 func (ln *osListener) closeNow() {
 	ln.closed = true
-	ln.loop.dropFD(ln.fd)
+	ln.loop.RemoveReader(ln.fd)
+	ln.loop.RemoveWriter(ln.fd)
 	unix.Close(ln.fd)
 	ln.removePath()
 }
@@ -283,7 +285,7 @@ func (ln *osListener) pause(err error) {
 	ln.h.AcceptError(&NetError{Op: "accept", Net: ln.netw, Addr: addrString(ln.addr),
 		Err: fmt.Errorf("%w (pausing accept for %v)", err, ln.cfg.AcceptRetry)})
 	ln.retry, _ = ln.loop.CallLater(ln.cfg.AcceptRetry, func() {
-		ln.retry = TimerHandle{}
+		ln.retry = eventloop.TimerHandle{}
 		if ln.want && !ln.closed {
 			if err := ln.watch(); err != nil {
 				ln.h.AcceptError(err)

@@ -1,8 +1,9 @@
-package eventloop
+package transport
 
 import (
 	"context"
 	"errors"
+	"github.com/aio-go/aio/eventloop"
 	"strconv"
 	"time"
 )
@@ -31,15 +32,15 @@ type staggered[T any] struct {
 	attempt func(ctx context.Context, i int) (T, error) // runs in a task of its own, on that task's ctx
 	discard func(v T)                                   // releases the result of an attempt that completed but lost
 
-	ctx     context.Context // the caller's: each attempt's task derives from it
-	tasks   []*Task[T]      // the attempts started, by index
-	errs    []error         // why each attempt failed; nil for the winner and for those cancelled because another won
-	running int             // attempts started and not done
-	winner  int             // index of the attempt that won, -1 until one does
-	result  T               // the winner's result, once it completed
-	done    bool            // the winner completed without error
-	timer   TimerHandle     // starts the next attempt after delay
-	waiter  Parker          // the caller, parked in run
+	ctx     context.Context       // the caller's: each attempt's task derives from it
+	tasks   []*eventloop.Task[T]  // the attempts started, by index
+	errs    []error               // why each attempt failed; nil for the winner and for those cancelled because another won
+	running int                   // attempts started and not done
+	winner  int                   // index of the attempt that won, -1 until one does
+	result  T                     // the winner's result, once it completed
+	done    bool                  // the winner completed without error
+	timer   eventloop.TimerHandle // starts the next attempt after delay
+	waiter  eventloop.Parker      // the caller, parked in run
 }
 
 // newStaggered returns a race of n attempts; see staggered.
@@ -55,7 +56,7 @@ func newStaggered[T any](n int, delay time.Duration, name string, attempt func(c
 // was discarded), ErrClosed when the loop is closing, misuse errors.
 func (r *staggered[T]) run(ctx context.Context) (winner int, result T, errs []error, err error) {
 	var zero T
-	p, err := ParkerFor(ctx, nil)
+	p, err := eventloop.ParkerFor(ctx, nil)
 	if err != nil {
 		return -1, zero, nil, err
 	}
@@ -64,7 +65,7 @@ func (r *staggered[T]) run(ctx context.Context) (winner int, result T, errs []er
 	wait := ctx
 	for r.running > 0 {
 		if perr := p.Park(wait); perr != nil {
-			if errors.Is(perr, ErrClosed) {
+			if errors.Is(perr, eventloop.ErrClosed) {
 				return -1, zero, r.errs, perr
 			}
 			// ctx is cancelled, and with it every attempt's task (they
@@ -74,7 +75,7 @@ func (r *staggered[T]) run(ctx context.Context) (winner int, result T, errs []er
 		}
 	}
 	r.timer.Cancel()
-	if err := ctxError(ctx); err != nil {
+	if err := eventloop.AwaitError(ctx); err != nil {
 		if r.done {
 			r.discard(r.result)
 		}
@@ -94,14 +95,14 @@ func (r *staggered[T]) startNext() {
 		return
 	}
 	r.timer.Cancel()
-	tk := Spawn(r.ctx, func(ctx context.Context) (T, error) { return r.attempt(ctx, i) },
-		WithName(r.name+"#"+strconv.Itoa(i)))
+	tk := eventloop.Spawn(r.ctx, func(ctx context.Context) (T, error) { return r.attempt(ctx, i) },
+		eventloop.WithName(r.name+"#"+strconv.Itoa(i)))
 	r.tasks = append(r.tasks, tk)
 	r.errs = append(r.errs, nil)
 	r.running++
-	tk.AddDoneCallback(func(tk *Task[T]) { r.finished(i, tk) })
+	tk.AddDoneCallback(func(tk *eventloop.Task[T]) { r.finished(i, tk) })
 	if r.delay >= 0 && i+1 < r.n {
-		l := tk.loop
+		l := tk.Loop()
 		r.timer, _ = l.CallLater(r.delay, r.startNext)
 	}
 }
@@ -125,7 +126,7 @@ func (r *staggered[T]) claim(i int) bool {
 }
 
 // finished is attempt i's done callback.
-func (r *staggered[T]) finished(i int, tk *Task[T]) {
+func (r *staggered[T]) finished(i int, tk *eventloop.Task[T]) {
 	r.running--
 	defer r.waiter.Unpark()
 	v, err := tk.Result()

@@ -1,10 +1,12 @@
 //go:build !unix
 
-package eventloop
+package transport
 
 import (
 	"context"
 	"errors"
+
+	"github.com/aio-go/aio/eventloop"
 )
 
 // osNetwork has no implementation on this platform: the socket transports
@@ -22,15 +24,15 @@ func (osNetwork) Listen(ctx context.Context, network, address string, cfg *Serve
 	return nil, &NetError{Op: "listen", Net: network, Addr: address, Err: errNoOSNetwork}
 }
 
-func loopFor(ctx context.Context, op string) (*Loop, error) {
-	if ctx == nil || LoopOf(ctx) == nil {
-		return nil, errors.Join(errors.New(op), ErrNotInTask)
+func loopFor(ctx context.Context, op string) (*eventloop.Loop, error) {
+	if ctx == nil || eventloop.LoopOf(ctx) == nil {
+		return nil, errors.Join(errors.New(op), eventloop.ErrNotInTask)
 	}
-	return LoopOf(ctx), nil
+	return eventloop.LoopOf(ctx), nil
 }
 
 func awaitStarted(ctx context.Context, t Transport) error {
-	if err := Sleep(ctx, 0); err != nil {
+	if err := eventloop.Sleep(ctx, 0); err != nil {
 		t.Abort()
 		return err
 	}

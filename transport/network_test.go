@@ -1,10 +1,11 @@
 //go:build linux
 
-package eventloop
+package transport
 
 import (
 	"context"
 	"errors"
+	"github.com/aio-go/aio/eventloop"
 	"net"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ type pairNet struct {
 type pairListener struct {
 	addr string
 	h    ConnHandler
-	l    *Loop
+	l    *eventloop.Loop
 	st   ListenerStats
 }
 
@@ -46,11 +47,11 @@ func (n *pairNet) Dial(ctx context.Context, network, address string, newProto fu
 	}
 	st.onLost = ln.h.Detached
 	ln.h.Attached(st)
-	return newFDTransport(LoopOf(ctx), fds[0], kindSocket, "pair", newProto())
+	return newFDTransport(eventloop.LoopOf(ctx), fds[0], kindSocket, "pair", newProto())
 }
 
 func (n *pairNet) Listen(ctx context.Context, network, address string, cfg *ServerConfig) ([]Listener, error) {
-	ln := &pairListener{addr: address, l: LoopOf(ctx)}
+	ln := &pairListener{addr: address, l: eventloop.LoopOf(ctx)}
 	n.listeners[address] = ln
 	return []Listener{ln}, nil
 }
@@ -66,7 +67,7 @@ func TestServerOverSimulatedNetwork(t *testing.T) {
 	checkFDLeak(t)
 	pn := &pairNet{listeners: map[string]*pairListener{}}
 	l := newVirtualLoop(t, WithNetwork(pn))
-	if l.Network() != Network(pn) {
+	if NetworkOf(l) != Network(pn) {
 		t.Fatal("Network() is not the one given")
 	}
 	runTask(t, l, func(ctx context.Context) (int, error) {
@@ -135,7 +136,7 @@ func TestBufferedProtocolAndReadingControls(t *testing.T) {
 		}
 		unix.Write(fds[1], []byte("buffered!"))
 		for range 5 {
-			Sleep(ctx, time.Millisecond)
+			eventloop.Sleep(ctx, time.Millisecond)
 		}
 		if len(bp.got) != 0 {
 			t.Errorf("read %q while paused", bp.got)

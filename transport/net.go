@@ -1,11 +1,11 @@
-package eventloop
+package transport
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aio-go/aio/eventloop"
 	"net"
-	"sort"
 	"strings"
 	"time"
 )
@@ -84,11 +84,15 @@ type ListenerStats struct {
 // through n instead of the operating system (a simulated network in
 // tests). The default is the OS network. Datagram endpoints, pipes and
 // the Sock* calls always use the OS.
-func WithNetwork(n Network) Option { return func(cf *config) { cf.network = n } }
+func WithNetwork(n Network) eventloop.Option { return eventloop.WithLocal(networkKey{}, n) }
 
-// Network returns the network the loop dials and listens on.
-func (l *Loop) Network() Network {
-	if n := l.netState().network; n != nil {
+// networkKey is the loop-local key of the Network given with WithNetwork.
+type networkKey struct{}
+
+// NetworkOf returns the network l dials and listens on: the one given
+// with WithNetwork, or the operating system's.
+func NetworkOf(l *eventloop.Loop) Network {
+	if n, ok := l.Local(networkKey{}).(Network); ok && n != nil {
 		return n
 	}
 	return osNetwork{}
@@ -284,31 +288,28 @@ func (e *BrokenError) Is(target error) bool { return target == ErrTransportClose
 // protocol that implements neither Protocol nor BufferedProtocol.
 var ErrNotStreamProtocol = errors.New("eventloop: protocol implements neither Protocol nor BufferedProtocol")
 
-// netResource is a live transport or server the loop tracks so that Close
-// can name it and release its descriptors.
-type netResource interface {
-	describe() string
-	closeNow() // release descriptors at once, no callbacks (the loop is closing)
-}
-
-// netState is the loop's networking state, made on first use.
+// netState is a loop's networking state, kept as a loop-local value
+// (eventloop's Local) and made on first use.
 type netState struct {
 	network Network
 	rbuf    []byte // the read buffer every stream transport of the loop reads into
-	live    map[netResource]struct{}
-	seq     uint64
 }
+
+// netStateKey is the loop-local key of a loop's netState.
+type netStateKey struct{}
 
 // readBufferSize is the size of the loop's shared read buffer: asyncio's
 // 256 KiB. One buffer per loop is enough because DataReceived's data is
 // only valid during the call.
 const readBufferSize = 256 * 1024
 
-func (l *Loop) netState() *netState {
-	if l.netst == nil {
-		l.netst = &netState{live: map[netResource]struct{}{}}
+func netStateOf(l *eventloop.Loop) *netState {
+	if ns, ok := l.Local(netStateKey{}).(*netState); ok {
+		return ns
 	}
-	return l.netst
+	ns := &netState{}
+	l.SetLocal(netStateKey{}, ns)
+	return ns
 }
 
 func (ns *netState) readBuf() []byte {
@@ -316,35 +317,6 @@ func (ns *netState) readBuf() []byte {
 		ns.rbuf = make([]byte, readBufferSize)
 	}
 	return ns.rbuf
-}
-
-func (l *Loop) track(r netResource)   { l.netState().live[r] = struct{}{} }
-func (l *Loop) untrack(r netResource) { delete(l.netState().live, r) }
-
-// netAlive describes the live transports and servers, sorted, for
-// AliveError.
-func (l *Loop) netAlive() []string {
-	if l.netst == nil || len(l.netst.live) == 0 {
-		return nil
-	}
-	out := make([]string, 0, len(l.netst.live))
-	for r := range l.netst.live {
-		out = append(out, r.describe())
-	}
-	sort.Strings(out)
-	return out
-}
-
-// closeNet releases the descriptors of whatever is still live; Close calls
-// it after the last callbacks ran.
-func (l *Loop) closeNet() {
-	if l.netst == nil {
-		return
-	}
-	for r := range l.netst.live {
-		r.closeNow()
-	}
-	l.netst.live = map[netResource]struct{}{}
 }
 
 func addrString(a net.Addr) string {

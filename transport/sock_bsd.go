@@ -1,6 +1,6 @@
 //go:build unix && !linux
 
-package eventloop
+package transport
 
 import (
 	"syscall"

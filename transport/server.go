@@ -1,9 +1,10 @@
-package eventloop
+package transport
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aio-go/aio/eventloop"
 	"net"
 	"strings"
 )
@@ -17,16 +18,17 @@ var ErrServerClosed = errors.New("eventloop: server is closed")
 // accepted. It works over any Network. Methods are loop-only (the loop
 // goroutine or a running task of the loop).
 type Server struct {
-	loop      *Loop
+	loop      *eventloop.Loop
 	netw      string
 	listeners []Listener
 	newProto  func() StreamProtocol
 	clients   map[Transport]struct{}
 	serving   bool
 	closed    bool
-	waiters   []Parker // WaitClosed
-	forever   []Parker // ServeForever
+	waiters   []eventloop.Parker // WaitClosed
+	forever   []eventloop.Parker // ServeForever
 	h         serverHandler
+	res       serverResource // how the loop tracks s
 }
 
 // ServerStats is a snapshot of a server's counters.
@@ -58,14 +60,15 @@ func CreateServer[P StreamProtocol](ctx context.Context, factory func() P, netwo
 		return nil, err
 	}
 	if factory == nil {
-		return nil, fmt.Errorf("CreateServer: %w", ErrNilCallback)
+		return nil, fmt.Errorf("CreateServer: %w", eventloop.ErrNilCallback)
 	}
 	cfg := serverConfig(opts)
 	s := &Server{loop: l, netw: network, clients: map[Transport]struct{}{},
 		newProto: func() StreamProtocol { return factory() }}
 	s.h.s = s
+	s.res.s = s
 	for _, addr := range append([]string{address}, cfg.ExtraAddrs...) {
-		lns, err := l.Network().Listen(ctx, network, addr, cfg)
+		lns, err := NetworkOf(l).Listen(ctx, network, addr, cfg)
 		if err != nil {
 			for _, ln := range s.listeners {
 				ln.Close()
@@ -74,7 +77,12 @@ func CreateServer[P StreamProtocol](ctx context.Context, factory func() P, netwo
 		}
 		s.listeners = append(s.listeners, lns...)
 	}
-	l.track(s)
+	if err := l.Track(&s.res); err != nil {
+		for _, ln := range s.listeners {
+			ln.Close()
+		}
+		return nil, err
+	}
 	if cfg.StartServing {
 		if err := s.StartServing(); err != nil {
 			s.Close()
@@ -94,11 +102,11 @@ func (h serverHandler) Detached(t Transport) {
 	h.s.wakeIfDone()
 }
 func (h serverHandler) AcceptError(err error) {
-	h.s.loop.CallExceptionHandler(ExceptionContext{Message: "server: accept failed", Err: err})
+	h.s.loop.CallExceptionHandler(eventloop.ExceptionContext{Message: "server: accept failed", Err: err})
 }
 
 // Loop returns the server's loop.
-func (s *Server) Loop() *Loop { return s.loop }
+func (s *Server) Loop() *eventloop.Loop { return s.loop }
 
 // StartServing starts accepting connections (a no-op when it already
 // does). It fails with ErrServerClosed after Close.
@@ -131,7 +139,7 @@ func (s *Server) Close() {
 	for _, ln := range s.listeners {
 		ln.Close()
 	}
-	s.loop.untrack(s)
+	s.loop.Untrack(&s.res)
 	for _, p := range s.forever {
 		p.Unpark()
 	}
@@ -170,7 +178,7 @@ func (s *Server) wakeIfDone() {
 // affected.
 func (s *Server) WaitClosed(ctx context.Context) error {
 	for !(s.closed && len(s.clients) == 0) {
-		p, err := ParkerFor(ctx, s.loop)
+		p, err := eventloop.ParkerFor(ctx, s.loop)
 		if err != nil {
 			return err
 		}
@@ -192,7 +200,7 @@ func (s *Server) ServeForever(ctx context.Context) error {
 	if err := s.StartServing(); err != nil {
 		return err
 	}
-	p, err := ParkerFor(ctx, s.loop)
+	p, err := eventloop.ParkerFor(ctx, s.loop)
 	if err != nil {
 		return err
 	}
@@ -205,7 +213,7 @@ func (s *Server) ServeForever(ctx context.Context) error {
 	return nil
 }
 
-func removeParker(ps []Parker, p Parker) []Parker {
+func removeParker(ps []eventloop.Parker, p eventloop.Parker) []eventloop.Parker {
 	for i, q := range ps {
 		if q == p {
 			return append(ps[:i], ps[i+1:]...)
@@ -246,6 +254,13 @@ func (s *Server) Stats() ServerStats {
 	}
 	return st
 }
+
+// serverResource is how the loop tracks a Server (eventloop.Resource),
+// kept apart so that Server's own method set stays what users call.
+type serverResource struct{ s *Server }
+
+func (r *serverResource) String() string { return r.s.describe() }
+func (r *serverResource) CloseNow()      { r.s.closeNow() }
 
 func (s *Server) describe() string {
 	addrs := make([]string, 0, len(s.listeners))

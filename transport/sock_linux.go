@@ -1,6 +1,6 @@
 //go:build linux
 
-package eventloop
+package transport
 
 import (
 	"unsafe"

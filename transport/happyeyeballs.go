@@ -1,4 +1,4 @@
-package eventloop
+package transport
 
 import (
 	"context"

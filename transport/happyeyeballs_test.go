@@ -1,11 +1,12 @@
 //go:build unix
 
-package eventloop
+package transport
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aio-go/aio/eventloop"
 	"net"
 	"os"
 	"strings"
@@ -43,7 +44,7 @@ type eyeNet struct {
 	dials    int
 }
 
-func (n *eyeNet) logf(l *Loop, format string, args ...any) {
+func (n *eyeNet) logf(l *eventloop.Loop, format string, args ...any) {
 	n.log = append(n.log, fmt.Sprintf("%v ", l.Time())+fmt.Sprintf(format, args...))
 }
 
@@ -56,7 +57,7 @@ func (n *eyeNet) Resolve(ctx context.Context, network, address string) ([]string
 }
 
 func (n *eyeNet) Dial(ctx context.Context, network, address string, newProto func() StreamProtocol, cfg *ConnConfig) (Transport, error) {
-	l := LoopOf(ctx)
+	l := eventloop.LoopOf(ctx)
 	n.dials++
 	plan, ok := n.plans[address]
 	if !ok {
@@ -72,7 +73,7 @@ func (n *eyeNet) Dial(ctx context.Context, network, address string, newProto fun
 	if plan.stubborn {
 		sctx = context.WithoutCancel(ctx)
 	}
-	if err := Sleep(sctx, d); err != nil {
+	if err := eventloop.Sleep(sctx, d); err != nil {
 		n.logf(l, "cancelled %s", address)
 		return nil, err
 	}
@@ -150,7 +151,7 @@ func dialEye(t *testing.T, n *eyeNet, opts ...ConnOption) eyeResult {
 			res.peer = fmt.Sprint(v)
 		}
 		tr.Abort()
-		return 0, Sleep(ctx, time.Millisecond) // let the pair finish
+		return 0, eventloop.Sleep(ctx, time.Millisecond) // let the pair finish
 	})
 	if n.open != 0 {
 		t.Errorf("%d transport ends still open at the end", n.open)
@@ -326,11 +327,11 @@ func TestHappyEyeballsCallerCancel(t *testing.T) {
 	l := newVirtualLoop(t, WithNetwork(n))
 	factories := 0
 	runTask(t, l, func(ctx context.Context) (int, error) {
-		cctx, cancel := WithCancel(ctx)
+		cctx, cancel := eventloop.WithCancel(ctx)
 		defer cancel()
 		l.CallLater(300*time.Millisecond, cancel)
 		_, _, err := CreateConnection(cctx, func() *eyeProto { factories++; return &eyeProto{} }, "tcp", "example.test:80", WithHappyEyeballsDelay(200*time.Millisecond))
-		if !errors.Is(err, ErrCancelled) || !errors.Is(err, context.Canceled) {
+		if !errors.Is(err, eventloop.ErrCancelled) || !errors.Is(err, context.Canceled) {
 			t.Errorf("err %v, want ErrCancelled", err)
 		}
 		if l.Time() != 300*time.Millisecond {
@@ -551,11 +552,11 @@ func realEyeballs(t *testing.T, network, address string, delay time.Duration, wa
 			c.Close()
 		}
 	}()
-	l, err := New()
+	l, err := eventloop.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	tk := Spawn(l.Context(), func(ctx context.Context) (string, error) {
+	tk := eventloop.Spawn(l.Context(), func(ctx context.Context) (string, error) {
 		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
 		tr, _, err := CreateConnection(ctx, func() *eyeProto { return &eyeProto{} }, "tcp", fmt.Sprintf(":%d", port),
@@ -565,7 +566,7 @@ func realEyeballs(t *testing.T, network, address string, delay time.Duration, wa
 		}
 		peer, _ := tr.Extra(ExtraPeerName)
 		tr.Abort()
-		return fmt.Sprint(peer), Sleep(ctx, 0)
+		return fmt.Sprint(peer), eventloop.Sleep(ctx, 0)
 	})
 	if err := l.RunUntilComplete(tk); err != nil {
 		t.Fatal(err)
@@ -599,12 +600,12 @@ func BenchmarkCreateConnectionRace(b *testing.B) {
 		{"happy-eyeballs", []ConnOption{WithHappyEyeballsDelay(250 * time.Millisecond)}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			l, err := New()
+			l, err := eventloop.New()
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer l.Close()
-			tk := Spawn(l.Context(), func(ctx context.Context) (int, error) {
+			tk := eventloop.Spawn(l.Context(), func(ctx context.Context) (int, error) {
 				srv, err := CreateServer(ctx, func() *eyeProto { return &eyeProto{} }, "tcp", "127.0.0.1:0")
 				if err != nil {
 					return 0, err
@@ -620,7 +621,7 @@ func BenchmarkCreateConnectionRace(b *testing.B) {
 					tr.Abort()
 				}
 				b.StopTimer()
-				return 0, Sleep(ctx, 10*time.Millisecond)
+				return 0, eventloop.Sleep(ctx, 10*time.Millisecond)
 			})
 			if err := l.RunUntilComplete(tk); err != nil {
 				b.Fatal(err)
@@ -649,12 +650,12 @@ func BenchmarkCreateConnectionRaceMem(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			n := &eyeNet{addrs: bc.addrs, plans: map[string]eyePlan{"192.0.2.1:80": {}, "[2001:db8::1]:80": {}, "example.test:80": {}}}
-			l, err := New(WithNetwork(n))
+			l, err := eventloop.New(WithNetwork(n))
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer l.Close()
-			tk := Spawn(l.Context(), func(ctx context.Context) (int, error) {
+			tk := eventloop.Spawn(l.Context(), func(ctx context.Context) (int, error) {
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
 					n.log = n.log[:0]
@@ -665,7 +666,7 @@ func BenchmarkCreateConnectionRaceMem(b *testing.B) {
 					tr.Abort()
 				}
 				b.StopTimer()
-				return 0, Sleep(ctx, time.Millisecond)
+				return 0, eventloop.Sleep(ctx, time.Millisecond)
 			})
 			if err := l.RunUntilComplete(tk); err != nil {
 				b.Fatal(err)

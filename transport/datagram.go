@@ -1,11 +1,12 @@
 //go:build unix
 
-package eventloop
+package transport
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aio-go/aio/eventloop"
 	"net"
 
 	"golang.org/x/sys/unix"
@@ -67,7 +68,7 @@ func CreateDatagramEndpoint[P DatagramProtocol](ctx context.Context, factory fun
 		return &NetError{Op: "listen", Net: network, Addr: addr, Err: err}
 	}
 	if factory == nil {
-		return nil, p, fmt.Errorf("CreateDatagramEndpoint: %w", ErrNilCallback)
+		return nil, p, fmt.Errorf("CreateDatagramEndpoint: %w", eventloop.ErrNilCallback)
 	}
 	nk, err := parseNetwork(network)
 	if err != nil {
@@ -122,14 +123,17 @@ func CreateDatagramEndpoint[P DatagramProtocol](ctx context.Context, factory fun
 	}
 	p = factory()
 	t := &dgramTransport{loop: l, fd: fd, netw: netw, proto: p, connected: rsa != nil,
-		high: DefaultWriteHighWater, low: DefaultWriteLowWater, rbuf: l.netState().readBuf()}
+		high: DefaultWriteHighWater, low: DefaultWriteLowWater, rbuf: netStateOf(l).readBuf()}
 	t.readFn, t.writeFn, t.flowFn = t.readReady, t.writeReady, t.syncFlow
 	if _, err := l.CallSoon(t.start); err != nil {
 		unix.Close(fd)
 		return nil, p, err
 	}
-	l.track(t)
-	if err := Sleep(ctx, 0); err != nil {
+	if err := l.Track(t); err != nil {
+		unix.Close(fd)
+		return nil, p, err
+	}
+	if err := eventloop.Sleep(ctx, 0); err != nil {
 		t.Abort()
 		return nil, p, err
 	}
@@ -169,7 +173,7 @@ func setupDatagram(fd int, cfg *DatagramConfig, lsa, rsa unix.Sockaddr) error {
 // event; SendTo sends at once and queues datagrams the kernel refuses
 // with EAGAIN, flushing them when the socket is writable again.
 type dgramTransport struct {
-	loop      *Loop
+	loop      *eventloop.Loop
 	fd        int
 	netw      string
 	proto     DatagramProtocol
@@ -353,7 +357,7 @@ func (t *dgramTransport) finish(err error) {
 		unix.Close(t.fd)
 		t.fd = -1
 	}
-	t.loop.untrack(t)
+	t.loop.Untrack(t)
 	if t.started {
 		t.proto.ConnectionLost(err)
 	}
@@ -363,7 +367,7 @@ func (t *dgramTransport) finish(err error) {
 func (t *dgramTransport) IsClosing() bool { return t.closing }
 
 // Loop implements BaseTransport.
-func (t *dgramTransport) Loop() *Loop { return t.loop }
+func (t *dgramTransport) Loop() *eventloop.Loop { return t.loop }
 
 // WriteBufferSize implements DatagramTransport: bytes of queued datagrams.
 func (t *dgramTransport) WriteBufferSize() int { return t.queued }
@@ -388,6 +392,9 @@ func (t *dgramTransport) Extra(key string) (any, bool) {
 	return nil, false
 }
 
+// String describes the transport, for logs and AliveError.
+func (t *dgramTransport) String() string { return t.describe() }
+
 func (t *dgramTransport) describe() string {
 	s := fmt.Sprintf("%s endpoint fd %d", t.netw, t.fd)
 	if a, ok := t.Extra(ExtraSockName); ok {
@@ -396,8 +403,11 @@ func (t *dgramTransport) describe() string {
 	return s
 }
 
-func (t *dgramTransport) closeNow() {
-	t.loop.dropFD(t.fd)
+// CloseNow releases the descriptor at once (eventloop.Resource: the loop
+// is closing).
+func (t *dgramTransport) CloseNow() {
+	t.loop.RemoveReader(t.fd)
+	t.loop.RemoveWriter(t.fd)
 	unix.Close(t.fd)
 	t.fd = -1
 	t.closing, t.lost = true, true

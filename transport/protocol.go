@@ -1,7 +1,8 @@
-package eventloop
+package transport
 
 import (
 	"errors"
+	"github.com/aio-go/aio/eventloop"
 	"net"
 )
 
@@ -116,7 +117,7 @@ type BaseTransport interface {
 	// transport does not know.
 	Extra(key string) (v any, ok bool)
 	// Loop returns the loop the transport belongs to.
-	Loop() *Loop
+	Loop() *eventloop.Loop
 }
 
 // Keys for BaseTransport.Extra, with the type of their value.

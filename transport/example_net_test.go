@@ -1,33 +1,34 @@
 //go:build unix
 
-package eventloop_test
+package transport_test
 
 import (
 	"context"
 	"fmt"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/transport"
 )
 
 // echoServer writes back whatever it receives.
 type echoServer struct {
-	eventloop.ProtocolBase
-	t eventloop.Transport
+	transport.ProtocolBase
+	t transport.Transport
 }
 
-func (e *echoServer) ConnectionMade(t eventloop.Transport) { e.t = t }
+func (e *echoServer) ConnectionMade(t transport.Transport) { e.t = t }
 func (e *echoServer) DataReceived(b []byte)                { e.t.Write(b) }
 
 // echoClient sends one message, prints the echo and closes.
 type echoClient struct {
-	eventloop.ProtocolBase
-	t    eventloop.Transport
+	transport.ProtocolBase
+	t    transport.Transport
 	msg  string
 	got  []byte
 	done *eventloop.Future[string]
 }
 
-func (c *echoClient) ConnectionMade(t eventloop.Transport) {
+func (c *echoClient) ConnectionMade(t transport.Transport) {
 	c.t = t
 	t.Write([]byte(c.msg))
 }
@@ -52,12 +53,12 @@ func Example_echoProtocols() {
 	l, _ := eventloop.New()
 	defer l.Close()
 	main := eventloop.Spawn(l.Context(), func(ctx context.Context) (string, error) {
-		srv, err := eventloop.CreateServer(ctx, func() *echoServer { return &echoServer{} }, "tcp", "127.0.0.1:0")
+		srv, err := transport.CreateServer(ctx, func() *echoServer { return &echoServer{} }, "tcp", "127.0.0.1:0")
 		if err != nil {
 			return "", err
 		}
 		done := eventloop.NewFuture[string](l)
-		_, _, err = eventloop.CreateConnection(ctx, func() *echoClient {
+		_, _, err = transport.CreateConnection(ctx, func() *echoClient {
 			return &echoClient{msg: "hello, transports", done: done}
 		}, "tcp", srv.Addrs()[0].String())
 		if err != nil {

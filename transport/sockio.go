@@ -1,10 +1,11 @@
 //go:build unix
 
-package eventloop
+package transport
 
 import (
 	"context"
 	"fmt"
+	"github.com/aio-go/aio/eventloop"
 
 	"golang.org/x/sys/unix"
 )
@@ -33,12 +34,12 @@ func (e *SendallError) Error() string {
 func (e *SendallError) Unwrap() error { return e.Err }
 
 // waitFD parks the task of ctx until fd is readable (or writable).
-func waitFD(ctx context.Context, l *Loop, fd int, write bool) error {
-	p, err := ParkerFor(ctx, l)
+func waitFD(ctx context.Context, l *eventloop.Loop, fd int, write bool) error {
+	p, err := eventloop.ParkerFor(ctx, l)
 	if err != nil {
 		return err
 	}
-	if err := ctxError(ctx); err != nil {
+	if err := eventloop.AwaitError(ctx); err != nil {
 		return err
 	}
 	if write {
@@ -58,13 +59,13 @@ func waitFD(ctx context.Context, l *Loop, fd int, write bool) error {
 	return err
 }
 
-func loopFor(ctx context.Context, op string) (*Loop, error) {
+func loopFor(ctx context.Context, op string) (*eventloop.Loop, error) {
 	if ctx == nil {
-		return nil, fmt.Errorf("%s: %w: nil context", op, ErrNotInTask)
+		return nil, fmt.Errorf("%s: %w: nil context", op, eventloop.ErrNotInTask)
 	}
-	l := LoopOf(ctx)
+	l := eventloop.LoopOf(ctx)
 	if l == nil {
-		return nil, fmt.Errorf("%s: %w: the context carries no loop", op, ErrNotInTask)
+		return nil, fmt.Errorf("%s: %w: the context carries no loop", op, eventloop.ErrNotInTask)
 	}
 	return l, nil
 }

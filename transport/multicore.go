@@ -1,9 +1,10 @@
-package eventloop
+package transport
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aio-go/aio/eventloop"
 	"net"
 	"sync"
 )
@@ -14,7 +15,7 @@ import (
 // connections over them. What runs on one loop is deterministic and needs
 // no locks; loops share nothing unless the protocols do.
 type PerCoreServer struct {
-	loops []*Loop
+	loops []*eventloop.Loop
 	addr  net.Addr
 	stats []ServerStats // filled at shutdown
 	done  chan struct{}
@@ -31,9 +32,9 @@ type PerCoreServer struct {
 // CreateServer; loopOpts to every New. It returns once every loop
 // listens; Shutdown stops them. Safe to call from any goroutine, but not
 // from a loop's own goroutine (it waits for the loops to start).
-func ServePerCore[P StreamProtocol](n int, network, address string, factory func(i int) P, opts []ServerOption, loopOpts ...Option) (*PerCoreServer, error) {
+func ServePerCore[P StreamProtocol](n int, network, address string, factory func(i int) P, opts []ServerOption, loopOpts ...eventloop.Option) (*PerCoreServer, error) {
 	if factory == nil {
-		return nil, fmt.Errorf("ServePerCore: %w", ErrNilCallback)
+		return nil, fmt.Errorf("ServePerCore: %w", eventloop.ErrNilCallback)
 	}
 	if n < 1 {
 		n = 1
@@ -42,7 +43,7 @@ func ServePerCore[P StreamProtocol](n int, network, address string, factory func
 	opts = append(append([]ServerOption(nil), opts...), WithReusePort(true))
 	addr := address
 	for i := range n {
-		l, err := New(loopOpts...)
+		l, err := eventloop.New(loopOpts...)
 		if err != nil {
 			s.Shutdown()
 			return nil, err
@@ -62,9 +63,9 @@ func ServePerCore[P StreamProtocol](n int, network, address string, factory func
 	return s, nil
 }
 
-func runPerCore[P StreamProtocol](s *PerCoreServer, i int, l *Loop, network, address string, factory func() P, opts []ServerOption, ready chan<- error) {
+func runPerCore[P StreamProtocol](s *PerCoreServer, i int, l *eventloop.Loop, network, address string, factory func() P, opts []ServerOption, ready chan<- error) {
 	defer s.wg.Done()
-	main := Spawn(l.Context(), func(ctx context.Context) (struct{}, error) {
+	main := eventloop.Spawn(l.Context(), func(ctx context.Context) (struct{}, error) {
 		srv, err := CreateServer(ctx, factory, network, address, opts...)
 		if err != nil {
 			ready <- err
@@ -77,11 +78,11 @@ func runPerCore[P StreamProtocol](s *PerCoreServer, i int, l *Loop, network, add
 		err = srv.ServeForever(ctx)
 		srv.AbortClients()
 		s.stats[i] = srv.Stats()
-		if errors.Is(err, ErrCancelled) {
+		if errors.Is(err, eventloop.ErrCancelled) {
 			err = nil
 		}
 		return struct{}{}, err
-	}, WithName(fmt.Sprintf("serve-per-core-%d", i)))
+	}, eventloop.WithName(fmt.Sprintf("serve-per-core-%d", i)))
 	err := l.RunUntilComplete(main)
 	l.RunOnce(0) // let the aborted connections' ConnectionLost run
 	if ferr := l.ShutdownDefaultExecutor(); !ferr.Done() {
@@ -101,7 +102,7 @@ func runPerCore[P StreamProtocol](s *PerCoreServer, i int, l *Loop, network, add
 func (s *PerCoreServer) Addr() net.Addr { return s.addr }
 
 // Loops returns the loops, for CallSoonThreadsafe and the like.
-func (s *PerCoreServer) Loops() []*Loop { return s.loops }
+func (s *PerCoreServer) Loops() []*eventloop.Loop { return s.loops }
 
 // Shutdown stops every loop: each server closes, its connections are
 // aborted, its loop closes. It waits for all of them and returns their

@@ -1,11 +1,12 @@
 //go:build linux
 
-package eventloop
+package transport
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aio-go/aio/eventloop"
 	"net"
 	"strings"
 	"syscall"
@@ -68,7 +69,7 @@ func TestDatagramEchoAndICMPError(t *testing.T) {
 		waitUntil(ctx, t, func() bool { return srv.lost == 1 })
 		for i := 0; i < 100 && len(cli.errs) == 0; i++ {
 			cliT.SendTo([]byte("anyone?"), nil)
-			Sleep(ctx, time.Millisecond)
+			eventloop.Sleep(ctx, time.Millisecond)
 		}
 		if len(cli.errs) == 0 || !errors.Is(cli.errs[0], unix.ECONNREFUSED) {
 			t.Errorf("ErrorReceived: %v", cli.errs)
@@ -147,7 +148,7 @@ func TestWritePipeReaderGone(t *testing.T) {
 				wt.Write([]byte("into the void")) // EPIPE, not SIGPIPE
 			}
 			waitUntil(ctx, t, func() bool { return wp.lostCount > 0 })
-			Sleep(ctx, time.Millisecond)
+			eventloop.Sleep(ctx, time.Millisecond)
 			if wp.lostCount != 1 || !errors.Is(wp.lostErr, syscall.EPIPE) {
 				t.Errorf("idle=%v: lost %d times with %v", idle, wp.lostCount, wp.lostErr)
 			}
@@ -162,7 +163,7 @@ func TestWritePipeReaderGone(t *testing.T) {
 func TestAcceptPausesOnEMFILE(t *testing.T) {
 	checkFDLeak(t)
 	var errs []string
-	l := newVirtualLoop(t, WithExceptionHandler(func(l *Loop, c ExceptionContext) {
+	l := newVirtualLoop(t, eventloop.WithExceptionHandler(func(l *eventloop.Loop, c eventloop.ExceptionContext) {
 		errs = append(errs, c.Err.Error())
 	}))
 	runTask(t, l, func(ctx context.Context) (int, error) {
@@ -209,7 +210,7 @@ func TestAcceptPausesOnEMFILE(t *testing.T) {
 			}
 			srv.StartServing()
 			for range 5 {
-				Sleep(ctx, 10*time.Millisecond) // less than the retry delay
+				eventloop.Sleep(ctx, 10*time.Millisecond) // less than the retry delay
 			}
 		}()
 		st := srv.Stats()
@@ -294,11 +295,11 @@ func TestFDReuseNoStaleEvent(t *testing.T) {
 
 func TestCloseReportsOpenTransports(t *testing.T) {
 	checkFDLeak(t)
-	l, err := New()
+	l, err := eventloop.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	tk := Spawn(l.Context(), func(ctx context.Context) (string, error) {
+	tk := eventloop.Spawn(l.Context(), func(ctx context.Context) (string, error) {
 		srv, err := CreateServer(ctx, func() *echoProto { return &echoProto{} }, "tcp", "127.0.0.1:0")
 		if err != nil {
 			return "", err
@@ -311,8 +312,8 @@ func TestCloseReportsOpenTransports(t *testing.T) {
 	}
 	addr, _ := tk.Result()
 	err = l.Close()
-	var ae *AliveError
-	if !errors.As(err, &ae) || len(ae.Transports) != 3 {
+	var ae *eventloop.AliveError
+	if !errors.As(err, &ae) || len(ae.Resources) != 3 {
 		t.Fatalf("Close: %v", err)
 	}
 	if !strings.Contains(err.Error(), "tcp server "+addr) || !strings.Contains(err.Error(), "->"+addr) {
@@ -329,7 +330,7 @@ func TestSockAwaits(t *testing.T) {
 		unix.Bind(lfd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}})
 		unix.Listen(lfd, 4)
 		sa, _ := unix.Getsockname(lfd)
-		acc := Spawn(ctx, func(ctx context.Context) (int, error) {
+		acc := eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
 			fd, _, err := SockAccept(ctx, lfd)
 			return fd, err
 		})
@@ -338,15 +339,15 @@ func TestSockAwaits(t *testing.T) {
 		if err := SockConnect(ctx, cfd, sa); err != nil {
 			return 0, err
 		}
-		sfd, err := Await(ctx, acc)
+		sfd, err := eventloop.Await(ctx, acc)
 		if err != nil {
 			return 0, err
 		}
 		defer unix.Close(sfd)
 		// SockRecv cancelled: nothing read, the data is still there later.
-		rctx, cancel := WithCancel(ctx)
+		rctx, cancel := eventloop.WithCancel(ctx)
 		l.CallLater(time.Millisecond, cancel)
-		if _, err := SockRecv(rctx, sfd, 10); !errors.Is(err, ErrCancelled) {
+		if _, err := SockRecv(rctx, sfd, 10); !errors.Is(err, eventloop.ErrCancelled) {
 			t.Errorf("cancelled SockRecv: %v", err)
 		}
 		if err := SockSendall(ctx, cfd, []byte("hello")); err != nil {
@@ -359,11 +360,11 @@ func TestSockAwaits(t *testing.T) {
 		// SockSendall into a peer that does not read, cancelled: Sent
 		// says exactly how much the peer can read.
 		big := make([]byte, 64<<20)
-		sctx, cancel2 := WithCancel(ctx)
+		sctx, cancel2 := eventloop.WithCancel(ctx)
 		l.CallLater(time.Millisecond, cancel2)
 		err = SockSendall(sctx, cfd, big)
 		var se *SendallError
-		if !errors.As(err, &se) || !errors.Is(err, ErrCancelled) || se.Sent == 0 || se.Sent >= len(big) {
+		if !errors.As(err, &se) || !errors.Is(err, eventloop.ErrCancelled) || se.Sent == 0 || se.Sent >= len(big) {
 			t.Fatalf("cancelled SockSendall: %v", err)
 		}
 		unix.Shutdown(cfd, unix.SHUT_WR)
