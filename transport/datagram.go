@@ -123,7 +123,7 @@ func CreateDatagramEndpoint[P DatagramProtocol](ctx context.Context, factory fun
 	}
 	p = factory()
 	t := &dgramTransport{loop: l, fd: fd, netw: netw, proto: p, connected: rsa != nil,
-		high: DefaultWriteHighWater, low: DefaultWriteLowWater, rbuf: netStateOf(l).readBuf()}
+		flow: newWriteFlow(), rbuf: netStateOf(l).readBuf()}
 	t.readFn, t.writeFn, t.flowFn = t.readReady, t.writeReady, t.syncFlow
 	if _, err := l.CallSoon(t.start); err != nil {
 		unix.Close(fd)
@@ -184,10 +184,9 @@ type dgramTransport struct {
 
 	started, reading, writing bool
 	closing, lost             bool
-	flowQueued, protoPaused   bool
 	queue                     []datagram
 	queued                    int // bytes in queue
-	high, low                 int
+	flow                      writeFlow
 }
 
 type datagram struct {
@@ -267,10 +266,7 @@ func (t *dgramTransport) SendTo(data []byte, addr net.Addr) error {
 	}
 	t.queue = append(t.queue, datagram{append([]byte(nil), data...), to})
 	t.queued += len(data)
-	if !t.protoPaused && !t.flowQueued && t.queued > t.high {
-		t.flowQueued = true
-		t.loop.CallSoon(t.flowFn)
-	}
+	t.flow.grew(t.loop, t.queued, t.flowFn)
 	return nil
 }
 
@@ -299,18 +295,11 @@ func (t *dgramTransport) writeReady() {
 }
 
 func (t *dgramTransport) syncFlow() {
-	t.flowQueued = false
 	if t.lost {
+		t.flow.queued = false
 		return
 	}
-	switch {
-	case !t.protoPaused && t.queued > t.high:
-		t.protoPaused = true
-		t.proto.PauseWriting()
-	case t.protoPaused && t.queued <= t.low:
-		t.protoPaused = false
-		t.proto.ResumeWriting()
-	}
+	t.flow.sync(t.queued, t.proto)
 }
 
 // Close implements BaseTransport: queued datagrams are still sent.
@@ -369,8 +358,16 @@ func (t *dgramTransport) IsClosing() bool { return t.closing }
 // Loop implements BaseTransport.
 func (t *dgramTransport) Loop() *eventloop.Loop { return t.loop }
 
-// WriteBufferSize implements DatagramTransport: bytes of queued datagrams.
+// WriteBufferSize implements FlowControl: bytes of queued datagrams.
 func (t *dgramTransport) WriteBufferSize() int { return t.queued }
+
+// SetWriteBufferLimits implements FlowControl.
+func (t *dgramTransport) SetWriteBufferLimits(high, low int) error {
+	return t.flow.setLimits(t.loop, high, low, t.lost, t.flowFn)
+}
+
+// WriteBufferLimits implements FlowControl.
+func (t *dgramTransport) WriteBufferLimits() (low, high int) { return t.flow.limits() }
 
 // Extra implements BaseTransport.
 func (t *dgramTransport) Extra(key string) (any, bool) {

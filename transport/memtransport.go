@@ -99,8 +99,8 @@ func NewTransportPair(l *eventloop.Loop, pa, pb StreamProtocol, opts ...PairOpti
 	eb := &memEnd{loop: l, cf: &cf, proto: pb, local: cf.addrs[1], remote: cf.addrs[0], reading: true}
 	ea.peer, eb.peer = eb, ea
 	for _, e := range []*memEnd{ea, eb} {
-		e.high, e.low = DefaultWriteHighWater, DefaultWriteLowWater
-		e.step = e.deliver
+		e.flow = newWriteFlow()
+		e.step, e.flowFn = e.deliver, e.flowCheck
 		l.CallSoon(e.connectionMade)
 	}
 	return ea, eb, nil
@@ -130,9 +130,8 @@ type memEnd struct {
 	scheduled  bool   // a delivery step is scheduled
 	step       func() // deliver, made once
 
-	high, low  int
-	paused     bool // the protocol was told PauseWriting
-	flowQueued bool // a flowCheck is queued
+	flow   writeFlow
+	flowFn func() // flowCheck, made once
 
 	reading   bool
 	eofWanted bool // WriteEOF or Close: send EOF once out is delivered
@@ -193,7 +192,9 @@ func (e *memEnd) deliver() {
 		e.delivering = true
 		p.receive(chunk)
 		e.delivering = false
-		e.maybeResume()
+		if e.flow.paused {
+			e.flowCheck()
+		}
 	}
 	switch {
 	case e.pending() > 0:
@@ -283,31 +284,14 @@ func (e *memEnd) reset() {
 // pending is the size of the write buffer.
 func (e *memEnd) pending() int { return len(e.buf) - e.off }
 
-func (e *memEnd) maybeResume() {
-	if e.paused && e.pending() <= e.low {
-		e.paused = false
-		e.proto.ResumeWriting()
-	}
-}
-
-// maybePause queues a flow check when the buffer is above the high-water
-// mark: PauseWriting never runs inside the Write that crossed it.
-func (e *memEnd) maybePause() {
-	if !e.paused && !e.flowQueued && e.pending() > e.high {
-		e.flowQueued = true
-		e.loop.CallSoon(e.flowCheck)
-	}
-}
-
+// flowCheck brings the protocol's paused state in line with the buffer
+// (writeFlow.sync).
 func (e *memEnd) flowCheck() {
-	e.flowQueued = false
 	if e.lost {
+		e.flow.queued = false
 		return
 	}
-	if !e.paused && e.pending() > e.high {
-		e.paused = true
-		e.proto.PauseWriting()
-	}
+	e.flow.sync(e.pending(), e.proto)
 }
 
 // Write implements WriteTransport.
@@ -333,7 +317,7 @@ func (e *memEnd) Write(data []byte) error {
 	}
 	e.buf = append(e.buf, data...)
 	e.schedule()
-	e.maybePause()
+	e.flow.grew(e.loop, e.pending(), e.flowFn)
 	return nil
 }
 
@@ -430,25 +414,11 @@ func (e *memEnd) IsReading() bool { return e.reading }
 
 // SetWriteBufferLimits implements WriteTransport.
 func (e *memEnd) SetWriteBufferLimits(high, low int) error {
-	if high < 0 {
-		high = DefaultWriteHighWater
-	}
-	if low < 0 {
-		low = high / 4
-	}
-	if low > high {
-		return fmt.Errorf("eventloop: SetWriteBufferLimits: low (%d) > high (%d)", low, high)
-	}
-	e.high, e.low = high, low
-	if !e.closing {
-		e.maybePause()
-		e.maybeResume()
-	}
-	return nil
+	return e.flow.setLimits(e.loop, high, low, e.closing, e.flowFn)
 }
 
 // WriteBufferLimits implements WriteTransport.
-func (e *memEnd) WriteBufferLimits() (low, high int) { return e.low, e.high }
+func (e *memEnd) WriteBufferLimits() (low, high int) { return e.flow.limits() }
 
 // WriteBufferSize implements WriteTransport.
 func (e *memEnd) WriteBufferSize() int { return e.pending() }

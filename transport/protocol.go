@@ -159,12 +159,7 @@ type WriteTransport interface {
 	// Abort closes at once, dropping buffered data; ConnectionLost(nil)
 	// follows through the loop.
 	Abort()
-	// SetWriteBufferLimits sets the high- and low-water marks; high < 0
-	// means the default (64 KiB), low < 0 means high/4. It returns an error
-	// when low > high.
-	SetWriteBufferLimits(high, low int) error
-	WriteBufferLimits() (low, high int)
-	WriteBufferSize() int
+	FlowControl
 }
 
 // Transport is a bidirectional stream transport (TCP, Unix socket, TLS,
@@ -185,7 +180,7 @@ type DatagramTransport interface {
 	// Datagrams the kernel cannot take yet are buffered, as asyncio does.
 	SendTo(data []byte, addr net.Addr) error
 	Abort()
-	WriteBufferSize() int
+	FlowControl
 }
 
 // ProtocolBase gives a stream protocol asyncio's default methods: embed it

@@ -40,21 +40,19 @@ type fdTransport struct {
 	// flow check allocates nothing for them.
 	readFn, writeFn, flowFn, startFn func()
 
-	started     bool // ConnectionMade has run
-	readPaused  bool // PauseReading
-	reading     bool // a reader is registered
-	writing     bool // a writer is registered
-	rdEOF       bool // the peer's EOF was read
-	closing     bool // Close, Abort or a failure: no more writes
-	eof         bool // WriteEOF was called
-	lost        bool // ConnectionLost is scheduled or ran
-	flowQueued  bool
-	protoPaused bool // PauseWriting was delivered, ResumeWriting not yet
-	broken      error
+	started    bool // ConnectionMade has run
+	readPaused bool // PauseReading
+	reading    bool // a reader is registered
+	writing    bool // a writer is registered
+	rdEOF      bool // the peer's EOF was read
+	closing    bool // Close, Abort or a failure: no more writes
+	eof        bool // WriteEOF was called
+	lost       bool // ConnectionLost is scheduled or ran
+	broken     error
 
-	wbuf      []byte // wbuf[woff:] is waiting to be sent
-	woff      int
-	high, low int
+	wbuf []byte // wbuf[woff:] is waiting to be sent
+	woff int
+	flow writeFlow
 
 	onLost func(Transport) // a Server's Detached hook
 }
@@ -73,7 +71,7 @@ var errReadOnly = errors.New("eventloop: write on a read-only pipe transport")
 // ConnectionMade. On error fd is closed.
 func newFDTransport(l *eventloop.Loop, fd int, kind fdKind, netw string, proto StreamProtocol) (*fdTransport, error) {
 	t := &fdTransport{loop: l, fd: fd, kind: kind, netw: netw,
-		high: DefaultWriteHighWater, low: DefaultWriteLowWater}
+		flow: newWriteFlow()}
 	if err := t.setProto(proto); err != nil {
 		unix.Close(fd)
 		return nil, err
@@ -442,29 +440,17 @@ func (t *fdTransport) buffer(p []byte) {
 		t.wbuf, t.woff = t.wbuf[:n], 0
 	}
 	t.wbuf = append(t.wbuf, p...)
-	if !t.protoPaused && !t.flowQueued && len(t.wbuf)-t.woff > t.high {
-		t.flowQueued = true
-		t.loop.CallSoon(t.flowFn)
-	}
+	t.flow.grew(t.loop, len(t.wbuf)-t.woff, t.flowFn)
 }
 
-// syncFlow brings the protocol's paused state in line with the buffer:
-// PauseWriting above the high-water mark, ResumeWriting at or below the
-// low one. The two always alternate.
+// syncFlow brings the protocol's paused state in line with the buffer
+// (writeFlow.sync).
 func (t *fdTransport) syncFlow() {
-	t.flowQueued = false
 	if t.lost {
+		t.flow.queued = false
 		return
 	}
-	size := len(t.wbuf) - t.woff
-	switch {
-	case !t.protoPaused && size > t.high:
-		t.protoPaused = true
-		t.proto.PauseWriting()
-	case t.protoPaused && size <= t.low:
-		t.protoPaused = false
-		t.proto.ResumeWriting()
-	}
+	t.flow.sync(len(t.wbuf)-t.woff, t.proto)
 }
 
 // writeReady sends buffered bytes; once the buffer is empty it stops
@@ -482,7 +468,7 @@ func (t *fdTransport) writeReady() {
 	}
 	t.woff += n
 	if t.woff < len(t.wbuf) {
-		if t.protoPaused {
+		if t.flow.paused {
 			t.syncFlow()
 		}
 		return
@@ -494,7 +480,7 @@ func (t *fdTransport) writeReady() {
 		t.wbuf = t.wbuf[:0]
 	}
 	t.stopWriting()
-	if t.protoPaused {
+	if t.flow.paused {
 		t.syncFlow()
 	}
 	switch {
@@ -541,25 +527,11 @@ func (t *fdTransport) CanWriteEOF() bool { return t.kind != kindReadPipe }
 
 // SetWriteBufferLimits implements WriteTransport.
 func (t *fdTransport) SetWriteBufferLimits(high, low int) error {
-	if high < 0 {
-		high = DefaultWriteHighWater
-	}
-	if low < 0 {
-		low = high / 4
-	}
-	if low > high {
-		return fmt.Errorf("eventloop: SetWriteBufferLimits: low %d > high %d", low, high)
-	}
-	t.high, t.low = high, low
-	if !t.lost && !t.flowQueued {
-		t.flowQueued = true
-		t.loop.CallSoon(t.flowFn)
-	}
-	return nil
+	return t.flow.setLimits(t.loop, high, low, t.lost, t.flowFn)
 }
 
 // WriteBufferLimits implements WriteTransport.
-func (t *fdTransport) WriteBufferLimits() (low, high int) { return t.low, t.high }
+func (t *fdTransport) WriteBufferLimits() (low, high int) { return t.flow.limits() }
 
 // WriteBufferSize implements WriteTransport.
 func (t *fdTransport) WriteBufferSize() int { return len(t.wbuf) - t.woff }
