@@ -31,7 +31,7 @@ var layers = [][]string{
 	{"timer"},
 	{"internal/poller"},
 	{"eventloop"},
-	{"transport"}, // networking: built on the loop's public API only
+	{"transport"},                          // networking: built on the loop's public API only
 	{"task", "internal/testkit"},           // testkit: helpers the library's own tests share
 	{"internal/parking", "locks", "queue"}, // parking: the waiter list locks and queues share
 	{"streams"},
