@@ -124,7 +124,7 @@ func TestSimNetRefused(t *testing.T) {
 	}, WithNetwork(DefaultLink(Link{Latency: time.Millisecond})))
 }
 
-var _ = task.Sleep
+var _ = eventloop.Sleep
 
 // sink is a server handler that reads until EOF or an error and reports
 // what it got.
@@ -162,7 +162,7 @@ func TestSimNetResetMidStream(t *testing.T) {
 		}
 		// 1 MB over a 100 kB/s link takes 10 s: reset after 2 s.
 		task.Go(ctx, func(ctx context.Context) error {
-			if err := task.Sleep(ctx, 2*time.Second); err != nil {
+			if err := eventloop.Sleep(ctx, 2*time.Second); err != nil {
 				return err
 			}
 			if k := n.Reset("db", "app"); k != 1 {
@@ -250,7 +250,7 @@ func TestSimNetPartitionHeal(t *testing.T) {
 			return errors.New("Partitioned disagrees with Partition")
 		}
 		task.Go(ctx, func(ctx context.Context) error {
-			err := task.Sleep(ctx, time.Minute)
+			err := eventloop.Sleep(ctx, time.Minute)
 			n.Heal()
 			return err
 		})
@@ -371,7 +371,7 @@ func buggyFanOut(ctx context.Context) error {
 		defer srv.Close()
 	}
 	var order []string
-	var readers []task.Waitable
+	var readers []eventloop.Waitable
 	var rs []*streams.StreamReader
 	var ws []*streams.StreamWriter
 	for _, addr := range []string{"primary:7", "replica:7"} {

@@ -246,7 +246,7 @@ func suiteCancelledRead(t *testing.T, mk pairFactory) {
 		sender := task.Go(ctx, func(ctx context.Context) error {
 			for i := range len(msg) {
 				s.Writer.Write([]byte{msg[i]})
-				if err := task.Sleep(ctx, time.Millisecond); err != nil {
+				if err := eventloop.Sleep(ctx, time.Millisecond); err != nil {
 					return err
 				}
 			}
@@ -375,7 +375,7 @@ func suiteHugeLine(t *testing.T, mk pairFactory) {
 			t.Errorf("ReadLine of a huge line: %v", err)
 		}
 		// Hold on a while: the sender must stay blocked.
-		task.Sleep(ctx, time.Second)
+		eventloop.Sleep(ctx, time.Second)
 		st := s.Reader.Stats()
 		if st.MaxBuffered > 2*limit+maxTransportRead+64<<10 {
 			t.Errorf("buffered up to %d bytes with limit %d", st.MaxBuffered, limit)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/streams"
 	"github.com/aio-go/aio/task"
 	"github.com/aio-go/aio/transport"
@@ -114,13 +116,13 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 			return err
 		}
 		s.Writer.Transport().PauseReading() // the server never answers
-		start := task.Loop(ctx).Time()
+		start := eventloop.LoopOf(ctx).Time()
 		err = c.Writer.StartTLS(ctx, f.client, streams.WithHandshakeTimeout(5*time.Second))
 		if !errors.Is(err, transport.ErrTLSHandshakeTimeout) || !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("StartTLS: %v, want a handshake timeout", err)
 		}
 		// The virtual clock tells when it gave up.
-		want(t, "gave up after", task.Loop(ctx).Time()-start, 5*time.Second)
+		want(t, "gave up after", eventloop.LoopOf(ctx).Time()-start, 5*time.Second)
 		s.Writer.Transport().Abort()
 		return nil
 	})
@@ -159,7 +161,7 @@ func TestTLSFreshProtocolMade(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		pc := streams.NewProtocol(ctx)
 		ps := streams.NewProtocol(ctx, streams.AsServer())
-		l := task.Loop(ctx)
+		l := eventloop.LoopOf(ctx)
 		ta, tb, err := transport.NewTransportPair(l, pc, ps)
 		if err != nil {
 			return err

@@ -5,10 +5,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"github.com/aio-go/aio/eventloop"
 	"io"
 	"net"
 	"time"
+
+	"github.com/aio-go/aio/eventloop"
 )
 
 // TLS over any stream transport (asyncio's loop.start_tls and
@@ -206,7 +207,7 @@ func (tt *tlsTransport) run(ctx context.Context) (struct{}, error) {
 }
 
 func (tt *tlsTransport) doHandshake(ctx context.Context) error {
-	hctx, ds, err := eventloop.WithDeadline(ctx, tt.loop.Deadline(tt.opts.handshakeTimeout))
+	hctx, ds, err := eventloop.WithTimeoutAt(ctx, tt.loop.Deadline(tt.opts.handshakeTimeout))
 	if err != nil {
 		return err
 	}
