@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
-	"time"
 )
 
 // TaskInfo is a task seen without its result type, as AllTasks and
@@ -325,54 +324,6 @@ func currentTask(ctx context.Context, want *Loop) (*taskBase, error) {
 		return nil, fmt.Errorf("%w: await from a goroutine that is not task %q", ErrNotInTask, cur.Name())
 	}
 	return cur, nil
-}
-
-// Sleep suspends the calling task for d of loop time. Sleep(ctx, 0) (or a
-// negative d) yields to the loop for exactly one iteration.
-//
-// Cancellation: returns ErrCancelled (ErrTimeout in a timed-out scope) as
-// soon as ctx is cancelled; the timer is removed.
-func Sleep(ctx context.Context, d time.Duration) error {
-	t, err := currentTask(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := ctxError(ctx); err != nil {
-		return err
-	}
-	l := t.loop
-	if d <= 0 {
-		// Yield for one iteration: park without the waiter registration.
-		// t's step is queued at once, so a cancellation meanwhile could
-		// queue nothing (the first wake-up wins); the ctx check after the
-		// switch sees it. Written out here rather than calling park: every
-		// frame of a parked task is unwound by the garbage collector at
-		// every cycle, and with 100k tasks parked in Sleep(ctx, 0) (W2)
-		// stack scanning is a large share of a task's cost.
-		if l.trackAwaits {
-			t.recordAwait(2)
-		}
-		t.waitGen++
-		t.parked = true
-		l.unpark(t, false)
-		var ok bool
-		if l.canHost() {
-			ok = l.host(t)
-		} else {
-			ok = t.suspend()
-		}
-		t.parked = false
-		if !ok {
-			return ErrClosed
-		}
-		return ctxError(ctx) // a cancellation that came before the task ran wins
-	}
-	id := l.timers.Push(deadlineAfter(l.clock.Now(), d), timerValue{t: t})
-	if err := t.park(ctx); err != nil {
-		l.timers.Cancel(id)
-		return err
-	}
-	return ctxError(ctx) // a cancellation that came before the task ran wins
 }
 
 // Name returns the task's name.
