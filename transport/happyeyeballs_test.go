@@ -6,13 +6,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/aio-go/aio/eventloop"
 	"net"
 	"os"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aio-go/aio/eventloop"
 
 	"github.com/google/go-cmp/cmp"
 )

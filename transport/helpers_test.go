@@ -3,10 +3,11 @@ package transport
 import (
 	"bytes"
 	"context"
-	"github.com/aio-go/aio/eventloop"
 	"log/slog"
 	"sync"
 	"testing"
+
+	"github.com/aio-go/aio/eventloop"
 
 	"github.com/aio-go/aio/timer"
 )

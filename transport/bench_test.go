@@ -3,8 +3,9 @@
 package transport
 
 import (
-	"github.com/aio-go/aio/eventloop"
 	"testing"
+
+	"github.com/aio-go/aio/eventloop"
 
 	"golang.org/x/sys/unix"
 )
