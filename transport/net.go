@@ -291,8 +291,7 @@ var ErrNotStreamProtocol = errors.New("eventloop: protocol implements neither Pr
 // netState is a loop's networking state, kept as a loop-local value
 // (eventloop's Local) and made on first use.
 type netState struct {
-	network Network
-	rbuf    []byte // the read buffer every stream transport of the loop reads into
+	rbuf []byte // the read buffer every stream transport of the loop reads into
 }
 
 // netStateKey is the loop-local key of a loop's netState.
