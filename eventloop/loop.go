@@ -739,7 +739,7 @@ func (l *Loop) Stats() Stats {
 	s := l.stats
 	s.Ready = l.ready.len()
 	s.Timers = l.timers.Len()
-	s.Tasks = l.tasks.n
+	s.Tasks = l.tasks.Len()
 	s.FDs = len(l.fds)
 	s.Spawned = l.tasks.seq
 	return s
@@ -768,7 +768,7 @@ func (l *Loop) Close() error {
 		}
 		return true
 	})
-	for t := l.tasks.head; t != nil; t = t.tnext {
+	for t := l.tasks.Front(); t != nil; t = t.tlinks.Next() {
 		alive.Tasks = append(alive.Tasks, t.Name())
 	}
 	readers, writers := map[int]bool{}, map[int]bool{}
