@@ -451,5 +451,5 @@ var testTLS = sync.OnceValue(func() *tlsFixture {
 
 // isReset: the peer reset the connection (a write may see EPIPE instead).
 func isReset(err error) bool {
-	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, wsaConnReset)
 }

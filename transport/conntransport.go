@@ -45,6 +45,7 @@ type connTransport struct {
 	flowFn                 func()
 	broken                 error
 	onLost                 func(Transport) // a Server's Detached hook
+	unsource               func()          // AddCompletionSource's remove
 
 	mu      sync.Mutex // protects out, wclose, eofOnly, rgo, rstop; cond waits on it
 	cond    *sync.Cond
@@ -53,6 +54,11 @@ type connTransport struct {
 	eofOnly bool     // wclose 1 means CloseWrite, not Close
 	rgo     bool     // the reader may read again (the loop delivered its last chunk and reading is on)
 	rstop   bool     // the reader must stop: Close, Abort, a failure or the loop closing
+	// inflight: rbuf is the reader's (it is reading into it) or holds a
+	// chunk the loop has not delivered yet. rgo is never set while it is,
+	// so the reader cannot overwrite a chunk before the protocol saw it (a
+	// PauseReading and ResumeReading in between must not release it early).
+	inflight bool
 	rbuf    []byte
 	wg      sync.WaitGroup
 }
@@ -128,6 +134,7 @@ func (t *connTransport) start(onLost func(Transport)) {
 	if t.lost {
 		return
 	}
+	t.unsource = t.loop.AddCompletionSource()
 	t.wg.Add(2)
 	go t.readLoop()
 	go t.writeLoop()
@@ -145,7 +152,7 @@ func (t *connTransport) readLoop() {
 			t.mu.Unlock()
 			return
 		}
-		t.rgo = false
+		t.rgo, t.inflight = false, true
 		t.mu.Unlock()
 		n, err := t.conn.Read(t.rbuf)
 		if n > 0 {
@@ -159,7 +166,7 @@ func (t *connTransport) readLoop() {
 		}
 		if n == 0 {
 			t.mu.Lock()
-			t.rgo = true
+			t.rgo, t.inflight = true, false
 			t.mu.Unlock()
 		}
 	}
@@ -187,18 +194,27 @@ func (t *connTransport) deliver(n int) {
 	case Protocol:
 		p.DataReceived(t.rbuf[:n])
 	}
+	t.mu.Lock()
+	t.inflight = false
+	t.mu.Unlock()
 	t.releaseReader()
 }
 
-// releaseReader lets the reader goroutine read again, if reading is on.
+// releaseReader lets the reader goroutine read again, if reading is on
+// and no chunk is waiting for delivery.
 func (t *connTransport) releaseReader() {
 	if t.readPaused || t.lost || t.closing {
 		return
 	}
 	t.mu.Lock()
-	t.rgo = true
+	release := !t.inflight && !t.rgo
+	if release {
+		t.rgo = true
+	}
 	t.mu.Unlock()
-	t.cond.Broadcast()
+	if release {
+		t.cond.Broadcast()
+	}
 }
 
 // readEnded runs on the loop when the reader met EOF or an error.
@@ -318,6 +334,9 @@ func (t *connTransport) connectionLost(err error) {
 	}
 	t.lost, t.closing = true, true
 	t.loop.Untrack(t)
+	if t.unsource != nil {
+		t.unsource()
+	}
 	if !t.started {
 		return
 	}
@@ -450,12 +469,7 @@ func (t *connTransport) ResumeReading() {
 		return
 	}
 	t.readPaused = false
-	t.mu.Lock()
-	idle := !t.rgo
-	t.mu.Unlock()
-	if idle {
-		t.releaseReader()
-	}
+	t.releaseReader()
 }
 
 // IsReading implements ReadTransport.

@@ -48,6 +48,7 @@ func (GoNetwork) Dial(ctx context.Context, network, address string, newProto fun
 	dctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	fut := eventloop.NewFuture[net.Conn](l)
+	defer l.AddCompletionSource()()
 	go func() {
 		c, err := d.DialContext(dctx, network, address)
 		posted := l.CallSoonThreadsafe(func() {
@@ -112,9 +113,10 @@ type goListener struct {
 	noDelay bool
 
 	// Loop goroutine only.
-	h      ConnHandler
-	stats  ListenerStats
-	closed bool
+	h        ConnHandler
+	stats    ListenerStats
+	closed   bool
+	unsource func() // AddCompletionSource's remove, while accepting
 
 	mu       sync.Mutex // protects stopping, running
 	stopping bool
@@ -141,6 +143,9 @@ func (g *goListener) Accept(h ConnHandler) error {
 		dl.SetDeadline(time.Time{})
 	}
 	g.running, g.stopping = true, false
+	if g.unsource == nil {
+		g.unsource = g.loop.AddCompletionSource()
+	}
 	g.done = make(chan struct{})
 	go g.acceptLoop(g.done)
 	return nil
@@ -232,6 +237,9 @@ func (g *goListener) Close() error {
 	err := g.ln.Close()
 	if done != nil {
 		<-done
+	}
+	if g.unsource != nil {
+		g.unsource()
 	}
 	return err
 }
