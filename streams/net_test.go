@@ -13,6 +13,7 @@ import (
 
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/streams"
+	"github.com/aio-go/aio/timer"
 	"github.com/aio-go/aio/transport"
 )
 
@@ -63,6 +64,20 @@ func tlsTCPPair() pairFactory {
 func TestConformanceTCP(t *testing.T)    { runSuite(t, tcpPair()) }
 func TestConformanceUnix(t *testing.T)   { runSuite(t, unixPair(t)) }
 func TestConformanceTLSTCP(t *testing.T) { runSuite(t, tlsTCPPair()) }
+
+// TestConformanceGoNetwork runs the suite over TCP through Go's net
+// package (transport.GoNetwork: the OS network where the loop has no
+// readiness poller, as on Windows), on a real clock: its I/O completes on
+// goroutines the loop cannot poll, so a virtual clock would jump past
+// reads still in flight.
+func TestConformanceGoNetwork(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real clock")
+	}
+	loopOpts = []eventloop.Option{eventloop.WithClock(timer.NewReal()), transport.WithNetwork(transport.GoNetwork{})}
+	t.Cleanup(func() { loopOpts = nil })
+	runSuite(t, tcpPair())
+}
 
 func TestOpenConnectionTLSServerName(t *testing.T) {
 	f := testTLS()
