@@ -118,7 +118,7 @@ func BenchmarkFutureHandoff(b *testing.B) {
 	l.RunUntilComplete(tk)
 }
 
-// BenchmarkW3 is W3 (WORKLOADS.md) per timer on a virtual clock: schedule
+// BenchmarkW3 is W3 (docs/workloads.md) per timer on a virtual clock: schedule
 // 1M timers with LCG delays, cancel every odd one, fire the rest.
 func BenchmarkW3(b *testing.B) {
 	const n = 1_000_000

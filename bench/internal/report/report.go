@@ -1,5 +1,5 @@
 // Package report is what the bench/ programs share: argument parsing, the
-// peak-RSS reading and the one JSON line WORKLOADS.md asks for.
+// peak-RSS reading and the one JSON line docs/workloads.md asks for.
 package report
 
 import (
