@@ -357,4 +357,3 @@ func ExampleMain() {
 	// main runs at 0s
 	// Main returned <nil>
 }
-

@@ -59,8 +59,8 @@ type connTransport struct {
 	// so the reader cannot overwrite a chunk before the protocol saw it (a
 	// PauseReading and ResumeReading in between must not release it early).
 	inflight bool
-	rbuf    []byte
-	wg      sync.WaitGroup
+	rbuf     []byte
+	wg       sync.WaitGroup
 }
 
 // ConnectNetConn makes conn a transport of ctx's loop with a protocol from
