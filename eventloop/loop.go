@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/aio-go/aio/internal/errs"
 
 	"github.com/aio-go/aio/internal/poller"
 	"github.com/aio-go/aio/timer"
@@ -200,7 +203,7 @@ func (l *Loop) CallSoon(fn func()) (Handle, error) {
 		return Handle{}, err
 	}
 	if fn == nil {
-		return Handle{}, fmt.Errorf("CallSoon: %w", ErrNilCallback)
+		return Handle{}, errs.Op("eventloop", "CallSoon", ErrNilCallback)
 	}
 	return Handle{l, l.ready.push(fn)}, nil
 }
@@ -241,7 +244,7 @@ func (l *Loop) callAt(op string, when time.Duration, fn func()) (TimerHandle, er
 		return TimerHandle{}, err
 	}
 	if fn == nil {
-		return TimerHandle{}, fmt.Errorf("%s: %w", op, ErrNilCallback)
+		return TimerHandle{}, errs.Op("eventloop", op, ErrNilCallback)
 	}
 	return l.pushTimer(when, fn), nil
 }
@@ -251,7 +254,7 @@ func (l *Loop) callAt(op string, when time.Duration, fn func()) (TimerHandle, er
 // queued. It fails with ErrClosed once the loop is closed.
 func (l *Loop) CallSoonThreadsafe(fn func()) error {
 	if fn == nil {
-		return fmt.Errorf("CallSoonThreadsafe: %w", ErrNilCallback)
+		return errs.Op("eventloop", "CallSoonThreadsafe", ErrNilCallback)
 	}
 	l.inboxMu.Lock()
 	if l.state.Load() == stateClosed {
@@ -330,16 +333,16 @@ func (l *Loop) protect(fn func()) (ok bool) {
 // ErrStopped.
 func (l *Loop) RunUntilComplete(w Waitable) error {
 	if w == nil {
-		return fmt.Errorf("RunUntilComplete: %w", ErrNilCallback)
+		return errs.Op("eventloop", "RunUntilComplete", ErrNilCallback)
 	}
 	if w.Loop() != l {
-		return fmt.Errorf("RunUntilComplete: %w", ErrWrongLoop)
+		return errs.Op("eventloop", "RunUntilComplete", ErrWrongLoop)
 	}
 	if l.IsClosed() {
 		return ErrClosed
 	}
 	if l.IsRunning() {
-		return fmt.Errorf("RunUntilComplete: %w", ErrRunning)
+		return errs.Op("eventloop", "RunUntilComplete", ErrRunning)
 	}
 	if !w.Done() {
 		id := w.OnDone(l.stopFromCallback)
@@ -729,7 +732,11 @@ func (l *Loop) CheckNeeded() bool { return l.debug || l.state.Load() == stateClo
 // running task's.
 func (l *Loop) check(method string) error {
 	if l.state.Load() == stateClosed {
-		return fmt.Errorf("%s: %w", method, ErrClosed)
+		pkg, op := "eventloop", method
+		if p, o, ok := strings.Cut(method, ": "); ok { // a library's "pkg: Op" (Check)
+			pkg, op = p, o
+		}
+		return errs.Op(pkg, op, ErrClosed)
 	}
 	if l.debug {
 		return l.checkGoroutine(method)
@@ -762,7 +769,7 @@ func (l *Loop) Close() error {
 	case stateClosed:
 		return nil
 	case stateRunning:
-		return fmt.Errorf("Close: %w", ErrRunning)
+		return errs.Op("eventloop", "Close", ErrRunning)
 	}
 	alive := &AliveError{Executor: l.exec.running + len(l.exec.queue)}
 	l.timers.Entries(func(it timer.Item[timerValue]) bool {

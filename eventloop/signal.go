@@ -7,6 +7,8 @@ import (
 	"sort"
 	"sync"
 	"syscall"
+
+	"github.com/aio-go/aio/internal/errs"
 )
 
 // signalState forwards signals to the loop: os/signal delivers them to ch,
@@ -29,11 +31,11 @@ func (l *Loop) AddSignalHandler(sig os.Signal, fn func()) error {
 		return err
 	}
 	if fn == nil {
-		return fmt.Errorf("AddSignalHandler: %w", ErrNilCallback)
+		return errs.Op("eventloop", "AddSignalHandler", ErrNilCallback)
 	}
 	s, ok := sig.(syscall.Signal)
 	if !ok || !catchable(s) {
-		return fmt.Errorf("AddSignalHandler(%v): %w", sig, ErrBadSignal)
+		return fmt.Errorf("eventloop: AddSignalHandler(%v): %w", sig, ErrBadSignal)
 	}
 	if l.signals == nil {
 		st := &signalState{ch: make(chan os.Signal, 16), handlers: map[syscall.Signal]func(){}, quit: make(chan struct{})}

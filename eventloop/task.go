@@ -9,6 +9,8 @@ import (
 	"runtime/debug"
 	"sort"
 
+	"github.com/aio-go/aio/internal/errs"
+
 	"github.com/aio-go/aio/internal/ilist"
 )
 
@@ -122,9 +124,9 @@ func Spawn[T any](ctx context.Context, fn func(context.Context) (T, error), opts
 	var err error
 	switch {
 	case fn == nil:
-		err = fmt.Errorf("Spawn: %w", ErrNilCallback)
+		err = errs.Op("eventloop", "Spawn", ErrNilCallback)
 	case sc == nil:
-		err = fmt.Errorf("Spawn: %w: the context carries no loop (use Loop.Context outside tasks)", ErrNotInTask)
+		err = errs.Op("eventloop", "Spawn", fmt.Errorf("%w: the context carries no loop (use Loop.Context outside tasks)", ErrNotInTask))
 	default:
 		err = sc.loop.check("Spawn")
 	}
@@ -310,7 +312,7 @@ func currentTask(ctx context.Context, want *Loop) (*taskBase, error) {
 	}
 	l := sc.loop
 	if want != nil && want != l {
-		return nil, fmt.Errorf("await: %w", ErrWrongLoop)
+		return nil, fmt.Errorf("eventloop: await: %w", ErrWrongLoop)
 	}
 	cur := l.current.Load()
 	switch {
@@ -360,7 +362,7 @@ func (t *taskBase) Cancel() bool {
 func (t *Task[T]) Result() (T, error) {
 	if !t.done {
 		var zero T
-		return zero, fmt.Errorf("Result of a pending task: %w", ErrInvalidState)
+		return zero, fmt.Errorf("eventloop: Result of a pending task: %w", ErrInvalidState)
 	}
 	t.markRetrieved()
 	return t.result, t.err
@@ -370,7 +372,7 @@ func (t *Task[T]) Result() (T, error) {
 // ErrInvalidState while it runs.
 func (t *taskBase) Err() error {
 	if !t.done {
-		return fmt.Errorf("Err of a pending task: %w", ErrInvalidState)
+		return fmt.Errorf("eventloop: Err of a pending task: %w", ErrInvalidState)
 	}
 	t.markRetrieved()
 	return t.err

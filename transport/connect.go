@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/aio-go/aio/internal/errs"
+
 	"github.com/aio-go/aio/eventloop"
 )
 
@@ -42,7 +44,7 @@ func CreateConnection[P StreamProtocol](ctx context.Context, factory func() P, n
 		return nil, p, err
 	}
 	if factory == nil {
-		return nil, p, fmt.Errorf("CreateConnection: %w", eventloop.ErrNilCallback)
+		return nil, p, errs.Op("transport", "CreateConnection", eventloop.ErrNilCallback)
 	}
 	cfg := connConfig(opts)
 	t, err := dialNetwork(ctx, NetworkOf(l), network, address, func() StreamProtocol { p = factory(); return p }, cfg)
@@ -68,11 +70,11 @@ func awaitStarted(ctx context.Context, t Transport) error {
 
 func loopFor(ctx context.Context, op string) (*eventloop.Loop, error) {
 	if ctx == nil {
-		return nil, fmt.Errorf("%s: %w: nil context", op, eventloop.ErrNotInTask)
+		return nil, errs.Op("transport", op, fmt.Errorf("%w: nil context", eventloop.ErrNotInTask))
 	}
 	l := eventloop.LoopOf(ctx)
 	if l == nil {
-		return nil, fmt.Errorf("%s: %w: the context carries no loop", op, eventloop.ErrNotInTask)
+		return nil, errs.Op("transport", op, fmt.Errorf("%w: the context carries no loop", eventloop.ErrNotInTask))
 	}
 	return l, nil
 }

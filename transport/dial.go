@@ -9,6 +9,8 @@ import (
 	"io"
 	"syscall"
 
+	"github.com/aio-go/aio/internal/errs"
+
 	"github.com/aio-go/aio/eventloop"
 
 	"golang.org/x/sys/unix"
@@ -31,7 +33,7 @@ func (osNetwork) Dial(ctx context.Context, network, address string, newProto fun
 	var locals []unix.Sockaddr
 	if cfg.LocalAddr != "" {
 		if locals, err = resolveAddr(ctx, l, nk, cfg.LocalAddr, true); err != nil {
-			return nil, fail(fmt.Errorf("local address: %w", err))
+			return nil, fail(fmt.Errorf("transport: local address: %w", err))
 		}
 	}
 	var errs []error
@@ -48,7 +50,7 @@ func (osNetwork) Dial(ctx context.Context, network, address string, newProto fun
 			return nil, err
 		}
 		if len(sas) > 1 {
-			err = fmt.Errorf("%v: %w", sockaddrToAddr("tcp", sa), err)
+			err = fmt.Errorf("transport: %v: %w", sockaddrToAddr("tcp", sa), err)
 		}
 		errs = append(errs, err)
 	}
@@ -114,7 +116,7 @@ func dialOne(ctx context.Context, l *eventloop.Loop, nk netKind, sa unix.Sockadd
 			if sockaddrFamily(la) == family {
 				if err := unix.Bind(fd, la); err != nil {
 					unix.Close(fd)
-					return -1, fmt.Errorf("bind: %w", err)
+					return -1, fmt.Errorf("transport: bind: %w", err)
 				}
 				bound = true
 				break
@@ -122,7 +124,7 @@ func dialOne(ctx context.Context, l *eventloop.Loop, nk netKind, sa unix.Sockadd
 		}
 		if !bound {
 			unix.Close(fd)
-			return -1, errors.New("no local address of the same family")
+			return -1, errors.New("transport: no local address of the same family")
 		}
 	}
 	if err := SockConnect(ctx, fd, sa); err != nil {
@@ -149,7 +151,7 @@ func dialOne(ctx context.Context, l *eventloop.Loop, nk netKind, sa unix.Sockadd
 func ConnectAccepted[P StreamProtocol](ctx context.Context, factory func() P, conn syscall.Conn) (Transport, P, error) {
 	var p P
 	if conn == nil {
-		return nil, p, &NetError{Op: "adopt", Err: errors.New("nil connection")}
+		return nil, p, &NetError{Op: "adopt", Err: errors.New("transport: nil connection")}
 	}
 	rc, err := conn.SyscallConn()
 	if err != nil {
@@ -183,7 +185,7 @@ func ConnectFD[P StreamProtocol](ctx context.Context, factory func() P, fd int) 
 	}
 	if factory == nil {
 		unix.Close(fd)
-		return nil, p, fmt.Errorf("ConnectFD: %w", eventloop.ErrNilCallback)
+		return nil, p, errs.Op("transport", "ConnectFD", eventloop.ErrNilCallback)
 	}
 	sa, err := unix.Getsockname(fd)
 	if err != nil {

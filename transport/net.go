@@ -142,7 +142,7 @@ func WithNoDelay(on bool) ConnOption { return func(c *ConnConfig) { c.NoDelay = 
 func WithHappyEyeballsDelay(d time.Duration) ConnOption {
 	return func(c *ConnConfig) {
 		if d < 0 {
-			c.err = fmt.Errorf("happy eyeballs delay %v is negative", d)
+			c.err = fmt.Errorf("transport: happy eyeballs delay %v is negative", d)
 			return
 		}
 		c.HappyEyeballs, c.HappyEyeballsDelay = true, d
@@ -159,7 +159,7 @@ func WithHappyEyeballsDelay(d time.Duration) ConnOption {
 func WithInterleave(n int) ConnOption {
 	return func(c *ConnConfig) {
 		if n < 0 {
-			c.err = fmt.Errorf("interleave %d is negative", n)
+			c.err = fmt.Errorf("transport: interleave %d is negative", n)
 			return
 		}
 		c.Interleave, c.interleaveSet = n, true
@@ -287,7 +287,7 @@ func (e *BrokenError) Is(target error) bool { return target == ErrTransportClose
 
 // ErrNotStreamProtocol is returned when a stream transport is given a
 // protocol that implements neither Protocol nor BufferedProtocol.
-var ErrNotStreamProtocol = errors.New("eventloop: protocol implements neither Protocol nor BufferedProtocol")
+var ErrNotStreamProtocol = errors.New("transport: protocol implements neither Protocol nor BufferedProtocol")
 
 func addrString(a net.Addr) string {
 	if a == nil {

@@ -68,7 +68,7 @@ func waitFD(ctx context.Context, l *eventloop.Loop, fd int, write bool) error {
 // nothing was read, the data stays in the kernel for the next read.
 func SockRecv(ctx context.Context, fd int, n int) ([]byte, error) {
 	if n < 0 {
-		return nil, fmt.Errorf("eventloop: SockRecv: negative size %d", n)
+		return nil, fmt.Errorf("transport: SockRecv: negative size %d", n)
 	}
 	buf := make([]byte, n)
 	m, err := SockRecvInto(ctx, fd, buf)
@@ -143,7 +143,7 @@ func SockConnect(ctx context.Context, fd int, sa unix.Sockaddr) error {
 		return err
 	}
 	if sa == nil {
-		return &NetError{Op: "connect", Err: fmt.Errorf("eventloop: nil address")}
+		return &NetError{Op: "connect", Err: fmt.Errorf("transport: nil address")}
 	}
 	err = unix.Connect(fd, sa)
 	if err == nil {
