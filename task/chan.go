@@ -150,3 +150,27 @@ func Send[T any](ctx context.Context, ch chan<- T, v T) error {
 	}
 	return err
 }
+
+// WaitCancelled parks the task until ctx is cancelled and returns the
+// cancellation (ErrCancelled, or ErrTimeout in an expired scope): the
+// loop-friendly spelling of <-ctx.Done(), which in a task blocks the
+// loop goroutine itself, so that nothing else runs (no I/O, no timer, not
+// even the cancellation that would end the wait). It returns ErrClosed
+// when the loop closes first. It costs no goroutine for the task's own
+// scopes; a ctx from the standard library (context.WithCancel over the
+// task's) is watched through context.AfterFunc.
+//
+// Cancellation: ending on cancellation is its purpose; nothing is lost.
+func WaitCancelled(ctx context.Context) error {
+	p, err := eventloop.ParkerFor(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("task: WaitCancelled: %w", err)
+	}
+	for {
+		if err := p.Park(ctx); err != nil {
+			return err
+		}
+		// An Unpark that was not a cancellation: nobody else holds this
+		// Parker, so park again.
+	}
+}

@@ -201,3 +201,32 @@ func TestSetResultThreadsafe(t *testing.T) {
 		})
 	})
 }
+
+// WaitCancelled ends on the task's cancellation, on a standard-library
+// ctx cancelled from another goroutine, and meanwhile the loop runs.
+func TestWaitCancelled(t *testing.T) {
+	bounded(t, func() {
+		runErr(t, func(ctx context.Context) error {
+			err := task.Timeout(ctx, time.Second, task.WaitCancelled)
+			if !testkit.IsTimeout(err) {
+				t.Errorf("WaitCancelled under Timeout = %v", err)
+			}
+			std, cancel := context.WithCancel(ctx)
+			ticks := 0
+			ticker := task.Go(ctx, func(ctx context.Context) error {
+				for ; ticks < 20; ticks++ {
+					if err := task.Sleep(ctx, 0); err != nil {
+						return err
+					}
+				}
+				go cancel()
+				return nil
+			})
+			if err := task.WaitCancelled(std); !errors.Is(err, context.Canceled) {
+				t.Errorf("WaitCancelled on a std ctx = %v", err)
+			}
+			testkit.Want(t, "ticks", ticks, 20)
+			return eventloop.WaitDone(ctx, ticker)
+		})
+	})
+}
