@@ -10,16 +10,16 @@ import (
 	"github.com/aio-go/aio/timer"
 )
 
-// Never is a deadline that never comes: DeadlineScope.Reschedule(Never)
+// Never is a deadline that never comes: TimeoutScope.Reschedule(Never)
 // removes the deadline (asyncio's reschedule(None)).
 const Never time.Duration = math.MaxInt64
 
-// DeadlineScope is a cancellation scope with a deadline on the loop's
+// TimeoutScope is a cancellation scope with a deadline on the loop's
 // clock: asyncio's Timeout. When the deadline passes, the scope's context
 // is cancelled with context.DeadlineExceeded, so every await under it
 // returns ErrTimeout. The deadline can be moved while the scope is open.
 // Loop goroutine (or running task) only.
-type DeadlineScope struct {
+type TimeoutScope struct {
 	sc      *scope
 	timer   TimerHandle
 	soon    Handle // expiry queued with CallSoon when the deadline was already due
@@ -33,7 +33,7 @@ type deadlineKey struct{}
 // deadlineCtx makes the scope findable through Value.
 type deadlineCtx struct {
 	*scope
-	ds *DeadlineScope
+	ds *TimeoutScope
 }
 
 func (c deadlineCtx) Value(key any) any {
@@ -43,18 +43,18 @@ func (c deadlineCtx) Value(key any) any {
 	return c.scope.Value(key)
 }
 
-// WithDeadline opens a deadline scope under parent, which must carry a
+// WithTimeoutAt opens a deadline scope under parent, which must carry a
 // loop (a task's context). when is in loop time (see Loop.Time); Never
 // means no deadline yet. Close the scope when its work is done.
-func WithDeadline(parent context.Context, when time.Duration) (context.Context, *DeadlineScope, error) {
+func WithTimeoutAt(parent context.Context, when time.Duration) (context.Context, *TimeoutScope, error) {
 	up := scopeOf(parent)
 	if up == nil {
-		return nil, nil, fmt.Errorf("WithDeadline: %w: the context carries no loop", ErrNotInTask)
+		return nil, nil, fmt.Errorf("WithTimeoutAt: %w: the context carries no loop", ErrNotInTask)
 	}
-	if err := up.loop.check("WithDeadline"); err != nil {
+	if err := up.loop.check("WithTimeoutAt"); err != nil {
 		return nil, nil, err
 	}
-	ds := &DeadlineScope{sc: &scope{}, when: Never}
+	ds := &TimeoutScope{sc: &scope{}, when: Never}
 	ds.sc.init(up.loop, up.task, parent)
 	if err := ds.Reschedule(when); err != nil {
 		ds.Close()
@@ -63,22 +63,22 @@ func WithDeadline(parent context.Context, when time.Duration) (context.Context, 
 	return deadlineCtx{ds.sc, ds}, ds, nil
 }
 
-// DeadlineOf returns the innermost deadline scope ctx is under, or nil.
-func DeadlineOf(ctx context.Context) *DeadlineScope {
-	ds, _ := ctx.Value(deadlineKey{}).(*DeadlineScope)
+// TimeoutOf returns the innermost deadline scope ctx is under, or nil.
+func TimeoutOf(ctx context.Context) *TimeoutScope {
+	ds, _ := ctx.Value(deadlineKey{}).(*TimeoutScope)
 	return ds
 }
 
 // When returns the deadline in loop time (Never when there is none).
-func (d *DeadlineScope) When() time.Duration { return d.when }
+func (d *TimeoutScope) When() time.Duration { return d.when }
 
 // Expired reports whether the deadline passed while the scope was open.
-func (d *DeadlineScope) Expired() bool { return d.expired }
+func (d *TimeoutScope) Expired() bool { return d.expired }
 
 // Reschedule moves the deadline to when (loop time; Never removes it). A
 // deadline already past expires the scope on the loop's next iteration.
 // It fails with ErrInvalidState once the scope expired or was closed.
-func (d *DeadlineScope) Reschedule(when time.Duration) error {
+func (d *TimeoutScope) Reschedule(when time.Duration) error {
 	if d.closed || d.expired {
 		return fmt.Errorf("Reschedule: %w: the timeout scope has expired or is closed", ErrInvalidState)
 	}
@@ -114,14 +114,14 @@ func (d *DeadlineScope) Reschedule(when time.Duration) error {
 	return nil
 }
 
-func (d *DeadlineScope) stopTimer() {
+func (d *TimeoutScope) stopTimer() {
 	d.timer.Cancel()
 	d.timer = TimerHandle{}
 	d.soon.Cancel()
 	d.soon = Handle{}
 }
 
-func (d *DeadlineScope) expire() {
+func (d *TimeoutScope) expire() {
 	if d.closed || d.expired {
 		return
 	}
@@ -132,7 +132,7 @@ func (d *DeadlineScope) expire() {
 
 // Close ends the scope: the timer is dropped and the scope leaves the
 // tree. Idempotent.
-func (d *DeadlineScope) Close() {
+func (d *TimeoutScope) Close() {
 	if d.closed {
 		return
 	}
@@ -146,7 +146,7 @@ func (d *DeadlineScope) Close() {
 // expired and err is a cancellation or timeout, the result is ErrTimeout;
 // otherwise err unchanged (an outer scope's timeout passes through an
 // inner scope untouched, so nested scopes report the right one).
-func (d *DeadlineScope) Result(err error) error {
+func (d *TimeoutScope) Result(err error) error {
 	if d.expired && err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return ErrTimeout
 	}

@@ -23,14 +23,14 @@
 // here, with the loop, because futures, timers and parked tasks share its
 // unexported state: that is what lets an await cost no allocation.
 //
-// # Networking
+// # Libraries on top
 //
-// Transports and protocols are asyncio's low level of networking:
-// CreateConnection, CreateServer, CreateDatagramEndpoint, ConnectReadPipe,
-// ConnectWritePipe and the Sock* awaits, over non-blocking descriptors the
-// loop's poller watches (or over a simulated Network, WithNetwork), and
-// ServePerCore for one loop per core. docs/networking.md explains the
-// layer; protocol.go holds the contract.
+// Networking lives in package transport, files in package files, child
+// processes in subprocess: each is built on this package's public API
+// only. What they need from the loop is small and public: AddReader and
+// AddWriter for descriptors, Parker to park a task until a callback wakes
+// it, Watch to hear of a future's completion, Track so that Close names
+// and releases what they own, and Local for state they keep per loop.
 //
 // Package task builds asyncio's high-level API (Run, Gather, Wait,
 // TaskGroup, ...) on these pieces.

@@ -37,6 +37,8 @@ var (
 	// ErrBadSignal is returned for a signal that cannot be handled
 	// (SIGKILL, SIGSTOP, or not a valid signal number).
 	ErrBadSignal = errors.New("eventloop: signal cannot be handled")
+	// ErrNilResource is returned by Track for a nil Resource.
+	ErrNilResource = errors.New("eventloop: nil resource")
 	// ErrStopped is returned by RunUntilComplete when the loop was stopped
 	// before the awaited future completed.
 	ErrStopped = errors.New("eventloop: loop stopped before the future completed")
@@ -120,12 +122,11 @@ type AliveError struct {
 	Writers  []int       // fds with a writer
 	Signals  []os.Signal // signals with a handler
 	Executor int         // executor jobs still running
-	// Resources are the descriptions of what libraries registered with
-	// Track and had not released (child processes, servers, …).
+	// Resources describes what libraries registered with Track and had
+	// not released, in the order they were tracked: transports and servers
+	// with their addresses and descriptors ("tcp transport fd 7
+	// 127.0.0.1:5000->127.0.0.1:40312"), child processes, open files.
 	Resources []string
-	// Transports names the transports and servers still open, with their
-	// addresses and descriptors ("tcp transport fd 7 127.0.0.1:5000->127.0.0.1:40312").
-	Transports []string
 }
 
 func (e *AliveError) Error() string {
@@ -147,9 +148,6 @@ func (e *AliveError) Error() string {
 	}
 	if e.Executor > 0 {
 		parts = append(parts, fmt.Sprintf("%d executor job(s)", e.Executor))
-	}
-	if len(e.Transports) > 0 {
-		parts = append(parts, "transports/servers "+strings.Join(e.Transports, ", "))
 	}
 	if len(e.Resources) > 0 {
 		parts = append(parts, strings.Join(e.Resources, ", "))

@@ -315,10 +315,10 @@ func (l *Loop) Snapshot() LoopSnapshot {
 		Debug:   l.debug,
 		Tracked: l.trackAwaits,
 		Stats:   l.Stats(),
-		Tasks:   make([]TaskSnapshot, 0, l.tasks.n),
+		Tasks:   make([]TaskSnapshot, 0, l.tasks.Len()),
 	}
 	sites := map[[len(awaitSite{}.pcs)]uintptr]AwaitSite{} // tasks parked at the same place share a resolution
-	for t := l.tasks.head; t != nil; t = t.tnext {
+	for t := l.tasks.Front(); t != nil; t = t.tlinks.Next() {
 		s.Tasks = append(s.Tasks, l.snapshotTask(t, sites))
 	}
 	return s

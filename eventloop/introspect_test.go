@@ -48,7 +48,7 @@ func newLoop(t *testing.T, opts ...eventloop.Option) (*eventloop.Loop, *timer.Vi
 }
 
 // treeWorkload spawns, under a task "main", tasks parked in Sleep, a
-// Future await, a Lock.Acquire, a Queue.Get, a task.Sleep, an await of
+// Future await, a Lock.Acquire, a Queue.Get, a eventloop.Sleep, an await of
 // another task, and one whose spawner has finished; plus a task spawned
 // from the loop's root context. fn runs in main once all of them wait,
 // after a minute of loop time.
@@ -78,7 +78,7 @@ func treeWorkload(t *testing.T, l *eventloop.Loop, m *marks, fn func(ctx context
 		}, eventloop.WithName("getter"))
 		eventloop.Spawn(ctx, func(ctx context.Context) (int, error) { // #7
 			gc := eventloop.Spawn(ctx, func(ctx context.Context) (int, error) { // #9: spawned when #7 runs
-				return 0, task.Sleep(m.at(ctx, "task.Sleep"), time.Hour)
+				return 0, eventloop.Sleep(m.at(ctx, "eventloop.Sleep"), time.Hour)
 			}, eventloop.WithName("grandchild"))
 			return eventloop.Await[int](m.at(ctx, "await-task"), gc)
 		}, eventloop.WithName("parent"))
@@ -139,7 +139,7 @@ func TestSnapshotTaskTree(t *testing.T) {
 		{ID: 5, Name: "lock-waiter", Parent: 2, State: S, Await: site("locks.Lock.Acquire", "lock")},
 		{ID: 6, Name: "getter", Parent: 2, State: S, Await: site("queue.Queue.Get", "queue")},
 		{ID: 7, Name: "parent", Parent: 2, State: S, Await: site("eventloop.Await", "await-task"), AwaitsTask: 9},
-		{ID: 9, Name: "grandchild", Parent: 7, State: S, Await: site("task.Sleep", "task.Sleep")},
+		{ID: 9, Name: "grandchild", Parent: 7, State: S, Await: site("eventloop.Sleep", "eventloop.Sleep")},
 		{ID: 10, Name: "orphan", Parent: 2, SpawnedBy: "short-lived", State: S, Await: site("eventloop.Sleep", "orphan")},
 		{ID: 11, Name: "late", Parent: 2, State: S, Await: site("eventloop.Sleep", "late"), Since: time.Second},
 	}
@@ -169,7 +169,7 @@ func TestSnapshotTaskTree(t *testing.T) {
 		`    ├── #5 lock-waiter [suspended 1m1s] locks.Lock.Acquire at eventloop/introspect_test.go:` + strconv.Itoa(m.lines["lock"]),
 		`    ├── #6 getter [suspended 1m1s] queue.Queue.Get at eventloop/introspect_test.go:` + strconv.Itoa(m.lines["queue"]),
 		`    ├── #7 parent [suspended 1m1s] eventloop.Await at eventloop/introspect_test.go:` + strconv.Itoa(m.lines["await-task"]),
-		`    │   └── #9 grandchild [suspended 1m1s] task.Sleep at eventloop/introspect_test.go:` + strconv.Itoa(m.lines["task.Sleep"]),
+		`    │   └── #9 grandchild [suspended 1m1s] eventloop.Sleep at eventloop/introspect_test.go:` + strconv.Itoa(m.lines["eventloop.Sleep"]),
 		`    ├── #10 orphan [suspended 1m1s] eventloop.Sleep at eventloop/introspect_test.go:` + strconv.Itoa(m.lines["orphan"]),
 		`    └── #11 late [suspended 1m0s] eventloop.Sleep at eventloop/introspect_test.go:` + strconv.Itoa(m.lines["late"]),
 	}
@@ -467,10 +467,10 @@ func BenchmarkW2Tracking(b *testing.B) {
 			for left := b.N; left > 0; left -= 100_000 {
 				n := min(left, 100_000)
 				_, err := task.Run(func(ctx context.Context) (int, error) {
-					tasks := make([]task.Awaitable[int], n)
+					tasks := make([]eventloop.Awaitable[int], n)
 					for i := range tasks {
-						tasks[i] = task.Spawn(ctx, func(ctx context.Context) (int, error) {
-							return i, task.Sleep(ctx, 0)
+						tasks[i] = eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
+							return i, eventloop.Sleep(ctx, 0)
 						})
 					}
 					_, err := task.GatherResults(ctx, tasks...)

@@ -83,8 +83,8 @@ type Loop struct {
 	running        func() // the callback running now, to name it if it panics
 	slow           time.Duration
 	unretrieved    map[*errReport]struct{}
-	resources      []*resource // see Track
-	netst          *netState   // transports, servers, the shared read buffer (net.go)
+	resources      resources   // see Track
+	locals         map[any]any // see Local
 	stats          Stats
 	sched          *schedule        // WithPerturbation, else nil (schedule.go)
 	tracer         func(TraceEvent) // WithTracer, else nil (trace.go)
@@ -141,8 +141,8 @@ func New(opts ...Option) (*Loop, error) {
 		sched:   newSchedule(&cf),
 		tracer:  cf.tracer,
 	}
-	if cf.network != nil {
-		l.netState().network = cf.network
+	for k, v := range cf.locals {
+		l.SetLocal(k, v)
 	}
 	if l.clock == nil {
 		l.clock = timer.NewReal()
@@ -582,6 +582,137 @@ func (l *Loop) runReadyDebug() {
 	}
 }
 
+// hostRun is the host's share of runUntilStopped: the rest of the batch,
+// then whole iterations while they cannot block, until the host's own step
+// comes up (hostWoken) or the loop goroutine has to take over.
+//
+// It is runReady and iterate folded into one function on purpose. Every
+// frame that is live while the host resumes another task costs a
+// mispredicted return when control comes back: the switch leaves the CPU's
+// return-address predictor filled with the other coroutine's calls (about
+// 5 ns per frame here; docs/architecture.md, Hosting). So the batch loop
+// and the resumption of a parked task (step's common case) are inline,
+// and the common iteration (busy, nothing to poll yet, no timer, nothing
+// from other goroutines, no perturbation) is done here, the others by
+// iterate, which leaves the batch to the host; the batch runs here, never
+// in runReady.
+//
+// For the same reason it has no deferred recover of its own (a deferred
+// call at every return, one return per round trip in W4). What may panic
+// runs one call further down, under a recover that reports the panic as
+// protect does, after which the batch goes on as it does on the loop
+// goroutine: callbacks (hostCallbacks), the tracer, iterate, and the steps
+// that are not resumptions (hostStep).
+func (l *Loop) hostRun() {
+	for {
+		if l.debug {
+			return // the loop goroutine runs the rest, checked
+		}
+		// Mirror of runReady (above): the batch loop, inline.
+		for l.todo > 0 {
+			e := l.ready.pop()
+			t := e.t
+			if t == nil {
+				l.todo--
+				if e.fn != nil {
+					l.hostCallbacks(e.fn)
+				}
+				continue
+			}
+			if t.hosting && t != l.hostTask {
+				// The step of an outer host, which resumes itself on its
+				// own goroutine: put it back and go up the chain.
+				l.ready.unpop(e)
+				return
+			}
+			l.todo--
+			l.stats.Callbacks++
+			if l.tracer != nil && !l.hostTrace(t) {
+				continue // the tracer panicked: runReady would have lost the step too
+			}
+			if t == l.hostTask {
+				l.hostWoken = true
+				return
+			}
+			if !t.parked || t.done {
+				l.hostStep(t) // a first step, or a stale entry
+				continue
+			}
+			// Mirror of step (task.go), for a parked task: its common case,
+			// written out. TestMirrorsMatch compares the two.
+			t.wakeQueued = false
+			if l.current.Load() != t {
+				l.current.Store(t)
+			}
+			t.next()
+		}
+		if !l.inForever || l.debug || l.stopping.Load() || l.ready.len() == 0 {
+			return
+		}
+		if l.sched != nil || l.timers.Stored() > 0 || l.inboxPending.Load() ||
+			(len(l.fds) > 0 && (l.itersSincePoll+1 >= pollEvery || l.cbsSincePoll >= pollEveryCallbacks)) {
+			l.hostGather() // busy: polls without blocking, lets no virtual time pass
+			continue
+		}
+		// Mirror of iterate (above): iterate(-1) on a busy loop that has
+		// nothing to poll yet, no timer and no inbox, where phases 1-4 do
+		// nothing but count. Anything iterate learns to do in that case
+		// must be done here too: TestHostingKeepsOrder compares every
+		// statistic, the trace and the order with hosting on and off. It leaves
+		// current alone: nothing runs here, a callback of the batch clears
+		// it first, and a step sets it (two atomic stores fewer per hop).
+		l.stats.Iterations++
+		l.itersSincePoll++
+		n := l.ready.len()
+		l.cbsSincePoll += n
+		l.todo = n
+	}
+}
+
+// hostCallbacks runs fn, a callback the host popped from the batch, and
+// the callbacks that follow it in the batch up to the next task step. A
+// callback that panics is reported, and the rest of the batch is left to
+// hostRun.
+func (l *Loop) hostCallbacks(fn func()) {
+	defer l.recoverCallback()
+	for {
+		l.clearCurrent()
+		l.stats.Callbacks++
+		l.running = fn // to name it if it panics
+		fn()
+		if l.todo == 0 {
+			return
+		}
+		if fn = l.ready.peek().fn; fn == nil {
+			return // a task step, or a cancelled entry
+		}
+		l.ready.pop()
+		l.todo--
+	}
+}
+
+// hostTrace traces t's step and reports false if the tracer panicked.
+func (l *Loop) hostTrace(t *taskBase) (ok bool) {
+	defer l.recoverCallback()
+	l.traceStep(t)
+	return true
+}
+
+// hostStep is step under a recover, for the steps hostRun does not resume
+// inline.
+func (l *Loop) hostStep(t *taskBase) {
+	defer l.recoverCallback()
+	t.step()
+}
+
+// hostGather is iterate(-1) under a recover (the exception handler and
+// the tracer run in it). With a host set, iterate only gathers the batch
+// (sets todo); hostRun runs it.
+func (l *Loop) hostGather() {
+	defer l.recoverCallback()
+	l.iterate(-1)
+}
+
 // Check is the guard of loop-only methods, for libraries that build on the
 // loop: it returns ErrClosed (wrapped, naming op) once the loop is closed
 // and, in debug mode, a *GoroutineError when called from a goroutine that
@@ -613,7 +744,7 @@ func (l *Loop) Stats() Stats {
 	s := l.stats
 	s.Ready = l.ready.len()
 	s.Timers = l.timers.Len()
-	s.Tasks = l.tasks.n
+	s.Tasks = l.tasks.Len()
 	s.FDs = len(l.fds)
 	s.Spawned = l.tasks.seq
 	return s
@@ -642,7 +773,7 @@ func (l *Loop) Close() error {
 		}
 		return true
 	})
-	for t := l.tasks.head; t != nil; t = t.tnext {
+	for t := l.tasks.Front(); t != nil; t = t.tlinks.Next() {
 		alive.Tasks = append(alive.Tasks, t.Name())
 	}
 	readers, writers := map[int]bool{}, map[int]bool{}
@@ -656,7 +787,7 @@ func (l *Loop) Close() error {
 	}
 	alive.Readers, alive.Writers = sortedInts(readers), sortedInts(writers)
 	alive.Signals = l.signalList()
-	alive.Transports = l.netAlive()
+	alive.Resources = l.describeResources()
 
 	// Unwind live tasks while the loop still works, so their cleanup code
 	// runs, and settle what is already queued: callbacks sent from other
@@ -672,14 +803,13 @@ func (l *Loop) Close() error {
 		}
 		l.unwindTasks()
 	}
-	alive.Resources = l.closeResources()
+	l.closeResources()
 	l.reportUnretrieved()
 	l.inboxMu.Lock()
 	l.state.Store(stateClosed)
 	l.inbox = nil
 	l.inboxMu.Unlock()
 	l.stopSignals()
-	l.closeNet()
 	for fd := range l.fds {
 		l.poller.Delete(fd)
 	}
@@ -690,7 +820,7 @@ func (l *Loop) Close() error {
 	l.runCloseHooks()
 	if len(alive.Tasks) == 0 && alive.Timers == 0 && len(alive.Readers) == 0 &&
 		len(alive.Writers) == 0 && len(alive.Signals) == 0 && alive.Executor == 0 &&
-		len(alive.Transports) == 0 && len(alive.Resources) == 0 {
+		len(alive.Resources) == 0 {
 		return nil
 	}
 	return alive

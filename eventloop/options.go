@@ -23,7 +23,7 @@ type config struct {
 	name      string // WithLoopName
 	track     int8   // WithAwaitTracking: 0 follows debug, 1 on, -1 off
 	newPoller func() (poller.Poller, error)
-	network   Network
+	locals    map[any]any      // WithLocal (local.go)
 	perturb   bool             // WithPerturbation (schedule.go)
 	seed      uint64           // WithPerturbation
 	tracer    func(TraceEvent) // WithTracer (trace.go)
@@ -85,9 +85,4 @@ func WithExecutorWorkers(n int) Option {
 			cf.workers = n
 		}
 	}
-}
-
-// withPoller replaces the OS poller (tests use the fake).
-func withPoller(p poller.Poller) Option {
-	return func(cf *config) { cf.newPoller = func() (poller.Poller, error) { return p, nil } }
 }

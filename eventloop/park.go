@@ -1,6 +1,9 @@
 package eventloop
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Parker lets a library build its own awaits (a lock, a queue, a stream
 // read) on the loop's task switch, the way Sleep and Await are built: the
@@ -17,6 +20,21 @@ func ParkerFor(ctx context.Context, want *Loop) (Parker, error) {
 		return Parker{}, err
 	}
 	return Parker{t}, nil
+}
+
+// host runs the loop on t's goroutine while t is parked (see above) and
+// returns what suspend would: true when t was woken, false when the loop
+// unwinds t. t is the running task and canHost said yes. It pushes t on
+// the chain of hosts, calls hostRun, pops t and ends with hostDone.
+// (Parker.Park writes it out: see the mirror there.)
+func (l *Loop) host(t *taskBase) bool {
+	outer := l.hostTask
+	l.hostTask, t.hosting = t, true
+	l.hostDepth++
+	l.hostRun()
+	l.hostDepth--
+	l.hostTask, t.hosting = outer, false
+	return l.hostDone(t)
 }
 
 // Park suspends the task until Unpark, or until ctx is cancelled. It
@@ -59,7 +77,9 @@ func (p Parker) Park(ctx context.Context) error {
 		t.parked = true
 		var ok bool
 		if l.canHost() {
-			// l.host(t), written out: one frame fewer across the switch.
+			// Mirror of host: its body, written out (one frame fewer across
+			// the switch). TestMirrorsMatch compares the two statement by
+			// statement; change both.
 			outer := l.hostTask
 			l.hostTask, t.hosting = t, true
 			l.hostDepth++
@@ -107,3 +127,54 @@ func (p Parker) Loop() *Loop { return p.t.loop }
 
 // Task returns the task the Parker parks.
 func (p Parker) Task() TaskInfo { return p.t.self }
+
+// Sleep suspends the calling task for d of loop time. Sleep(ctx, 0) (or a
+// negative d) yields to the loop for exactly one iteration.
+//
+// Cancellation: returns ErrCancelled (ErrTimeout in a timed-out scope) as
+// soon as ctx is cancelled; the timer is removed.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t, err := currentTask(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := ctxError(ctx); err != nil {
+		return err
+	}
+	l := t.loop
+	if d <= 0 {
+		// Mirror of Park (above): the same parking, minus the waiter
+		// registration (t's step is queued at once), hosting included.
+		// TestHostingKeepsOrder's workload yields this way while hosting.
+		// Yield for one iteration: park without the waiter registration.
+		// t's step is queued at once, so a cancellation meanwhile could
+		// queue nothing (the first wake-up wins); the ctx check after the
+		// switch sees it. Written out here rather than calling park: every
+		// frame of a parked task is unwound by the garbage collector at
+		// every cycle, and with 100k tasks parked in Sleep(ctx, 0) (W2)
+		// stack scanning is a large share of a task's cost.
+		if l.trackAwaits {
+			t.recordAwait(2)
+		}
+		t.waitGen++
+		t.parked = true
+		l.unpark(t, false)
+		var ok bool
+		if l.canHost() {
+			ok = l.host(t)
+		} else {
+			ok = t.suspend()
+		}
+		t.parked = false
+		if !ok {
+			return ErrClosed
+		}
+		return ctxError(ctx) // a cancellation that came before the task ran wins
+	}
+	id := l.timers.Push(deadlineAfter(l.clock.Now(), d), timerValue{t: t})
+	if err := t.park(ctx); err != nil {
+		l.timers.Cancel(id)
+		return err
+	}
+	return ctxError(ctx) // a cancellation that came before the task ran wins
+}

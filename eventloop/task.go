@@ -8,7 +8,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
-	"time"
+
+	"github.com/aio-go/aio/internal/ilist"
 )
 
 // TaskInfo is a task seen without its result type, as AllTasks and
@@ -48,13 +49,12 @@ type taskBase struct {
 	seq        uint32 // spawn number: an unnamed task is "Task-<seq>"
 	waitGen    uint32 // counts parks, to recognise stale foreign wake-ups
 	started    bool
-	parked     bool      // suspended in park
-	wakeQueued bool      // a step is queued for the parked task
-	wakeCancel bool      // ... and it was queued by a cancellation
-	unwinding  bool      // the loop is closing: every suspend fails
-	hosting    bool      // in the chain of hosts (host.go)
-	tprev      *taskBase // links in the loop's task list
-	tnext      *taskBase
+	parked     bool                  // suspended in park
+	wakeQueued bool                  // a step is queued for the parked task
+	wakeCancel bool                  // ... and it was queued by a cancellation
+	unwinding  bool                  // the loop is closing: every suspend fails
+	hosting    bool                  // in the chain of hosts (host.go)
+	tlinks     ilist.Links[taskBase] // in the loop's task list
 	ext        *taskExt
 }
 
@@ -152,7 +152,7 @@ func Spawn[T any](ctx context.Context, fn func(context.Context) (T, error), opts
 	// which every collection they triggered had to scan (W2: stack
 	// scanning and assists were then two thirds of the collector's work).
 	t.next, _ = iter.Pull(l.coroBody)
-	l.tasks.add(&t.taskBase)
+	l.tasks.PushBack(&t.taskBase)
 	l.ready.pushTask(&t.taskBase)
 	return t
 }
@@ -196,7 +196,7 @@ func (t *taskBase) complete(err error) { t.settle(err, t) }
 
 func (t *Task[T]) finish(res T, err error) {
 	t.result = res
-	t.loop.tasks.remove(&t.taskBase)
+	t.loop.tasks.Remove(&t.taskBase)
 	t.scope.release()
 	// A task ends cancelled when its error is a cancellation, or a timeout
 	// of its own context (a Timeout scope it was spawned under expired).
@@ -329,54 +329,6 @@ func currentTask(ctx context.Context, want *Loop) (*taskBase, error) {
 	return cur, nil
 }
 
-// Sleep suspends the calling task for d of loop time. Sleep(ctx, 0) (or a
-// negative d) yields to the loop for exactly one iteration.
-//
-// Cancellation: returns ErrCancelled (ErrTimeout in a timed-out scope) as
-// soon as ctx is cancelled; the timer is removed.
-func Sleep(ctx context.Context, d time.Duration) error {
-	t, err := currentTask(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := ctxError(ctx); err != nil {
-		return err
-	}
-	l := t.loop
-	if d <= 0 {
-		// Yield for one iteration: park without the waiter registration.
-		// t's step is queued at once, so a cancellation meanwhile could
-		// queue nothing (the first wake-up wins); the ctx check after the
-		// switch sees it. Written out here rather than calling park: every
-		// frame of a parked task is unwound by the garbage collector at
-		// every cycle, and with 100k tasks parked in Sleep(ctx, 0) (W2)
-		// stack scanning is a large share of a task's cost.
-		if l.trackAwaits {
-			t.recordAwait(2)
-		}
-		t.waitGen++
-		t.parked = true
-		l.unpark(t, false)
-		var ok bool
-		if l.canHost() {
-			ok = l.host(t)
-		} else {
-			ok = t.suspend()
-		}
-		t.parked = false
-		if !ok {
-			return ErrClosed
-		}
-		return ctxError(ctx) // a cancellation that came before the task ran wins
-	}
-	id := l.timers.Push(deadlineAfter(l.clock.Now(), d), timerValue{t: t})
-	if err := t.park(ctx); err != nil {
-		l.timers.Cancel(id)
-		return err
-	}
-	return ctxError(ctx) // a cancellation that came before the task ran wins
-}
-
 // Name returns the task's name.
 func (t *taskBase) Name() string {
 	e := t.getExt()
@@ -460,56 +412,30 @@ func CurrentTask(ctx context.Context) TaskInfo {
 // AllTasks returns the loop's tasks that are not done, oldest first.
 // Loop goroutine only.
 func (l *Loop) AllTasks() []TaskInfo {
-	out := make([]TaskInfo, 0, l.tasks.n)
-	for t := l.tasks.head; t != nil; t = t.tnext {
+	out := make([]TaskInfo, 0, l.tasks.Len())
+	for t := l.tasks.Front(); t != nil; t = t.tlinks.Next() {
 		out = append(out, t.self)
 	}
 	return out
 }
 
-// taskList is the loop's intrusive list of live tasks.
+// taskList is the loop's list of live tasks, oldest first.
 type taskList struct {
-	head, tail *taskBase
-	n          int
-	seq        uint64 // tasks spawned, for default names
-	reports    uint64 // unretrieved-error reports made, for their order
+	ilist.List[taskBase, *taskBase]
+	seq     uint64 // tasks spawned, for default names
+	reports uint64 // unretrieved-error reports made, for their order
 }
 
-func (tl *taskList) add(t *taskBase) {
-	t.tprev = tl.tail
-	if tl.tail != nil {
-		tl.tail.tnext = t
-	} else {
-		tl.head = t
-	}
-	tl.tail = t
-	tl.n++
-}
-
-func (tl *taskList) remove(t *taskBase) {
-	if t.tprev != nil {
-		t.tprev.tnext = t.tnext
-	} else if tl.head == t {
-		tl.head = t.tnext
-	} else {
-		return // not in the list
-	}
-	if t.tnext != nil {
-		t.tnext.tprev = t.tprev
-	} else {
-		tl.tail = t.tprev
-	}
-	t.tprev, t.tnext = nil, nil
-	tl.n--
-}
+// Links gives the task list its links (ilist.Elem).
+func (t *taskBase) Links() *ilist.Links[taskBase] { return &t.tlinks }
 
 // unwindTasks is Close's way of ending live tasks: each started one is
 // resumed with every await failing with ErrClosed until its body returns;
 // one never started ends with ErrClosed without running.
 func (l *Loop) unwindTasks() {
-	for round := 0; l.tasks.head != nil && round < 1000; round++ {
-		for t := l.tasks.head; t != nil; {
-			next := t.tnext
+	for round := 0; l.tasks.Front() != nil && round < 1000; round++ {
+		for t := l.tasks.Front(); t != nil; {
+			next := t.tlinks.Next()
 			if !t.started {
 				t.started = true
 				t.self.finishEarly(ErrClosed)

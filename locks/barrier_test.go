@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/locks"
 	"github.com/aio-go/aio/task"
 )
@@ -22,7 +24,7 @@ func newBarrier(t *testing.T, n int) *locks.Barrier {
 
 // gatherN runs n copies of body as tasks and waits for all of them.
 func gatherN(ctx context.Context, n int, body func(ctx context.Context) error) []error {
-	ts := make([]task.Waitable, n)
+	ts := make([]eventloop.Waitable, n)
 	for i := range ts {
 		ts[i] = task.Go(ctx, body)
 	}
@@ -45,7 +47,7 @@ func TestBarrierStates(t *testing.T) {
 		b := newBarrier(t, 3)
 		want(t, "new", b.String(), "locks.Barrier[filling, waiters:0/3]")
 		wait := func(ctx context.Context) error { _, err := b.Wait(ctx); return err }
-		var ts []task.Waitable
+		var ts []eventloop.Waitable
 		for i := 1; i <= 2; i++ {
 			ts = append(ts, task.Go(ctx, wait))
 			yield(ctx, 1)
@@ -199,7 +201,7 @@ func TestBarrierReset(t *testing.T) {
 		const n = 5
 		b = newBarrier(t, n)
 		brokenCount := 0
-		var ts []task.Waitable
+		var ts []eventloop.Waitable
 		for range n - 1 {
 			ts = append(ts, task.Go(ctx, func(ctx context.Context) error {
 				_, err := b.Wait(ctx)
@@ -356,13 +358,13 @@ func TestBarrierAbortThenReset(t *testing.T) {
 func TestBarrierReleasedThenCancelled(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		b := newBarrier(t, 2)
-		w := task.Spawn(ctx, func(ctx context.Context) (int, error) { return b.Wait(ctx) })
+		w := eventloop.Spawn(ctx, func(ctx context.Context) (int, error) { return b.Wait(ctx) })
 		yield(ctx, 1)
 		if i, err := b.Wait(ctx); i != 1 || err != nil {
 			t.Errorf("last arrival: %d, %v", i, err)
 		}
 		w.Cancel()
-		i, err := task.Await[int](ctx, w)
+		i, err := eventloop.Await[int](ctx, w)
 		if i != 0 || err != nil {
 			t.Errorf("released, then cancelled: %d, %v; want 0, nil", i, err)
 		}

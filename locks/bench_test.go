@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/internal/testkit"
 	"github.com/aio-go/aio/locks"
 	"github.com/aio-go/aio/task"
@@ -43,13 +45,13 @@ func TestContendedAllocatesNothing(t *testing.T) {
 				if err := m.Acquire(ctx); err != nil {
 					return err
 				}
-				task.Sleep(ctx, 0)
+				eventloop.Sleep(ctx, 0)
 				m.Release()
 			}
 			return nil
 		})
-		task.Sleep(ctx, 0)
-		turn := func() { m.Acquire(ctx); task.Sleep(ctx, 0); m.Release() }
+		eventloop.Sleep(ctx, 0)
+		turn := func() { m.Acquire(ctx); eventloop.Sleep(ctx, 0); m.Release() }
 		turn()
 		if a := testing.AllocsPerRun(rounds, turn); a != 0 {
 			t.Errorf("contended Acquire/Release: %.1f allocs per round, want 0", a)
@@ -107,7 +109,7 @@ func BenchmarkLockHandoff(b *testing.B) {
 			}
 			return nil
 		})
-		task.Sleep(ctx, 0) // other waits
+		eventloop.Sleep(ctx, 0) // other waits
 		b.ReportAllocs()
 		b.ResetTimer()
 		for range n / 2 {

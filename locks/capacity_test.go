@@ -39,7 +39,7 @@ func TestCapacityLimiter(t *testing.T) {
 		}
 		want(t, "stats when full", c.Stats(), locks.CapacityStats{Total: 2, Borrowed: 2, Borrowers: 1})
 		var order log
-		var tasks []*task.Task[struct{}]
+		var tasks []*eventloop.Task[struct{}]
 		for _, name := range []string{"w1", "w2", "w3"} {
 			tasks = append(tasks, task.Go(ctx, func(ctx context.Context) error {
 				if err := c.Acquire(ctx); err != nil {
@@ -141,9 +141,9 @@ func TestCapacityLimiterBoundsToThread(t *testing.T) {
 			return 1, nil
 		}
 		started.Add(total)
-		var tasks []*task.Task[int]
+		var tasks []*eventloop.Task[int]
 		for range calls {
-			tasks = append(tasks, task.Spawn(ctx, func(ctx context.Context) (int, error) {
+			tasks = append(tasks, eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
 				return task.ToThread(ctx, fn, task.WithLimiter(c))
 			}))
 		}
@@ -161,7 +161,7 @@ func TestCapacityLimiterBoundsToThread(t *testing.T) {
 		close(gate)
 		sum := 0
 		for _, tk := range tasks[1:] {
-			v, err := task.Await(ctx, tk)
+			v, err := eventloop.Await(ctx, tk)
 			if err != nil {
 				return err
 			}
@@ -169,7 +169,7 @@ func TestCapacityLimiterBoundsToThread(t *testing.T) {
 		}
 		want(t, "results", sum, calls-1)
 		for c.Stats().Borrowed > 0 { // the cancelled call's fn has returned too
-			if err := task.Sleep(ctx, time.Millisecond); err != nil {
+			if err := eventloop.Sleep(ctx, time.Millisecond); err != nil {
 				return err
 			}
 		}

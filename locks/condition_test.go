@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/locks"
 	"github.com/aio-go/aio/task"
 )
@@ -33,7 +35,7 @@ func TestConditionWait(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var c locks.Condition
 		var got log
-		var ts []*task.Task[struct{}]
+		var ts []*eventloop.Task[struct{}]
 		for n := 1; n <= 3; n++ {
 			ts = append(ts, spawn(ctx, "", condWaiter(&c, &got, n, false)))
 		}
@@ -80,7 +82,7 @@ func TestConditionWaitCancel(t *testing.T) {
 		var c locks.Condition
 		c.Acquire(ctx)
 		w := spawn(ctx, "wait", c.Wait) // waits on main's lock: runs as main's "delegate"
-		task.Loop(ctx).CallSoon(func() { w.Cancel() })
+		eventloop.LoopOf(ctx).CallSoon(func() { w.Cancel() })
 		if err := task.Gather(ctx, w); !isCancelled(err) {
 			t.Errorf("Wait: %v, want ErrCancelled", err)
 		}
@@ -95,7 +97,7 @@ func TestConditionWaitCancel(t *testing.T) {
 func TestConditionWaitCancelContested(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var c locks.Condition
-		l := task.Loop(ctx)
+		l := eventloop.LoopOf(ctx)
 		c.Acquire(ctx)
 		w := spawn(ctx, "wait", c.Wait)
 		yield(ctx, 1)
@@ -130,7 +132,7 @@ func TestConditionWaitCancelAfterNotify(t *testing.T) {
 					return err
 				}
 				got.add("wait: nil, locked=%v", c.Locked())
-				return task.Sleep(ctx, 0)
+				return eventloop.Sleep(ctx, 0)
 			})
 		})
 		yield(ctx, 1)
@@ -211,7 +213,7 @@ func TestConditionNotify(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var c locks.Condition
 		var got log
-		var ts []*task.Task[struct{}]
+		var ts []*eventloop.Task[struct{}]
 		for n := 1; n <= 3; n++ {
 			ts = append(ts, spawn(ctx, "", condWaiter(&c, &got, n, true)))
 		}

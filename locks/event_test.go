@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/locks"
 	"github.com/aio-go/aio/task"
 )
@@ -29,11 +31,11 @@ func TestEventSetWakesAllAfterQueuedCallbacks(t *testing.T) {
 		yield(ctx, 1)
 		want(t, "before Set", got, nil)
 		t3 := spawn(ctx, "t3", waiter(3))
-		task.Loop(ctx).CallSoon(func() { got.add("callback") })
+		eventloop.LoopOf(ctx).CallSoon(func() { got.add("callback") })
 		ev.Set()
 		yield(ctx, 1)
 		want(t, "after Set", got, log{"3", "callback", "1", "2"})
-		for _, tk := range []*task.Task[struct{}]{t1, t2, t3} {
+		for _, tk := range []*eventloop.Task[struct{}]{t1, t2, t3} {
 			if !tk.Done() || tk.Err() != nil {
 				t.Errorf("%v not done cleanly", tk)
 			}
@@ -56,7 +58,7 @@ func TestEventWaitCancel(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var ev locks.Event
 		w := spawn(ctx, "waiter", ev.Wait)
-		task.Loop(ctx).CallSoon(func() { w.Cancel() })
+		eventloop.LoopOf(ctx).CallSoon(func() { w.Cancel() })
 		if err := task.Gather(ctx, w); !isCancelled(err) {
 			t.Errorf("Wait: %v, want ErrCancelled", err)
 		}

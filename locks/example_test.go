@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/locks"
 	"github.com/aio-go/aio/task"
 )
@@ -19,7 +21,7 @@ func ExampleLock() {
 			return func(ctx context.Context) error {
 				return mu.With(ctx, func(ctx context.Context) error {
 					b := balance
-					task.Sleep(ctx, 0) // another task runs here, but cannot get the lock
+					eventloop.Sleep(ctx, 0) // another task runs here, but cannot get the lock
 					balance = b - amount
 					return nil
 				})
@@ -64,7 +66,7 @@ func ExampleEvent() {
 			}
 		}
 		a, b := task.Go(ctx, worker("a")), task.Go(ctx, worker("b"))
-		task.Sleep(ctx, 0)
+		eventloop.Sleep(ctx, 0)
 		fmt.Println("go!")
 		start.Set()
 		return struct{}{}, task.Gather(ctx, a, b)
@@ -89,7 +91,7 @@ func ExampleCondition() {
 				return nil
 			})
 		})
-		task.Sleep(ctx, 0)
+		eventloop.Sleep(ctx, 0)
 		cond.With(ctx, func(ctx context.Context) error {
 			items = append(items, "apple")
 			return cond.Notify(1)
@@ -109,10 +111,10 @@ func ExampleSemaphore() {
 				running++
 				most = max(most, running)
 				defer func() { running-- }()
-				return task.Sleep(ctx, 0)
+				return eventloop.Sleep(ctx, 0)
 			})
 		}
-		var jobs []task.Waitable
+		var jobs []eventloop.Waitable
 		for range 5 {
 			jobs = append(jobs, task.Go(ctx, job))
 		}

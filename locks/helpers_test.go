@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/internal/testkit"
 	"github.com/aio-go/aio/task"
 )
@@ -39,6 +41,6 @@ type log []string
 func (l *log) add(format string, args ...any) { *l = append(*l, fmt.Sprintf(format, args...)) }
 
 // spawn starts fn as a task and returns it.
-func spawn(ctx context.Context, name string, fn func(ctx context.Context) error) *task.Task[struct{}] {
-	return task.Go(ctx, fn, task.WithName(name))
+func spawn(ctx context.Context, name string, fn func(ctx context.Context) error) *eventloop.Task[struct{}] {
+	return task.Go(ctx, fn, eventloop.WithName(name))
 }

@@ -47,7 +47,7 @@ func TestLockAcquireFIFO(t *testing.T) {
 		m.Release()
 		yield(ctx, 1)
 		want(t, "after 3rd release", got, log{"1", "2", "3"})
-		for _, tk := range []*task.Task[struct{}]{t1, t2, t3} {
+		for _, tk := range []*eventloop.Task[struct{}]{t1, t2, t3} {
 			if !tk.Done() || tk.Err() != nil {
 				t.Errorf("%v: done %v, err %v", tk, tk.Done(), tk.Err())
 			}
@@ -92,7 +92,7 @@ func TestLockAcquireCancel(t *testing.T) {
 		var m locks.Lock
 		m.Acquire(ctx)
 		tk := spawn(ctx, "acquirer", m.Acquire)
-		task.Loop(ctx).CallSoon(func() { tk.Cancel() })
+		eventloop.LoopOf(ctx).CallSoon(func() { tk.Cancel() })
 		err := task.Gather(ctx, tk)
 		if !isCancelled(err) {
 			t.Errorf("Acquire after cancel: %v, want ErrCancelled", err)
@@ -108,15 +108,15 @@ func TestLockAcquireCancel(t *testing.T) {
 func TestLockCancelRace(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var m locks.Lock
-		l := task.Loop(ctx)
-		lockit := func(blocker *task.Future[struct{}]) func(ctx context.Context) error {
+		l := eventloop.LoopOf(ctx)
+		lockit := func(blocker *eventloop.Future[struct{}]) func(ctx context.Context) error {
 			return func(ctx context.Context) error {
 				if err := m.Acquire(ctx); err != nil {
 					return err
 				}
 				defer m.Release()
 				if blocker != nil {
-					_, err := task.Await[struct{}](ctx, blocker)
+					_, err := eventloop.Await[struct{}](ctx, blocker)
 					return err
 				}
 				return nil
@@ -165,7 +165,7 @@ func TestLockCancelReleaseRace(t *testing.T) {
 		t2 := spawn(ctx, "t2", lockit)
 		t3 := spawn(ctx, "t3", lockit)
 		yield(ctx, 1)
-		task.Loop(ctx).CallSoon(func() {
+		eventloop.LoopOf(ctx).CallSoon(func() {
 			t1.Cancel()
 			m.Release()
 		})
@@ -269,7 +269,7 @@ func TestLockAcquireOnCancelledCtx(t *testing.T) {
 		}
 		want(t, "locked", m.Locked(), false)
 		err := task.Timeout(ctx, 1, func(ctx context.Context) error {
-			task.Sleep(ctx, 2) // the deadline passes meanwhile
+			eventloop.Sleep(ctx, 2) // the deadline passes meanwhile
 			return m.Acquire(ctx)
 		})
 		if !isTimeout(err) {
@@ -309,7 +309,7 @@ func TestLockWith(t *testing.T) {
 		want(t, "after panic", m.Locked(), false)
 
 		c := spawn(ctx, "cancelled", func(ctx context.Context) error {
-			return m.With(ctx, func(ctx context.Context) error { return task.Sleep(ctx, 1e9) })
+			return m.With(ctx, func(ctx context.Context) error { return eventloop.Sleep(ctx, 1e9) })
 		})
 		yield(ctx, 1)
 		c.Cancel()

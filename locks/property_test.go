@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/locks"
 	"github.com/aio-go/aio/task"
 )
@@ -50,10 +52,10 @@ func contend(t *testing.T, seed uint64, permits int) {
 		holders, most := 0, 0
 		var waitOrder, grantOrder []int
 		const n = 12
-		tasks := make([]*task.Task[struct{}], n)
+		tasks := make([]*eventloop.Task[struct{}], n)
 		for i := range n {
 			tasks[i] = task.Go(ctx, func(ctx context.Context) error {
-				if err := task.Sleep(ctx, 0); err != nil { // arrive a little later
+				if err := eventloop.Sleep(ctx, 0); err != nil { // arrive a little later
 					return err
 				}
 				waited := free() == 0

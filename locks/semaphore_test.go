@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/locks"
 	"github.com/aio-go/aio/task"
 )
@@ -73,7 +75,7 @@ func TestSemaphoreAcquireCancel(t *testing.T) {
 		s := newSem(t, 1)
 		s.Acquire(ctx)
 		a := spawn(ctx, "acquire", s.Acquire)
-		task.Loop(ctx).CallSoon(func() { a.Cancel() })
+		eventloop.LoopOf(ctx).CallSoon(func() { a.Cancel() })
 		if err := task.Gather(ctx, a); !isCancelled(err) {
 			t.Errorf("Acquire: %v, want ErrCancelled", err)
 		}
@@ -88,7 +90,7 @@ func TestSemaphoreAcquireCancel(t *testing.T) {
 func TestSemaphoreAcquireCancelBeforeAwoken(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		s := newSem(t, 0)
-		var ts []*task.Task[struct{}]
+		var ts []*eventloop.Task[struct{}]
 		for i := range 4 {
 			ts = append(ts, spawn(ctx, fmt.Sprint("t", i+1), s.Acquire))
 		}
@@ -120,7 +122,7 @@ func TestSemaphoreAcquireNoHang(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		s := newSem(t, 1)
 		var got log
-		var t2 *task.Task[struct{}]
+		var t2 *eventloop.Task[struct{}]
 		t1 := spawn(ctx, "t1", func(ctx context.Context) error {
 			if err := s.With(ctx, func(ctx context.Context) error { return yield(ctx, 1) }); err != nil {
 				return err
@@ -140,7 +142,7 @@ func TestSemaphoreAcquireNoHang(t *testing.T) {
 		}
 		want(t, "t2", got, log{"t2 has the permit"})
 		want(t, "value", s.Value(), 1)
-		_, err := task.WaitFor(ctx, time.Second, task.Spawn(ctx, func(ctx context.Context) (int, error) {
+		_, err := task.WaitFor(ctx, time.Second, eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
 			return 0, s.Acquire(ctx)
 		}))
 		return err
@@ -159,7 +161,7 @@ func TestSemaphoreFIFOOrder(t *testing.T) {
 						return err
 					}
 					got.add("%s_%d", tag, round)
-					task.Sleep(ctx, 10*time.Millisecond)
+					eventloop.Sleep(ctx, 10*time.Millisecond)
 					s.Release()
 				}
 				return nil
@@ -213,7 +215,7 @@ func TestSemaphoreFIFOOrder2(t *testing.T) {
 
 		s = newSem(t, 0)
 		got = nil
-		var ts []*task.Task[struct{}]
+		var ts []*eventloop.Task[struct{}]
 		for n := 1; n <= 3; n++ {
 			ts = append(ts, spawn(ctx, "", func(ctx context.Context) error {
 				if err := s.Acquire(ctx); err != nil {

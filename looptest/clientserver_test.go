@@ -53,14 +53,14 @@ func clientServer(st *csStats) func(ctx context.Context) error {
 					req.reply.SetError(errBusy)
 					continue
 				}
-				if err := task.Sleep(ctx, 150*time.Millisecond); err != nil {
+				if err := eventloop.Sleep(ctx, 150*time.Millisecond); err != nil {
 					return err
 				}
 				served++
 				if err := logMu.Acquire(ctx); err != nil {
 					return err
 				}
-				err = task.Sleep(ctx, time.Millisecond)
+				err = eventloop.Sleep(ctx, time.Millisecond)
 				logMu.Release()
 				if err != nil {
 					return err
@@ -76,12 +76,12 @@ func clientServer(st *csStats) func(ctx context.Context) error {
 			}
 		}, eventloop.WithName("server"))
 
-		end := task.Loop(ctx).Deadline(time.Hour)
+		end := eventloop.LoopOf(ctx).Deadline(time.Hour)
 		g := task.NewTaskGroup(ctx)
 		for c := range 10 {
 			rng := rand.New(rand.NewPCG(uint64(c), 7))
 			g.Go(func(ctx context.Context) error {
-				l := task.Loop(ctx)
+				l := eventloop.LoopOf(ctx)
 				for l.Time() < end {
 					var err error
 					for attempt := 0; attempt < 6; attempt++ {
@@ -89,7 +89,7 @@ func clientServer(st *csStats) func(ctx context.Context) error {
 							st.retries++
 							backoff := min(100*time.Millisecond<<attempt, 10*time.Second)
 							backoff += time.Duration(rng.Int64N(int64(backoff / 2)))
-							if err := task.Sleep(ctx, backoff); err != nil {
+							if err := eventloop.Sleep(ctx, backoff); err != nil {
 								return err
 							}
 						}
@@ -108,7 +108,7 @@ func clientServer(st *csStats) func(ctx context.Context) error {
 							st.busy++
 						case errors.Is(err, errTransient):
 							st.transient++
-						case errors.Is(err, task.ErrTimeout):
+						case errors.Is(err, eventloop.ErrTimeout):
 							st.timeouts++
 						default:
 							return err
@@ -123,7 +123,7 @@ func clientServer(st *csStats) func(ctx context.Context) error {
 						st.gaveUp++
 					}
 					think := time.Duration(1+rng.IntN(5)) * time.Second
-					if err := task.Sleep(ctx, think); err != nil {
+					if err := eventloop.Sleep(ctx, think); err != nil {
 						return err
 					}
 				}

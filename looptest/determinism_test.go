@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/locks"
 	"github.com/aio-go/aio/queue"
 	"github.com/aio-go/aio/task"
@@ -29,7 +31,7 @@ func mixed(ctx context.Context) error {
 	var mu locks.Lock
 	var ev locks.Event
 	inside, sum, inFlight := false, 0, 0
-	l := task.Loop(ctx)
+	l := eventloop.LoopOf(ctx)
 	if _, err := l.CallLater(25*time.Millisecond, ev.Set); err != nil {
 		return err
 	}
@@ -37,7 +39,7 @@ func mixed(ctx context.Context) error {
 	for p := range 3 {
 		g.Go(func(ctx context.Context) error {
 			for i := range 5 {
-				if err := task.Sleep(ctx, 10*time.Millisecond); err != nil {
+				if err := eventloop.Sleep(ctx, 10*time.Millisecond); err != nil {
 					return err
 				}
 				if err := q.Put(ctx, p*100+i); err != nil {
@@ -45,7 +47,7 @@ func mixed(ctx context.Context) error {
 				}
 			}
 			return nil
-		}, task.WithName("producer-"+strconv.Itoa(p)))
+		}, eventloop.WithName("producer-"+strconv.Itoa(p)))
 	}
 	for c := range 2 {
 		g.Go(func(ctx context.Context) error {
@@ -66,7 +68,7 @@ func mixed(ctx context.Context) error {
 				if inFlight++; inFlight > 2 {
 					return fmt.Errorf("%d in flight under a semaphore of 2", inFlight)
 				}
-				err = task.Sleep(ctx, 5*time.Millisecond)
+				err = eventloop.Sleep(ctx, 5*time.Millisecond)
 				inFlight--
 				sem.Release()
 				if err != nil {
@@ -79,7 +81,7 @@ func mixed(ctx context.Context) error {
 					return errors.New("two tasks inside the lock")
 				}
 				inside = true
-				err = task.Sleep(ctx, time.Millisecond)
+				err = eventloop.Sleep(ctx, time.Millisecond)
 				sum += v
 				inside = false
 				mu.Release()
@@ -88,28 +90,28 @@ func mixed(ctx context.Context) error {
 				}
 			}
 			return nil
-		}, task.WithName("consumer-"+strconv.Itoa(c)))
+		}, eventloop.WithName("consumer-"+strconv.Itoa(c)))
 	}
 	g.Go(func(ctx context.Context) error {
 		err := task.Timeout(ctx, 15*time.Millisecond, func(ctx context.Context) error {
-			return task.Sleep(ctx, time.Hour)
+			return eventloop.Sleep(ctx, time.Hour)
 		})
-		if !errors.Is(err, task.ErrTimeout) {
+		if !errors.Is(err, eventloop.ErrTimeout) {
 			return fmt.Errorf("Timeout: %v, want ErrTimeout", err)
 		}
 		return nil
-	}, task.WithName("timeout"))
+	}, eventloop.WithName("timeout"))
 	g.Go(func(ctx context.Context) error {
 		for q.Qsize() > 0 || sum == 0 {
-			if err := task.Sleep(ctx, 20*time.Millisecond); err != nil {
+			if err := eventloop.Sleep(ctx, 20*time.Millisecond); err != nil {
 				return err
 			}
 		}
 		return nil
-	}, task.WithName("watcher"))
+	}, eventloop.WithName("watcher"))
 	// The consumers stop after their share: 15 items, 2 consumers.
 	g.Go(func(ctx context.Context) error {
-		if err := task.Sleep(ctx, time.Second); err != nil {
+		if err := eventloop.Sleep(ctx, time.Second); err != nil {
 			return err
 		}
 		for range 2 {
@@ -118,7 +120,7 @@ func mixed(ctx context.Context) error {
 			}
 		}
 		return nil
-	}, task.WithName("stopper"))
+	}, eventloop.WithName("stopper"))
 	if err := g.Wait(); err != nil {
 		return err
 	}
@@ -168,21 +170,21 @@ func TestThousandSeedsAreStable(t *testing.T) {
 func planted(ctx context.Context) error {
 	ready := false
 	w := task.Go(ctx, func(ctx context.Context) error {
-		if err := task.Sleep(ctx, 10*time.Millisecond); err != nil {
+		if err := eventloop.Sleep(ctx, 10*time.Millisecond); err != nil {
 			return err
 		}
 		ready = true
 		return nil
-	}, task.WithName("writer"))
+	}, eventloop.WithName("writer"))
 	r := task.Go(ctx, func(ctx context.Context) error {
-		if err := task.Sleep(ctx, 10*time.Millisecond); err != nil {
+		if err := eventloop.Sleep(ctx, 10*time.Millisecond); err != nil {
 			return err
 		}
 		if !ready {
 			return errors.New("read before the write")
 		}
 		return nil
-	}, task.WithName("reader"))
+	}, eventloop.WithName("reader"))
 	return task.Gather(ctx, w, r)
 }
 

@@ -7,7 +7,7 @@
 //
 //	func TestRetry(t *testing.T) {
 //		looptest.Run(t, func(ctx context.Context) error {
-//			// straight-line task code; an hour of task.Sleep takes no time
+//			// straight-line task code; an hour of eventloop.Sleep takes no time
 //			return nil
 //		})
 //	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/locks"
 	"github.com/aio-go/aio/looptest"
 	"github.com/aio-go/aio/task"
@@ -17,7 +19,7 @@ func ExampleRun() {
 	rec := &looptest.Recorder{}
 	res := looptest.Run(rec, func(ctx context.Context) error {
 		for range 60 {
-			if err := task.Sleep(ctx, time.Minute); err != nil {
+			if err := eventloop.Sleep(ctx, time.Minute); err != nil {
 				return err
 			}
 		}
@@ -40,7 +42,7 @@ func ExampleRun_deadlock() {
 	// true
 	// looptest: deadlock at 0s (loop time), iteration 1: every task waits for something only the loop could deliver, and no callback, timer, I/O, executor job or outside work is pending
 	//   TASK  STATE    SINCE  STEPS  WAITS AT
-	//   main  waiting  0s     1      locks.Event.Wait at looptest/example_test.go:35 (looptest_test.ExampleRun_deadlock.func1)
+	//   main  waiting  0s     1      locks.Event.Wait at looptest/example_test.go:37 (looptest_test.ExampleRun_deadlock.func1)
 }
 
 // Seeds finds code that leans on an order nothing promises, and names the
@@ -50,12 +52,12 @@ func ExampleSeeds() {
 	results := looptest.Seeds(rec, 20, func(ctx context.Context) error {
 		written := false
 		w := task.Go(ctx, func(ctx context.Context) error {
-			err := task.Sleep(ctx, time.Second)
+			err := eventloop.Sleep(ctx, time.Second)
 			written = true
 			return err
 		})
 		r := task.Go(ctx, func(ctx context.Context) error {
-			if err := task.Sleep(ctx, time.Second); err != nil {
+			if err := eventloop.Sleep(ctx, time.Second); err != nil {
 				return err
 			}
 			if !written { // the bug: the writer's sleep ends at the same instant

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/locks"
 	"github.com/aio-go/aio/task"
 )
@@ -34,11 +36,11 @@ func TestSimManualTime(t *testing.T) {
 	tk := s.Go("worker", func(ctx context.Context) error {
 		for range 3 {
 			steps++
-			if err := task.Sleep(ctx, 0); err != nil {
+			if err := eventloop.Sleep(ctx, 0); err != nil {
 				return err
 			}
 		}
-		return task.Sleep(ctx, time.Hour)
+		return eventloop.Sleep(ctx, time.Hour)
 	})
 	if !s.Step() || steps != 1 {
 		t.Fatalf("first Step: %d steps, want 1", steps)
@@ -109,7 +111,7 @@ func TestSequencerForcesOrder(t *testing.T) {
 		}
 		// A cancelled wait leaves its step free for another task.
 		err := task.Timeout(ctx, time.Second, func(ctx context.Context) error { return seq.Step(ctx, 8) })
-		if !errors.Is(err, task.ErrTimeout) {
+		if !errors.Is(err, eventloop.ErrTimeout) {
 			t.Errorf("Step(8) under a 1s timeout: %v, want ErrTimeout", err)
 		}
 		late := task.Go(ctx, func(ctx context.Context) error { return seq.Step(ctx, 8) })
@@ -124,11 +126,11 @@ func TestWaitIdle(t *testing.T) {
 	Run(t, func(ctx context.Context) error {
 		var ev locks.Event
 		arrived := 0
-		var ws []task.Waitable
+		var ws []eventloop.Waitable
 		for i := range 5 {
 			ws = append(ws, task.Go(ctx, func(ctx context.Context) error {
 				for range i + 1 { // different numbers of iterations before blocking
-					if err := task.Sleep(ctx, 0); err != nil {
+					if err := eventloop.Sleep(ctx, 0); err != nil {
 						return err
 					}
 				}
@@ -153,7 +155,7 @@ func TestWaitIdleGivesUp(t *testing.T) {
 	Run(t, func(ctx context.Context) error {
 		spinner := task.Go(ctx, func(ctx context.Context) error {
 			for {
-				if err := task.Sleep(ctx, 0); err != nil {
+				if err := eventloop.Sleep(ctx, 0); err != nil {
 					return err
 				}
 			}
@@ -162,7 +164,7 @@ func TestWaitIdleGivesUp(t *testing.T) {
 			t.Errorf("WaitIdle beside a spinner: %v, want ErrNeverIdle", err)
 		}
 		spinner.Cancel()
-		if err := task.Gather(ctx, spinner); !errors.Is(err, task.ErrCancelled) {
+		if err := task.Gather(ctx, spinner); !errors.Is(err, eventloop.ErrCancelled) {
 			t.Errorf("spinner: %v", err)
 		}
 		return nil

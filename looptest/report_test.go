@@ -40,7 +40,7 @@ func wantFailure(t *testing.T, rec *Recorder, phrases ...string) {
 func TestRunPassesAndCoversVirtualTime(t *testing.T) {
 	rec, res := record(t, func(ctx context.Context) error {
 		for range 60 {
-			if err := task.Sleep(ctx, time.Minute); err != nil {
+			if err := eventloop.Sleep(ctx, time.Minute); err != nil {
 				return err
 			}
 		}
@@ -63,7 +63,7 @@ func TestDeadlockReportListsTasksWhereAndSince(t *testing.T) {
 					return err
 				}
 				defer first.Release()
-				if err := task.Sleep(ctx, d); err != nil {
+				if err := eventloop.Sleep(ctx, d); err != nil {
 					return err
 				}
 				if err := second.Acquire(ctx); err != nil {
@@ -72,8 +72,8 @@ func TestDeadlockReportListsTasksWhereAndSince(t *testing.T) {
 				return second.Release()
 			}
 		}
-		t1 := task.Go(ctx, grab(&a, &b, time.Second), task.WithName("ab"))
-		t2 := task.Go(ctx, grab(&b, &a, 2*time.Second), task.WithName("ba"))
+		t1 := task.Go(ctx, grab(&a, &b, time.Second), eventloop.WithName("ab"))
+		t2 := task.Go(ctx, grab(&b, &a, 2*time.Second), eventloop.WithName("ba"))
 		return task.Gather(ctx, t1, t2)
 	})
 	wantFailure(t, rec, "deadlock at 2s", "TASK", "main", "ab", "ba", "waiting", "1s", "2s")
@@ -97,8 +97,8 @@ func TestDeadlockReportListsTasksWhereAndSince(t *testing.T) {
 
 func TestDeadlockOnAFutureNobodySets(t *testing.T) {
 	rec, _ := record(t, func(ctx context.Context) error {
-		f := eventloop.NewFuture[int](task.Loop(ctx))
-		_, err := task.Await(ctx, f)
+		f := eventloop.NewFuture[int](eventloop.LoopOf(ctx))
+		_, err := eventloop.Await(ctx, f)
 		return err
 	})
 	wantFailure(t, rec, "deadlock at 0s", "main")
@@ -106,8 +106,8 @@ func TestDeadlockOnAFutureNobodySets(t *testing.T) {
 
 func TestLeftBehindTask(t *testing.T) {
 	rec, _ := record(t, func(ctx context.Context) error {
-		task.Go(ctx, func(ctx context.Context) error { return task.Sleep(ctx, time.Hour) }, task.WithName("sleeper"))
-		return task.Sleep(ctx, time.Minute)
+		task.Go(ctx, func(ctx context.Context) error { return eventloop.Sleep(ctx, time.Hour) }, eventloop.WithName("sleeper"))
+		return eventloop.Sleep(ctx, time.Minute)
 	})
 	wantFailure(t, rec, "1 task(s) left behind at 1m0s", "sleeper", "waiting")
 	if strings.Contains(rec.Output(), "deadlock") {
@@ -117,7 +117,7 @@ func TestLeftBehindTask(t *testing.T) {
 
 func TestLeftBehindTimer(t *testing.T) {
 	rec, _ := record(t, func(ctx context.Context) error {
-		_, err := task.Loop(ctx).CallLater(time.Hour, func() {})
+		_, err := eventloop.LoopOf(ctx).CallLater(time.Hour, func() {})
 		return err
 	})
 	wantFailure(t, rec, "left behind at close", "1 timer(s)")
@@ -125,7 +125,7 @@ func TestLeftBehindTimer(t *testing.T) {
 
 func TestUnretrievedTaskError(t *testing.T) {
 	rec, _ := record(t, func(ctx context.Context) error {
-		task.Go(ctx, func(ctx context.Context) error { return errors.New("boom") }, task.WithName("failer"))
+		task.Go(ctx, func(ctx context.Context) error { return errors.New("boom") }, eventloop.WithName("failer"))
 		return WaitIdle(ctx)
 	})
 	wantFailure(t, rec, "never retrieved", "failer", "boom")
@@ -143,8 +143,8 @@ func TestMainErrorAndPanic(t *testing.T) {
 
 func TestPanicInCallbackIsReported(t *testing.T) {
 	rec, _ := record(t, func(ctx context.Context) error {
-		task.Loop(ctx).CallSoon(func() { panic("in callback") })
-		return task.Sleep(ctx, time.Second)
+		eventloop.LoopOf(ctx).CallSoon(func() { panic("in callback") })
+		return eventloop.Sleep(ctx, time.Second)
 	})
 	wantFailure(t, rec, "panic in callback", "in callback")
 }
@@ -152,7 +152,7 @@ func TestPanicInCallbackIsReported(t *testing.T) {
 func TestTimeLimit(t *testing.T) {
 	rec, res := record(t, func(ctx context.Context) error {
 		for {
-			if err := task.Sleep(ctx, time.Minute); err != nil {
+			if err := eventloop.Sleep(ctx, time.Minute); err != nil {
 				return err
 			}
 		}
@@ -166,7 +166,7 @@ func TestTimeLimit(t *testing.T) {
 func TestIterationLimit(t *testing.T) {
 	rec, res := record(t, func(ctx context.Context) error {
 		for {
-			if err := task.Sleep(ctx, 0); err != nil {
+			if err := eventloop.Sleep(ctx, 0); err != nil {
 				return err
 			}
 		}
@@ -191,10 +191,10 @@ func TestExecutorJobIsNotADeadlock(t *testing.T) {
 
 func TestOutsideGrace(t *testing.T) {
 	rec, _ := record(t, func(ctx context.Context) error {
-		l := task.Loop(ctx)
+		l := eventloop.LoopOf(ctx)
 		f := eventloop.NewFuture[int](l)
 		go l.CallSoonThreadsafe(func() { f.SetResult(1) })
-		_, err := task.Await(ctx, f)
+		_, err := eventloop.Await(ctx, f)
 		return err
 	}, OutsideGrace(time.Minute))
 	if rec.Failed() {

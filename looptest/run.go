@@ -53,7 +53,7 @@ func (r Result) summary() string {
 //     error nobody retrieved.
 //
 // On failure it logs the seed (when perturbed), the trace digest and the
-// trace's last lines. An hour of task.Sleep costs no real time. Run
+// trace's last lines. An hour of eventloop.Sleep costs no real time. Run
 // returns what the run did; its Digest is the same on every run of a
 // deterministic program with the same options.
 //

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/timer"
+	"github.com/aio-go/aio/transport"
 )
 
 // Sim is a loop on a virtual clock driven by the test: step by step
@@ -62,7 +63,7 @@ func New(t TB, opts ...Option) *Sim {
 	if s.cf.withNet {
 		s.net = NewNetwork(append([]NetOption{NetSeed(s.cf.seed)}, s.cf.netOpts...)...)
 		s.net.tracer = s.noteNet
-		lopts = append(lopts, eventloop.WithNetwork(s.net))
+		lopts = append(lopts, transport.WithNetwork(s.net))
 	}
 	l, err := eventloop.New(append(lopts, s.cf.loopOpts...)...)
 	if err != nil {

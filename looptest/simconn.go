@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/transport"
 )
 
 // simConn is one connection of a Network: the relay between the client's
@@ -20,8 +21,8 @@ type simConn struct {
 	hosts  [2]string
 	addrs  [2]net.Addr
 	link   Link
-	relay  [2]eventloop.Transport // relay ends: relay[s] faces side s
-	outer  [2]eventloop.Transport // the client's and the server's transports
+	relay  [2]transport.Transport // relay ends: relay[s] faces side s
+	outer  [2]transport.Transport // the client's and the server's transports
 	dirs   [2]*simDir
 	dead   bool
 	ln     *simListener
@@ -52,7 +53,7 @@ type segment struct {
 	rst  bool // the sender aborted: reset the receiver
 }
 
-func (n *Network) accept(l *eventloop.Loop, ln *simListener, kind, src, dst string, cfg *eventloop.ConnConfig) (*simConn, error) {
+func (n *Network) accept(l *eventloop.Loop, ln *simListener, kind, src, dst string, cfg *transport.ConnConfig) (*simConn, error) {
 	n.nextID++
 	c := &simConn{n: n, loop: l, id: n.nextID, kind: kind, hosts: [2]string{src, dst}, link: n.link(src, dst), ln: ln}
 	for s := range c.dirs {
@@ -66,9 +67,9 @@ func (n *Network) accept(l *eventloop.Loop, ln *simListener, kind, src, dst stri
 	c.addrs = [2]net.Addr{clientAddr, serverAddr}
 	proto := ln.h.NewProtocol()
 	server := ln.h
-	r1, srv, err := eventloop.NewTransportPair(l, &relayEnd{c: c, side: 1}, proto,
-		eventloop.WithPairAddrs(clientAddr, serverAddr), eventloop.WithPairReadRate(segmentSize),
-		eventloop.WithPairLost(func(t eventloop.Transport, _ error) {
+	r1, srv, err := transport.NewTransportPair(l, &relayEnd{c: c, side: 1}, proto,
+		transport.WithPairAddrs(clientAddr, serverAddr), transport.WithPairReadRate(segmentSize),
+		transport.WithPairLost(func(t transport.Transport, _ error) {
 			if t != c.relay[1] {
 				server.Detached(t)
 			}
@@ -96,9 +97,9 @@ func addrPort(a net.Addr) int {
 }
 
 // attachClient makes the client's pair once the SYN-ACK arrived.
-func (c *simConn) attachClient(p eventloop.StreamProtocol) (eventloop.Transport, error) {
-	cli, r0, err := eventloop.NewTransportPair(c.loop, p, &relayEnd{c: c, side: 0},
-		eventloop.WithPairAddrs(c.addrs[0], c.addrs[1]), eventloop.WithPairReadRate(segmentSize))
+func (c *simConn) attachClient(p transport.StreamProtocol) (transport.Transport, error) {
+	cli, r0, err := transport.NewTransportPair(c.loop, p, &relayEnd{c: c, side: 0},
+		transport.WithPairAddrs(c.addrs[0], c.addrs[1]), transport.WithPairReadRate(segmentSize))
 	if err != nil {
 		c.reset("client protocol rejected")
 		return nil, err
@@ -320,7 +321,7 @@ func (c *simConn) stall() {
 	c.n.stats.Stalls++
 	for _, t := range c.outer {
 		if t != nil {
-			eventloop.BreakTransport(t, syscall.ETIMEDOUT)
+			transport.BreakTransport(t, syscall.ETIMEDOUT)
 		}
 	}
 }
@@ -364,7 +365,7 @@ type relayEnd struct {
 	side int
 }
 
-func (r *relayEnd) ConnectionMade(eventloop.Transport) {}
+func (r *relayEnd) ConnectionMade(transport.Transport) {}
 func (r *relayEnd) DataReceived(data []byte) {
 	if !r.c.dead {
 		r.c.dirs[r.side].send(data)

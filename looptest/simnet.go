@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/transport"
 )
 
 // The simulated network. Each connection is a relay between two
@@ -117,17 +118,17 @@ type NetStats struct {
 }
 
 // Network is an in-memory network on a loop's virtual clock, implementing
-// eventloop.Network: eventloop.CreateConnection and CreateServer, and so
+// transport.Network: transport.CreateConnection and CreateServer, and so
 // streams.OpenConnection and StartServer, work on it unchanged. Choose it
 // per run with WithNetwork (which traces its events and seeds it from the
-// run), or per loop with eventloop.WithNetwork(NewNetwork(...)).
+// run), or per loop with transport.WithNetwork(NewNetwork(...)).
 //
 // Hosts are names: "db", "10.0.0.1", "127.0.0.1" ("localhost" is
 // 127.0.0.1). A listener on "host:port" takes dials to that address; one
 // on ":port", "0.0.0.0:port" or "[::]:port" takes dials to that port on
 // any host without a listener of its own; port 0 gets a free port. A dial
 // comes from the host OnHost set on its ctx, else from the host of
-// eventloop.WithLocalAddr, else from 127.0.0.1. "unix" paths work too, as
+// transport.WithLocalAddr, else from 127.0.0.1. "unix" paths work too, as
 // connections within one host. Dialing where nobody listens fails with an
 // error matching syscall.ECONNREFUSED, after a round trip.
 //
@@ -197,7 +198,7 @@ func NetworkOf(ctx context.Context) *Network {
 	if l == nil {
 		return nil
 	}
-	n, _ := l.Network().(*Network)
+	n, _ := transport.NetworkOf(l).(*Network)
 	return n
 }
 
@@ -421,10 +422,10 @@ func makeAddr(kind, host string, port int) net.Addr {
 	return simAddr{"tcp", net.JoinHostPort(host, strconv.Itoa(port))}
 }
 
-// Listen implements eventloop.Network.
-func (n *Network) Listen(ctx context.Context, network, address string, cfg *eventloop.ServerConfig) ([]eventloop.Listener, error) {
+// Listen implements transport.Network.
+func (n *Network) Listen(ctx context.Context, network, address string, cfg *transport.ServerConfig) ([]transport.Listener, error) {
 	fail := func(err error) error {
-		return &eventloop.NetError{Op: "listen", Net: network, Addr: address, Err: err}
+		return &transport.NetError{Op: "listen", Net: network, Addr: address, Err: err}
 	}
 	l, err := n.bind(ctx, "Listen")
 	if err != nil {
@@ -448,7 +449,7 @@ func (n *Network) Listen(ctx context.Context, network, address string, cfg *even
 	ln := &simListener{n: n, loop: l, key: key, kind: kind, host: host, addr: makeAddr(kind, host, port)}
 	n.listeners[key] = ln
 	n.trace("listen " + ln.addr.String())
-	return []eventloop.Listener{ln}, nil
+	return []transport.Listener{ln}, nil
 }
 
 // lookup finds the listener a dial to host:port reaches.
@@ -459,14 +460,14 @@ func (n *Network) lookup(kind, host string, port int) *simListener {
 	return n.listeners[listenKey(kind, "", port)]
 }
 
-// Dial implements eventloop.Network: after one latency the SYN reaches the
+// Dial implements transport.Network: after one latency the SYN reaches the
 // server's host; if nobody listens there the dial fails with ECONNREFUSED
 // one latency later; if a partition cuts the link or the listener is not
 // accepting, it waits (up to the ConnectTimeout); otherwise the server
 // accepts at once and the client's end is up one latency later.
-func (n *Network) Dial(ctx context.Context, network, address string, newProto func() eventloop.StreamProtocol, cfg *eventloop.ConnConfig) (eventloop.Transport, error) {
+func (n *Network) Dial(ctx context.Context, network, address string, newProto func() transport.StreamProtocol, cfg *transport.ConnConfig) (transport.Transport, error) {
 	fail := func(err error) error {
-		return &eventloop.NetError{Op: "dial", Net: network, Addr: address, Err: err}
+		return &transport.NetError{Op: "dial", Net: network, Addr: address, Err: err}
 	}
 	l, err := n.bind(ctx, "Dial")
 	if err != nil {
@@ -554,7 +555,7 @@ func (n *Network) waitDial(ctx context.Context, l *eventloop.Loop, deadline time
 	return err
 }
 
-func (n *Network) clientHost(ctx context.Context, cfg *eventloop.ConnConfig) string {
+func (n *Network) clientHost(ctx context.Context, cfg *transport.ConnConfig) string {
 	if h, ok := ctx.Value(hostKey{}).(string); ok && h != "" {
 		return h
 	}
@@ -573,16 +574,16 @@ type simListener struct {
 	key, kind string
 	host      string
 	addr      net.Addr
-	h         eventloop.ConnHandler
+	h         transport.ConnHandler
 	accepting bool
 	closed    bool
-	stats     eventloop.ListenerStats
+	stats     transport.ListenerStats
 }
 
 func (ln *simListener) Addr() net.Addr { return ln.addr }
 func (ln *simListener) FD() int        { return -1 }
 
-func (ln *simListener) Accept(h eventloop.ConnHandler) error {
+func (ln *simListener) Accept(h transport.ConnHandler) error {
 	if ln.closed {
 		return fmt.Errorf("looptest: simulated listener %v: %w", ln.addr, eventloop.ErrClosed)
 	}
@@ -604,4 +605,4 @@ func (ln *simListener) Close() error {
 	return nil
 }
 
-func (ln *simListener) Stats() eventloop.ListenerStats { return ln.stats }
+func (ln *simListener) Stats() transport.ListenerStats { return ln.stats }

@@ -38,7 +38,7 @@ func rateLimited() func(ctx context.Context, r *streams.StreamReader, w *streams
 				continue
 			}
 			working++
-			err = task.Sleep(ctx, 50*time.Millisecond)
+			err = eventloop.Sleep(ctx, 50*time.Millisecond)
 			working--
 			if err != nil {
 				return
@@ -94,14 +94,14 @@ func retryingClient(host string, st *netStats) func(ctx context.Context) error {
 				} else {
 					drop() // timed out, reset or refused: start afresh
 				}
-				if err := task.Sleep(ctx, backoff); err != nil {
+				if err := eventloop.Sleep(ctx, backoff); err != nil {
 					return err
 				}
 				backoff = min(2*backoff, 10*time.Second)
 			}
 			// The next request is due at the next whole minute.
 			next := time.Duration(i+1) * time.Minute
-			if err := task.Sleep(ctx, next-Loop(ctx).Time()); err != nil {
+			if err := eventloop.Sleep(ctx, next-Loop(ctx).Time()); err != nil {
 				return err
 			}
 		}
@@ -121,29 +121,29 @@ func networkedHour(st *netStats) func(ctx context.Context) error {
 			return err
 		}
 		chaos := task.Go(ctx, func(ctx context.Context) error {
-			if err := task.Sleep(ctx, 20*time.Minute+17*time.Second); err != nil {
+			if err := eventloop.Sleep(ctx, 20*time.Minute+17*time.Second); err != nil {
 				return err
 			}
 			n.Partition([]string{"c1", "c2"}, []string{"api"})
-			if err := task.Sleep(ctx, 5*time.Minute); err != nil {
+			if err := eventloop.Sleep(ctx, 5*time.Minute); err != nil {
 				return err
 			}
 			n.Heal()
-			if err := task.Sleep(ctx, 15*time.Minute); err != nil {
+			if err := eventloop.Sleep(ctx, 15*time.Minute); err != nil {
 				return err
 			}
 			n.Reset("c3", "api")
 			return nil
 		})
-		var clients []task.Waitable
+		var clients []eventloop.Waitable
 		for _, h := range []string{"c1", "c2", "c3"} {
-			clients = append(clients, task.Go(ctx, retryingClient(h, st), task.WithName("client-"+h)))
+			clients = append(clients, task.Go(ctx, retryingClient(h, st), eventloop.WithName("client-"+h)))
 		}
 		if _, _, err := task.Wait(ctx, clients, task.AllCompleted, task.NoTimeout); err != nil {
 			return err
 		}
 		for _, c := range clients {
-			if err := c.(*task.Task[struct{}]).Err(); err != nil {
+			if err := c.(*eventloop.Task[struct{}]).Err(); err != nil {
 				return err
 			}
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/streams"
 	"github.com/aio-go/aio/task"
+	"github.com/aio-go/aio/transport"
 )
 
 // echoHandler answers every line with "echo: <line>" until EOF.
@@ -76,7 +77,7 @@ func TestSimNetEchoOverStreams(t *testing.T) {
 		if got, err := roundTrip(ctx, addr, "two"); err != nil || got != "echo: two" {
 			return fmt.Errorf("port 0 server at %s: %q, %v", addr, got, err)
 		}
-		for _, s := range []*eventloop.Server{srv, srv2} {
+		for _, s := range []*transport.Server{srv, srv2} {
 			s.Close()
 			if err := s.WaitClosed(ctx); err != nil { // no clients left: Detached ran
 				return err
@@ -112,7 +113,7 @@ func TestSimNetRefused(t *testing.T) {
 		if !errors.Is(err, syscall.ECONNREFUSED) {
 			return fmt.Errorf("dial with no listener: %v, want ECONNREFUSED", err)
 		}
-		var ne *eventloop.NetError
+		var ne *transport.NetError
 		if !errors.As(err, &ne) || ne.Op != "dial" {
 			return fmt.Errorf("error %v is not a dial NetError", err)
 		}
@@ -123,7 +124,7 @@ func TestSimNetRefused(t *testing.T) {
 	}, WithNetwork(DefaultLink(Link{Latency: time.Millisecond})))
 }
 
-var _ = task.Sleep
+var _ = eventloop.Sleep
 
 // sink is a server handler that reads until EOF or an error and reports
 // what it got.
@@ -161,7 +162,7 @@ func TestSimNetResetMidStream(t *testing.T) {
 		}
 		// 1 MB over a 100 kB/s link takes 10 s: reset after 2 s.
 		task.Go(ctx, func(ctx context.Context) error {
-			if err := task.Sleep(ctx, 2*time.Second); err != nil {
+			if err := eventloop.Sleep(ctx, 2*time.Second); err != nil {
 				return err
 			}
 			if k := n.Reset("db", "app"); k != 1 {
@@ -249,7 +250,7 @@ func TestSimNetPartitionHeal(t *testing.T) {
 			return errors.New("Partitioned disagrees with Partition")
 		}
 		task.Go(ctx, func(ctx context.Context) error {
-			err := task.Sleep(ctx, time.Minute)
+			err := eventloop.Sleep(ctx, time.Minute)
 			n.Heal()
 			return err
 		})
@@ -370,7 +371,7 @@ func buggyFanOut(ctx context.Context) error {
 		defer srv.Close()
 	}
 	var order []string
-	var readers []task.Waitable
+	var readers []eventloop.Waitable
 	var rs []*streams.StreamReader
 	var ws []*streams.StreamWriter
 	for _, addr := range []string{"primary:7", "replica:7"} {
@@ -453,7 +454,7 @@ func TestSimNetDialWaitsForAccept(t *testing.T) {
 	Run(t, func(ctx context.Context) error {
 		l := Loop(ctx)
 		srv, err := streams.StartServer(ctx, echoHandler, "tcp", ":80",
-			streams.WithServerOptions(eventloop.WithStartServing(false)))
+			streams.WithServerOptions(transport.WithStartServing(false)))
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/queue"
 	"github.com/aio-go/aio/task"
 )
@@ -146,13 +148,13 @@ func ExamplePriorityQueue() {
 func ExampleStats() {
 	task.Run(func(ctx context.Context) (struct{}, error) {
 		q := queue.NewQueue[string](10)
-		getter := task.Spawn(ctx, q.Get)
-		task.Sleep(ctx, 0) // the getter now waits
+		getter := eventloop.Spawn(ctx, q.Get)
+		eventloop.Sleep(ctx, 0) // the getter now waits
 		fmt.Printf("%+v\n", q.Stats())
 		q.PutNowait("x") // reserved for the getter until it runs
 		q.PutNowait("y")
 		fmt.Printf("%+v\n", q.Stats())
-		task.Await[string](ctx, getter)
+		eventloop.Await[string](ctx, getter)
 		fmt.Printf("%+v\n", q.Stats())
 		return struct{}{}, nil
 	})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/internal/testkit"
 	"github.com/aio-go/aio/queue"
 	"github.com/aio-go/aio/task"
@@ -68,8 +70,10 @@ func forEachKind(t *testing.T, test func(t *testing.T, newQ func(maxsize int) an
 	}
 }
 
-func spawnGet[T any](ctx context.Context, q anyQueue[T]) *task.Task[T] { return task.Spawn(ctx, q.Get) }
+func spawnGet[T any](ctx context.Context, q anyQueue[T]) *eventloop.Task[T] {
+	return eventloop.Spawn(ctx, q.Get)
+}
 
-func spawnPut[T any](ctx context.Context, q anyQueue[T], v T) *task.Task[struct{}] {
+func spawnPut[T any](ctx context.Context, q anyQueue[T], v T) *eventloop.Task[struct{}] {
 	return task.Go(ctx, func(ctx context.Context) error { return q.Put(ctx, v) })
 }

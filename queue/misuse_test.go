@@ -11,7 +11,6 @@ import (
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/internal/testkit"
 	"github.com/aio-go/aio/queue"
-	"github.com/aio-go/aio/task"
 	"github.com/aio-go/aio/timer"
 )
 
@@ -195,7 +194,7 @@ func TestDebugModeCatchesPutNowaitFromAnotherGoroutine(t *testing.T) {
 	defer l.Close()
 	q := queue.NewQueue[int](0)
 	var fromOther error
-	tk := task.Spawn(l.Context(), func(ctx context.Context) (int, error) {
+	tk := eventloop.Spawn(l.Context(), func(ctx context.Context) (int, error) {
 		if err := q.PutNowait(1); err != nil { // binds q to the loop
 			return 0, err
 		}
@@ -222,7 +221,7 @@ func TestNowaitMethodsAfterLoopClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := queue.NewQueue[int](0)
-	tk := task.Spawn(l.Context(), func(ctx context.Context) (int, error) {
+	tk := eventloop.Spawn(l.Context(), func(ctx context.Context) (int, error) {
 		q.PutNowait(1)
 		return q.Get(ctx) // binds q to l
 	})

@@ -129,8 +129,8 @@ func TestQueueBlockingGetWait(t *testing.T) {
 		g := spawnGet(ctx, q)
 		yield(ctx, 1)
 		want(t, "waiting", g.Done(), false)
-		task.Loop(ctx).CallLater(10*time.Millisecond, func() { q.PutNowait(1) })
-		v, err := task.Await[int](ctx, g)
+		eventloop.LoopOf(ctx).CallLater(10*time.Millisecond, func() { q.PutNowait(1) })
+		v, err := eventloop.Await[int](ctx, g)
 		want(t, "got", v, 1)
 		return err
 	})
@@ -169,7 +169,7 @@ func TestQueueCancelledGetLeavesItemForNext(t *testing.T) {
 				t.Errorf("t1: %v", err)
 			}
 			q.Put(ctx, 'a')
-			v, err := task.Await[int](ctx, t2)
+			v, err := eventloop.Await[int](ctx, t2)
 			want(t, "t2 got", v, int('a'))
 			return err
 		})
@@ -209,7 +209,7 @@ func TestQueueWokenThenCancelledGetKeepsItem(t *testing.T) {
 			q.PutNowait(1)
 			q.PutNowait(2)
 			reader.Cancel()
-			v, err := task.Await[int](ctx, reader)
+			v, err := eventloop.Await[int](ctx, reader)
 			if err != nil {
 				t.Errorf("reader: %v, want nil", err)
 			}
@@ -244,7 +244,7 @@ func TestQueueManyPendingReadersOneCancelled(t *testing.T) {
 		}
 		want(t, "r3 waits", r3.Done(), false)
 		q.PutNowait(3)
-		v3, err := task.Await[int](ctx, r3)
+		v3, err := eventloop.Await[int](ctx, r3)
 		want(t, "r3", v3, 3)
 		return err
 	})
@@ -339,7 +339,7 @@ func TestQueueProducersAndConsumers(t *testing.T) {
 		g := spawnGet[string](ctx, u)
 		yield(ctx, 1)
 		u.Put(ctx, "a")
-		v, _ := task.Await[string](ctx, g)
+		v, _ := eventloop.Await[string](ctx, g)
 		want(t, "waiting getter", v, "a")
 
 		n := queue.NewQueue[int](1)
@@ -369,7 +369,7 @@ func TestQueueProducersAndConsumers(t *testing.T) {
 		m := queue.NewQueue[int](2)
 		return task.Group(ctx, func(ctx context.Context, tg *task.TaskGroup) error {
 			tg.Go(func(ctx context.Context) error {
-				task.Sleep(ctx, 0)
+				eventloop.Sleep(ctx, 0)
 				for range m.Qsize() {
 					m.GetNowait()
 				}
@@ -464,7 +464,7 @@ func TestQueueFIFOWaitersNoBarging(t *testing.T) {
 			})
 			b.GetNowait() // room reserved for p1
 			want(t, "full while room is reserved", b.Full(), true)
-			task.Sleep(ctx, 0)
+			eventloop.Sleep(ctx, 0)
 			b.GetNowait() // p1's item; room for p2
 			task.Gather(ctx, p1, p2, pbarger)
 			if pbarged != queue.ErrQueueFull {
@@ -555,7 +555,7 @@ func TestQueueStatsAndString(t *testing.T) {
 		want(t, "getter", q.String(), "queue.Queue[maxsize=3 qsize=0 getters=1]")
 		q.PutNowait(1)
 		want(t, "reserved", q.String(), "queue.Queue[maxsize=3 qsize=0 reserved=1 tasks=1]")
-		task.Await[int](ctx, g)
+		eventloop.Await[int](ctx, g)
 		q.PutNowait(2)
 		q.Shutdown(false)
 		want(t, "shut down", q.String(), "queue.Queue[maxsize=3 qsize=1 tasks=2 shutdown]")

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/queue"
 	"github.com/aio-go/aio/task"
 )
@@ -136,13 +138,13 @@ func TestShutdownWakesEveryWaiter(t *testing.T) {
 	forEachKind(t, func(t *testing.T, newQ func(int) anyQueue[int]) {
 		run(t, func(ctx context.Context) error {
 			empty := newQ(0)
-			var gets []task.Waitable
+			var gets []eventloop.Waitable
 			for range 3 {
 				gets = append(gets, spawnGet(ctx, empty))
 			}
 			full := newQ(1)
 			full.PutNowait(0)
-			var puts []task.Waitable
+			var puts []eventloop.Waitable
 			for i := range 3 {
 				puts = append(puts, spawnPut(ctx, full, i))
 			}
@@ -162,7 +164,7 @@ func TestShutdownWakesEveryWaiter(t *testing.T) {
 				yield(ctx, 1)
 				q.PutNowait(5) // reserved for g
 				q.Shutdown(immediate)
-				v, err := task.Await[int](ctx, g)
+				v, err := eventloop.Await[int](ctx, g)
 				if immediate {
 					if !isShutdown(err) {
 						t.Errorf("reserved item after Shutdown(true): %d, %v", v, err)
@@ -229,7 +231,7 @@ func TestAllBreakAndCancel(t *testing.T) {
 		want(t, "left", q.Qsize(), 2)
 
 		p := queue.NewPriorityQueue[int](0)
-		consumer := task.Spawn(ctx, func(ctx context.Context) ([]int, error) {
+		consumer := eventloop.Spawn(ctx, func(ctx context.Context) ([]int, error) {
 			var got []int
 			for v, err := range p.All(ctx) {
 				if err != nil {
@@ -243,7 +245,7 @@ func TestAllBreakAndCancel(t *testing.T) {
 		p.PutNowait(1)
 		yield(ctx, 2)
 		consumer.Cancel()
-		got, err := task.Await[[]int](ctx, consumer)
+		got, err := eventloop.Await[[]int](ctx, consumer)
 		if !isCancelled(err) {
 			t.Errorf("consumer: %v", err)
 		}

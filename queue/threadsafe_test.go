@@ -37,7 +37,7 @@ func TestThreadsafeGoroutinesToTask(t *testing.T) {
 		other := task.Go(ctx, func(ctx context.Context) error {
 			for steps < 100 {
 				steps++
-				if err := task.Sleep(ctx, 0); err != nil {
+				if err := eventloop.Sleep(ctx, 0); err != nil {
 					return err
 				}
 			}
@@ -143,10 +143,10 @@ func TestThreadsafeCancel(t *testing.T) {
 func TestThreadsafeWakeUpPassedOn(t *testing.T) {
 	q := queue.NewThreadsafe[int](0)
 	run(t, func(ctx context.Context) error {
-		first := task.Spawn(ctx, q.Async().Get)
-		second := task.Spawn(ctx, q.Async().Get)
+		first := eventloop.Spawn(ctx, q.Async().Get)
+		second := eventloop.Spawn(ctx, q.Async().Get)
 		for q.Waiting() < 2 {
-			if err := task.Sleep(ctx, 0); err != nil {
+			if err := eventloop.Sleep(ctx, 0); err != nil {
 				return err
 			}
 		}
@@ -154,11 +154,11 @@ func TestThreadsafeWakeUpPassedOn(t *testing.T) {
 			return err
 		}
 		first.Cancel()
-		v1, err1 := task.Await(context.WithoutCancel(ctx), first)
+		v1, err1 := eventloop.Await(context.WithoutCancel(ctx), first)
 		if err1 == nil {
 			second.Cancel() // the first got it before the cancellation reached it
 		}
-		v2, err2 := task.Await(context.WithoutCancel(ctx), second)
+		v2, err2 := eventloop.Await(context.WithoutCancel(ctx), second)
 		switch {
 		case err1 == nil && v1 == 5 && testkit.IsCancelled(err2):
 		case testkit.IsCancelled(err1) && err2 == nil && v2 == 5:
@@ -172,14 +172,14 @@ func TestThreadsafeWakeUpPassedOn(t *testing.T) {
 func TestThreadsafeShutdown(t *testing.T) {
 	q := queue.NewThreadsafe[int](1)
 	run(t, func(ctx context.Context) error {
-		getter := task.Spawn(ctx, q.Async().Get)
+		getter := eventloop.Spawn(ctx, q.Async().Get)
 		for q.Waiting() < 1 {
-			if err := task.Sleep(ctx, 0); err != nil {
+			if err := eventloop.Sleep(ctx, 0); err != nil {
 				return err
 			}
 		}
 		go q.Shutdown(false)
-		if _, err := task.Await(ctx, getter); !errors.Is(err, queue.ErrQueueShutdown) {
+		if _, err := eventloop.Await(ctx, getter); !errors.Is(err, queue.ErrQueueShutdown) {
 			t.Errorf("Get woken by Shutdown = %v", err)
 		}
 		if err := q.Async().Put(ctx, 1); !errors.Is(err, queue.ErrQueueShutdown) {

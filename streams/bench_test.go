@@ -7,6 +7,7 @@ import (
 
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/streams"
+	"github.com/aio-go/aio/transport"
 )
 
 // Echo round trips through streams: the server task does what W5's
@@ -73,7 +74,7 @@ func BenchmarkStreamsEchoSocketpair(b *testing.B) {
 		}
 		var ep [2]streams.Endpoint
 		for i, fd := range fds {
-			_, p, err := eventloop.ConnectFD(ctx, func() *streams.Protocol { return streams.NewProtocol(ctx) }, fd)
+			_, p, err := transport.ConnectFD(ctx, func() *streams.Protocol { return streams.NewProtocol(ctx) }, fd)
 			if err != nil {
 				return c, s, err
 			}
@@ -92,8 +93,8 @@ func BenchmarkStreamsEchoSocketpair(b *testing.B) {
 const serverBenchConns = 100
 
 type pinger struct {
-	eventloop.ProtocolBase
-	t    eventloop.Transport
+	transport.ProtocolBase
+	t    transport.Transport
 	msg  []byte
 	got  int
 	load *pingLoad
@@ -104,7 +105,7 @@ type pingLoad struct {
 	finished      *eventloop.Future[struct{}]
 }
 
-func (p *pinger) ConnectionMade(t eventloop.Transport) {
+func (p *pinger) ConnectionMade(t transport.Transport) {
 	p.t = t
 	p.send()
 }
@@ -129,14 +130,14 @@ func (p *pinger) DataReceived(b []byte) {
 }
 
 type echoProto struct {
-	eventloop.ProtocolBase
-	t eventloop.Transport
+	transport.ProtocolBase
+	t transport.Transport
 }
 
-func (e *echoProto) ConnectionMade(t eventloop.Transport) { e.t = t }
+func (e *echoProto) ConnectionMade(t transport.Transport) { e.t = t }
 func (e *echoProto) DataReceived(b []byte)                { e.t.Write(b) }
 
-func benchServer(b *testing.B, server func(ctx context.Context) (eventloop.StreamProtocol, func(ctx context.Context))) {
+func benchServer(b *testing.B, server func(ctx context.Context) (transport.StreamProtocol, func(ctx context.Context))) {
 	l, err := eventloop.New()
 	if err != nil {
 		b.Fatal(err)
@@ -144,12 +145,12 @@ func benchServer(b *testing.B, server func(ctx context.Context) (eventloop.Strea
 	defer l.Close()
 	main := eventloop.Spawn(l.Context(), func(ctx context.Context) (struct{}, error) {
 		load := &pingLoad{n: b.N, finished: eventloop.NewFuture[struct{}](l)}
-		var ts []eventloop.Transport
+		var ts []transport.Transport
 		var serve []func(ctx context.Context)
 		msg := make([]byte, 64)
 		for range serverBenchConns {
 			sp, fn := server(ctx)
-			ta, tb, err := eventloop.NewTransportPair(l, &pinger{msg: msg, load: load}, sp)
+			ta, tb, err := transport.NewTransportPair(l, &pinger{msg: msg, load: load}, sp)
 			if err != nil {
 				return struct{}{}, err
 			}
@@ -190,12 +191,12 @@ func benchServer(b *testing.B, server func(ctx context.Context) (eventloop.Strea
 
 func BenchmarkServerEchoMem(b *testing.B) {
 	b.Run("protocol", func(b *testing.B) {
-		benchServer(b, func(ctx context.Context) (eventloop.StreamProtocol, func(context.Context)) {
+		benchServer(b, func(ctx context.Context) (transport.StreamProtocol, func(context.Context)) {
 			return &echoProto{}, nil
 		})
 	})
 	b.Run("streams-read", func(b *testing.B) {
-		benchServer(b, func(ctx context.Context) (eventloop.StreamProtocol, func(context.Context)) {
+		benchServer(b, func(ctx context.Context) (transport.StreamProtocol, func(context.Context)) {
 			p := streams.NewProtocol(ctx)
 			return p, func(ctx context.Context) {
 				r, w := p.Reader(), p.Writer()
@@ -214,7 +215,7 @@ func BenchmarkServerEchoMem(b *testing.B) {
 		})
 	})
 	b.Run("streams-readinto", func(b *testing.B) {
-		benchServer(b, func(ctx context.Context) (eventloop.StreamProtocol, func(context.Context)) {
+		benchServer(b, func(ctx context.Context) (transport.StreamProtocol, func(context.Context)) {
 			p := streams.NewProtocol(ctx)
 			return p, func(ctx context.Context) {
 				r, w := p.Reader(), p.Writer()

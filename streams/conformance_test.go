@@ -20,6 +20,7 @@ import (
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/streams"
 	"github.com/aio-go/aio/task"
+	"github.com/aio-go/aio/transport"
 )
 
 // The stream conformance suite (STYLE.md: one suite per seam, run against
@@ -186,7 +187,7 @@ func suiteHalfClose(t *testing.T, mk pairFactory) {
 		// Client to server first, then the other way round.
 		c.Writer.Write([]byte("request"))
 		noErr(t, c.Writer.WriteEOF())
-		if err := c.Writer.Write([]byte("x")); !errors.Is(err, eventloop.ErrEOFWritten) {
+		if err := c.Writer.Write([]byte("x")); !errors.Is(err, transport.ErrEOFWritten) {
 			t.Errorf("Write after WriteEOF: %v", err)
 		}
 		req, err := s.Reader.Read(ctx, -1)
@@ -245,7 +246,7 @@ func suiteCancelledRead(t *testing.T, mk pairFactory) {
 		sender := task.Go(ctx, func(ctx context.Context) error {
 			for i := range len(msg) {
 				s.Writer.Write([]byte{msg[i]})
-				if err := task.Sleep(ctx, time.Millisecond); err != nil {
+				if err := eventloop.Sleep(ctx, time.Millisecond); err != nil {
 					return err
 				}
 			}
@@ -374,7 +375,7 @@ func suiteHugeLine(t *testing.T, mk pairFactory) {
 			t.Errorf("ReadLine of a huge line: %v", err)
 		}
 		// Hold on a while: the sender must stay blocked.
-		task.Sleep(ctx, time.Second)
+		eventloop.Sleep(ctx, time.Second)
 		st := s.Reader.Stats()
 		if st.MaxBuffered > 2*limit+maxTransportRead+64<<10 {
 			t.Errorf("buffered up to %d bytes with limit %d", st.MaxBuffered, limit)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/transport"
 )
 
 // NewConn returns a net.Conn view of a stream, for Go libraries that want
@@ -35,10 +36,10 @@ import (
 // ErrTimeout) when ctx is cancelled; no byte is lost.
 func NewConn(ctx context.Context, r *StreamReader, w *StreamWriter) net.Conn {
 	c := &conn{ctx: ctx, r: r, w: w, loop: r.loop}
-	if a, ok := w.Extra(eventloop.ExtraSockName); ok {
+	if a, ok := w.Extra(transport.ExtraSockName); ok {
 		c.local, _ = a.(net.Addr)
 	}
-	if a, ok := w.Extra(eventloop.ExtraPeerName); ok {
+	if a, ok := w.Extra(transport.ExtraPeerName); ok {
 		c.remote, _ = a.(net.Addr)
 	}
 	return c
@@ -55,7 +56,7 @@ type conn struct {
 	rdl, wdl atomic.Int64
 	closed   atomic.Bool
 	// Scopes of the Read and Write in progress: loop goroutine only.
-	rscope, wscope *eventloop.DeadlineScope
+	rscope, wscope *eventloop.TimeoutScope
 }
 
 func (c *conn) check(op string) error {
@@ -71,7 +72,7 @@ func (c *conn) opError(op string, err error) error {
 
 // withDeadline runs fn under the deadline dl (Unix nanoseconds, 0: none);
 // *slot holds the scope meanwhile so that a moved deadline reaches it.
-func (c *conn) withDeadline(op string, dl int64, slot **eventloop.DeadlineScope, fn func(ctx context.Context) error) error {
+func (c *conn) withDeadline(op string, dl int64, slot **eventloop.TimeoutScope, fn func(ctx context.Context) error) error {
 	if err := c.check(op); err != nil {
 		return err
 	}
@@ -88,7 +89,7 @@ func (c *conn) withDeadline(op string, dl int64, slot **eventloop.DeadlineScope,
 		}
 		when = c.loop.Deadline(d)
 	}
-	dctx, ds, err := eventloop.WithDeadline(c.ctx, when)
+	dctx, ds, err := eventloop.WithTimeoutAt(c.ctx, when)
 	if err != nil {
 		return err
 	}
@@ -148,14 +149,14 @@ func (c *conn) SetDeadline(t time.Time) error {
 }
 
 func (c *conn) SetReadDeadline(t time.Time) error {
-	return c.setDeadline(&c.rdl, t, func() **eventloop.DeadlineScope { return &c.rscope })
+	return c.setDeadline(&c.rdl, t, func() **eventloop.TimeoutScope { return &c.rscope })
 }
 
 func (c *conn) SetWriteDeadline(t time.Time) error {
-	return c.setDeadline(&c.wdl, t, func() **eventloop.DeadlineScope { return &c.wscope })
+	return c.setDeadline(&c.wdl, t, func() **eventloop.TimeoutScope { return &c.wscope })
 }
 
-func (c *conn) setDeadline(dl *atomic.Int64, t time.Time, slot func() **eventloop.DeadlineScope) error {
+func (c *conn) setDeadline(dl *atomic.Int64, t time.Time, slot func() **eventloop.TimeoutScope) error {
 	var v int64
 	if !t.IsZero() {
 		v = t.UnixNano()

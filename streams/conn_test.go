@@ -103,13 +103,13 @@ func TestConnDeadlines(t *testing.T) {
 		conn := streams.NewConn(ctx, c.Reader, c.Writer)
 		conn.SetReadDeadline(time.Now().Add(time.Hour))
 		buf := make([]byte, 10)
-		start := task.Loop(ctx).Time()
+		start := eventloop.LoopOf(ctx).Time()
 		_, err = conn.Read(buf)
 		var ne net.Error
 		if !errors.Is(err, os.ErrDeadlineExceeded) || !errors.As(err, &ne) || !ne.Timeout() {
 			t.Errorf("Read past its deadline: %v", err)
 		}
-		if d := task.Loop(ctx).Time() - start; d < 59*time.Minute {
+		if d := eventloop.LoopOf(ctx).Time() - start; d < 59*time.Minute {
 			t.Errorf("gave up after %v of loop time", d)
 		}
 		// A deadline in the past fails at once; clearing it reads again.

@@ -4,8 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/internal/testkit"
-	"github.com/aio-go/aio/task"
 )
 
 // Tests run their scenario as the main task of a loop on a virtual clock
@@ -38,7 +39,7 @@ func noErr(t *testing.T, err error) {
 }
 
 // awaitTask waits for tk and returns its error (or the await's).
-func awaitTask(ctx context.Context, tk *task.Task[struct{}]) error {
-	_, err := task.Await(ctx, tk)
+func awaitTask(ctx context.Context, tk *eventloop.Task[struct{}]) error {
+	_, err := eventloop.Await(ctx, tk)
 	return err
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/streams"
+	"github.com/aio-go/aio/transport"
 )
 
 // sockPair connects a client and a server stream over real sockets: a
@@ -121,7 +122,7 @@ func TestOpenConnectionHappyEyeballs(t *testing.T) {
 		l := eventloop.LoopOf(ctx)
 		start := l.Time()
 		r, w, err := streams.OpenConnection(ctx, "tcp", fmt.Sprintf(":%d", port),
-			streams.WithConnOptions(eventloop.WithHappyEyeballsDelay(time.Hour)))
+			streams.WithConnOptions(transport.WithHappyEyeballsDelay(time.Hour)))
 		if err != nil {
 			return err
 		}
@@ -129,7 +130,7 @@ func TestOpenConnectionHappyEyeballs(t *testing.T) {
 		if waited := l.Time() - start; waited >= time.Hour {
 			t.Errorf("connected after %v of loop time: the refused attempt did not start the next one", waited)
 		}
-		peer, _ := w.Transport().Extra(eventloop.ExtraPeerName)
+		peer, _ := w.Transport().Extra(transport.ExtraPeerName)
 		want(t, "peer", fmt.Sprint(peer), fmt.Sprintf("[::1]:%d", port))
 		line, err := r.ReadLine(ctx)
 		noErr(t, err)

@@ -6,19 +6,20 @@ import (
 	"net"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/transport"
 )
 
-// WithConnOptions passes options to eventloop.CreateConnection
+// WithConnOptions passes options to transport.CreateConnection
 // (OpenConnection): local address, TCP_NODELAY, happy eyeballs
-// (eventloop.WithHappyEyeballsDelay, eventloop.WithInterleave: asyncio's
+// (transport.WithHappyEyeballsDelay, transport.WithInterleave: asyncio's
 // happy_eyeballs_delay and interleave).
-func WithConnOptions(opts ...eventloop.ConnOption) Option {
+func WithConnOptions(opts ...transport.ConnOption) Option {
 	return func(c *config) { c.conn = append(c.conn, opts...) }
 }
 
-// WithServerOptions passes options to eventloop.CreateServer
+// WithServerOptions passes options to transport.CreateServer
 // (StartServer): backlog, SO_REUSEPORT, more addresses, …
-func WithServerOptions(opts ...eventloop.ServerOption) Option {
+func WithServerOptions(opts ...transport.ServerOption) Option {
 	return func(c *config) { c.serverOpts = append(c.serverOpts, opts...) }
 }
 
@@ -34,7 +35,7 @@ func WithServerOptions(opts ...eventloop.ServerOption) Option {
 // eventloop.ErrCancelled (or ErrTimeout).
 func OpenConnection(ctx context.Context, network, address string, opts ...Option) (*StreamReader, *StreamWriter, error) {
 	cf := newConfig(opts)
-	_, p, err := eventloop.CreateConnection(ctx, func() *Protocol { return NewProtocol(ctx, opts...) }, network, address, cf.conn...)
+	_, p, err := transport.CreateConnection(ctx, func() *Protocol { return NewProtocol(ctx, opts...) }, network, address, cf.conn...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -72,14 +73,14 @@ func OpenUnixConnection(ctx context.Context, path string, opts ...Option) (*Stre
 // Serve with the returned server's ServeForever, or keep it open and Close
 // it; StartServer itself is an await (resolving a host name parks).
 //
-// Cancellation: as eventloop.CreateServer: nothing is left listening.
-func StartServer(ctx context.Context, handler func(ctx context.Context, r *StreamReader, w *StreamWriter), network, address string, opts ...Option) (*eventloop.Server, error) {
+// Cancellation: as transport.CreateServer: nothing is left listening.
+func StartServer(ctx context.Context, handler func(ctx context.Context, r *StreamReader, w *StreamWriter), network, address string, opts ...Option) (*transport.Server, error) {
 	if handler == nil {
 		return nil, fmt.Errorf("streams: StartServer: %w", eventloop.ErrNilCallback)
 	}
 	cf := newConfig(opts)
 	sopts := append(opts[:len(opts):len(opts)], AsServer())
-	return eventloop.CreateServer(ctx, func() *Protocol {
+	return transport.CreateServer(ctx, func() *Protocol {
 		p := NewProtocol(ctx, sopts...)
 		p.handler = handler
 		return p
@@ -87,6 +88,6 @@ func StartServer(ctx context.Context, handler func(ctx context.Context, r *Strea
 }
 
 // StartUnixServer is StartServer on the Unix socket at path.
-func StartUnixServer(ctx context.Context, handler func(ctx context.Context, r *StreamReader, w *StreamWriter), path string, opts ...Option) (*eventloop.Server, error) {
+func StartUnixServer(ctx context.Context, handler func(ctx context.Context, r *StreamReader, w *StreamWriter), path string, opts ...Option) (*transport.Server, error) {
 	return StartServer(ctx, handler, "unix", path, opts...)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/transport"
 )
 
 // Endpoint is one end of a stream connection: its reader and its writer.
@@ -15,11 +16,11 @@ type Endpoint struct {
 
 // WithPairOptions passes options to the in-memory transport pair of Pipe
 // (read rate, schedule, addresses).
-func WithPairOptions(opts ...eventloop.PairOption) Option {
+func WithPairOptions(opts ...transport.PairOption) Option {
 	return func(c *config) { c.pair = append(c.pair, opts...) }
 }
 
-// Pipe connects two streams in memory (eventloop.NewTransportPair) and
+// Pipe connects two streams in memory (transport.NewTransportPair) and
 // waits one loop iteration for both to be made. The server end is made
 // with AsServer, so StartTLS works on both. opts apply to both ends;
 // WithTLS makes both ends start TLS (the client verifies the server
@@ -36,7 +37,7 @@ func Pipe(ctx context.Context, opts ...Option) (client, server Endpoint, err err
 	cf := newConfig(opts)
 	pc := NewProtocol(ctx, opts...)
 	ps := NewProtocol(ctx, append(opts, AsServer())...)
-	ta, tb, err := eventloop.NewTransportPair(l, pc, ps, cf.pair...)
+	ta, tb, err := transport.NewTransportPair(l, pc, ps, cf.pair...)
 	if err != nil {
 		return client, server, err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/internal/parking"
+	"github.com/aio-go/aio/transport"
 )
 
 // Option configures a stream (OpenConnection, StartServer, Pipe,
@@ -20,9 +21,9 @@ type config struct {
 	handshakeTimeout time.Duration
 	shutdownTimeout  time.Duration
 	server           bool
-	pair             []eventloop.PairOption
-	conn             []eventloop.ConnOption
-	serverOpts       []eventloop.ServerOption
+	pair             []transport.PairOption
+	conn             []transport.ConnOption
+	serverOpts       []transport.ServerOption
 }
 
 func newConfig(opts []Option) config {
@@ -61,21 +62,21 @@ func WithShutdownTimeout(d time.Duration) Option {
 // then acts as the TLS server. StartServer sets it.
 func AsServer() Option { return func(c *config) { c.server = true } }
 
-func (c *config) tlsOptions() []eventloop.TLSOption {
-	var out []eventloop.TLSOption
+func (c *config) tlsOptions() []transport.TLSOption {
+	var out []transport.TLSOption
 	if c.handshakeTimeout > 0 {
-		out = append(out, eventloop.WithTLSHandshakeTimeout(c.handshakeTimeout))
+		out = append(out, transport.WithTLSHandshakeTimeout(c.handshakeTimeout))
 	}
 	if c.shutdownTimeout > 0 {
-		out = append(out, eventloop.WithTLSShutdownTimeout(c.shutdownTimeout))
+		out = append(out, transport.WithTLSShutdownTimeout(c.shutdownTimeout))
 	}
 	return out
 }
 
 // Protocol is the stream protocol (asyncio.StreamReaderProtocol): it
-// implements eventloop.Protocol, feeds a StreamReader, and makes the
+// implements transport.Protocol, feeds a StreamReader, and makes the
 // StreamWriter when its transport connects. Use it as the protocol of
-// eventloop.CreateConnection, CreateServer or NewTransportPair to get
+// transport.CreateConnection, CreateServer or NewTransportPair to get
 // streams over any transport.
 type Protocol struct {
 	ctx    context.Context
@@ -120,9 +121,9 @@ func (p *Protocol) Reader() *StreamReader { return p.reader }
 // Writer returns the protocol's writer, nil before ConnectionMade.
 func (p *Protocol) Writer() *StreamWriter { return p.writer }
 
-// ConnectionMade implements eventloop.Protocol. Called again with a new
+// ConnectionMade implements transport.Protocol. Called again with a new
 // transport (StartTLS), it moves the reader and writer over to it.
-func (p *Protocol) ConnectionMade(t eventloop.Transport) {
+func (p *Protocol) ConnectionMade(t transport.Transport) {
 	p.reader.SetTransport(t)
 	if p.writer != nil {
 		p.writer.t = t
@@ -163,7 +164,7 @@ func (p *Protocol) serve(ctx context.Context, h func(ctx context.Context, r *Str
 	return nil
 }
 
-// DataReceived implements eventloop.Protocol.
+// DataReceived implements transport.Protocol.
 func (p *Protocol) DataReceived(data []byte) { p.reader.FeedData(data) }
 
 // minDirectRead is the smallest ReadInto buffer the transport reads into
@@ -171,7 +172,7 @@ func (p *Protocol) DataReceived(data []byte) { p.reader.FeedData(data) }
 // short (more system calls for the same bytes).
 const minDirectRead = 4096
 
-// GetBuffer implements eventloop.BufferedProtocol: while a ReadInto waits
+// GetBuffer implements transport.BufferedProtocol: while a ReadInto waits
 // on an empty buffer, the transport reads straight into the caller's
 // buffer (no copy at all); otherwise into a scratch buffer shared by the
 // loop's streams, whose bytes BufferUpdated feeds to the reader.
@@ -189,7 +190,7 @@ func (p *Protocol) GetBuffer(sizeHint int) []byte {
 	return p.scratch
 }
 
-// BufferUpdated implements eventloop.BufferedProtocol.
+// BufferUpdated implements transport.BufferedProtocol.
 func (p *Protocol) BufferUpdated(n int) {
 	if p.direct {
 		p.direct = false
@@ -199,14 +200,14 @@ func (p *Protocol) BufferUpdated(n int) {
 	p.reader.FeedData(p.scratch[:n])
 }
 
-// EOFReceived implements eventloop.Protocol: the reader gets EOF and the
+// EOFReceived implements transport.Protocol: the reader gets EOF and the
 // transport stays open for writing (half-close), as asyncio's.
 func (p *Protocol) EOFReceived() bool {
 	p.reader.FeedEOF()
 	return true
 }
 
-// ConnectionLost implements eventloop.Protocol: the reader gets EOF (or
+// ConnectionLost implements transport.Protocol: the reader gets EOF (or
 // the error), and tasks in Drain and WaitClosed wake up.
 func (p *Protocol) ConnectionLost(err error) {
 	if p.lost {
@@ -222,18 +223,18 @@ func (p *Protocol) ConnectionLost(err error) {
 	p.closed.WakeAll(wokeLost)
 }
 
-// PauseWriting implements eventloop.Protocol.
+// PauseWriting implements transport.Protocol.
 func (p *Protocol) PauseWriting() { p.pausedW = true }
 
-// ResumeWriting implements eventloop.Protocol: tasks in Drain wake up.
+// ResumeWriting implements transport.Protocol: tasks in Drain wake up.
 func (p *Protocol) ResumeWriting() {
 	p.pausedW = false
 	p.drain.WakeAll(wokeResumed)
 }
 
 var (
-	_ eventloop.Protocol         = (*Protocol)(nil)
-	_ eventloop.BufferedProtocol = (*Protocol)(nil)
+	_ transport.Protocol         = (*Protocol)(nil)
+	_ transport.BufferedProtocol = (*Protocol)(nil)
 )
 
 // scratchSize is the size of a loop's scratch read buffer: asyncio's

@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/transport"
 )
 
 // DefaultLimit is the default limit of a StreamReader: the longest line
@@ -34,7 +35,7 @@ type StreamReader struct {
 	off       int
 	eof       bool
 	err       error // set by SetError: reads fail with it once buf is empty
-	transport eventloop.ReadTransport
+	transport transport.ReadTransport
 	paused    bool // we paused the transport's reading
 
 	waiter  eventloop.Parker
@@ -85,7 +86,7 @@ func (r *StreamReader) Err() error { return r.err }
 // SetTransport tells the reader which transport to pause and resume for
 // flow control. The stream protocol calls it; a reader fed by hand needs
 // none.
-func (r *StreamReader) SetTransport(t eventloop.ReadTransport) { r.transport = t }
+func (r *StreamReader) SetTransport(t transport.ReadTransport) { r.transport = t }
 
 // FeedData appends data to the buffer (copied) and wakes a waiting read.
 // Feeding after FeedEOF is ignored.

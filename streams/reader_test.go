@@ -13,7 +13,7 @@ import (
 )
 
 func newReader(ctx context.Context, limit int, feed ...string) *streams.StreamReader {
-	r := streams.NewStreamReader(task.Loop(ctx), limit)
+	r := streams.NewStreamReader(eventloop.LoopOf(ctx), limit)
 	for _, s := range feed {
 		r.FeedData([]byte(s))
 	}
@@ -31,10 +31,10 @@ func TestReaderRead(t *testing.T) {
 		b, _ = r.Read(ctx, 100)
 		want(t, "Read(100)", string(b), "lo world")
 		// A waiting read gets data fed later.
-		go2 := task.Spawn(ctx, func(ctx context.Context) ([]byte, error) { return r.Read(ctx, 10) })
+		go2 := eventloop.Spawn(ctx, func(ctx context.Context) ([]byte, error) { return r.Read(ctx, 10) })
 		yield(ctx, 1)
 		r.FeedData([]byte("late"))
-		b, err = task.Await(ctx, go2)
+		b, err = eventloop.Await(ctx, go2)
 		want(t, "late Read", string(b), "late")
 		r.FeedData([]byte("tail"))
 		r.FeedEOF()
@@ -63,13 +63,13 @@ func TestReaderReadInto(t *testing.T) {
 		n, _ = r.ReadInto(ctx, big)
 		want(t, "ReadInto(100)", string(big[:n]), "o world")
 		// A waiting ReadInto gets data fed later.
-		go2 := task.Spawn(ctx, func(ctx context.Context) (string, error) {
+		go2 := eventloop.Spawn(ctx, func(ctx context.Context) (string, error) {
 			n, err := r.ReadInto(ctx, big)
 			return string(big[:n]), err
 		})
 		yield(ctx, 1)
 		r.FeedData([]byte("late"))
-		got, err := task.Await(ctx, go2)
+		got, err := eventloop.Await(ctx, go2)
 		want(t, "late ReadInto", got, "late")
 		noErr(t, err)
 		r.FeedData([]byte("x"))
@@ -96,8 +96,8 @@ func TestReaderReadInto(t *testing.T) {
 func TestReaderReadIntoHandOff(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		r := newReader(ctx, 0)
-		readInto := func(p []byte) *task.Task[string] {
-			return task.Spawn(ctx, func(ctx context.Context) (string, error) {
+		readInto := func(p []byte) *eventloop.Task[string] {
+			return eventloop.Spawn(ctx, func(ctx context.Context) (string, error) {
 				n, err := r.ReadInto(ctx, p)
 				return string(p[:n]), err
 			})
@@ -107,7 +107,7 @@ func TestReaderReadIntoHandOff(t *testing.T) {
 		r.FeedData([]byte("abcdef"))
 		r.FeedData([]byte("gh"))
 		tk.Cancel() // after the hand-off: the read has its bytes
-		got, err := task.Await(ctx, tk)
+		got, err := eventloop.Await(ctx, tk)
 		want(t, "first ReadInto", got, "abcd")
 		noErr(t, err)
 		want(t, "buffered behind", r.Buffered(), 4)
@@ -117,7 +117,7 @@ func TestReaderReadIntoHandOff(t *testing.T) {
 		tk = readInto(make([]byte, 4))
 		yield(ctx, 1)
 		r.FeedEOF()
-		got, err = task.Await(ctx, tk)
+		got, err = eventloop.Await(ctx, tk)
 		if got != "" || err != io.EOF {
 			t.Errorf("ReadInto woken by EOF: %q, %v", got, err)
 		}
@@ -254,11 +254,11 @@ func TestReaderCancelLosesNothing(t *testing.T) {
 				// Feed one byte per iteration; cancel the reader at each
 				// await point, i.e. after every byte.
 				for i := range 5 {
-					tk := task.Spawn(ctx, func(ctx context.Context) ([]byte, error) { return read(ctx, r) })
+					tk := eventloop.Spawn(ctx, func(ctx context.Context) ([]byte, error) { return read(ctx, r) })
 					yield(ctx, 1)
 					r.FeedData([]byte{byte('a' + i)})
 					tk.Cancel()
-					b, err := task.Await(ctx, tk)
+					b, err := eventloop.Await(ctx, tk)
 					if err == nil {
 						// The read finished before the cancel: only Read,
 						// which takes what there is, may do that.
@@ -285,13 +285,13 @@ func TestReaderCancelLosesNothing(t *testing.T) {
 func TestReaderConcurrentRead(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		r := newReader(ctx, 0)
-		first := task.Spawn(ctx, func(ctx context.Context) ([]byte, error) { return r.Read(ctx, 1) })
+		first := eventloop.Spawn(ctx, func(ctx context.Context) ([]byte, error) { return r.Read(ctx, 1) })
 		yield(ctx, 1)
 		if _, err := r.Read(ctx, 1); !errors.Is(err, streams.ErrConcurrentRead) {
 			t.Errorf("second read: %v", err)
 		}
 		r.FeedData([]byte("x"))
-		b, err := task.Await(ctx, first)
+		b, err := eventloop.Await(ctx, first)
 		want(t, "first read", string(b), "x")
 		noErr(t, err)
 		return nil
@@ -307,7 +307,7 @@ func TestReaderMisuse(t *testing.T) {
 		// apart outside debug mode (docs/architecture.md), so the test
 		// does not race the task's own step.
 		parked := make(chan struct{})
-		task.Loop(ctx).CallSoon(func() { close(parked) }) // runs once the task has parked
+		eventloop.LoopOf(ctx).CallSoon(func() { close(parked) }) // runs once the task has parked
 		err, _ := task.ToThread(ctx, func(context.Context) (error, error) {
 			<-parked
 			_, err := r.Read(ctx, 1)
@@ -316,7 +316,7 @@ func TestReaderMisuse(t *testing.T) {
 		if !errors.Is(err, eventloop.ErrNotInTask) {
 			t.Errorf("read from a goroutine: %v", err)
 		}
-		if _, err := r.Read(task.Loop(ctx).Context(), 1); !errors.Is(err, eventloop.ErrNotInTask) {
+		if _, err := r.Read(eventloop.LoopOf(ctx).Context(), 1); !errors.Is(err, eventloop.ErrNotInTask) {
 			t.Errorf("read with the loop's root ctx: %v", err)
 		}
 		want(t, "nothing consumed", r.Buffered(), 4)
@@ -340,7 +340,7 @@ func TestReadIntoDirectFromTransport(t *testing.T) {
 		msg := strings.Repeat("0123456789", 1000)
 		for _, size := range []int{64 << 10, 7} {
 			got := ""
-			reader := task.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			reader := eventloop.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
 				buf := make([]byte, size)
 				for len(got) < len(msg) {
 					n, err := s.Reader.ReadInto(ctx, buf)
@@ -353,7 +353,7 @@ func TestReadIntoDirectFromTransport(t *testing.T) {
 			})
 			yield(ctx, 1) // the reader waits on an empty buffer
 			noErr(t, c.Writer.Write([]byte(msg)))
-			_, err := task.Await(ctx, reader)
+			_, err := eventloop.Await(ctx, reader)
 			noErr(t, err)
 			want(t, "bytes read", got == msg, true)
 			if size >= 4096 {

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/streams"
 	"github.com/aio-go/aio/task"
+	"github.com/aio-go/aio/transport"
 )
 
 // startTLSBoth upgrades a plain pair: the server with scfg, the client
@@ -44,15 +46,15 @@ func TestTLSHandshakeAndState(t *testing.T) {
 		cerr, serr := startTLSBoth(ctx, c, s, f.client, f.server)
 		noErr(t, cerr)
 		noErr(t, serr)
-		st, ok := c.Writer.Extra(eventloop.ExtraTLSState)
+		st, ok := c.Writer.Extra(transport.ExtraTLSState)
 		if !ok || !st.(tls.ConnectionState).HandshakeComplete {
 			t.Errorf("client TLS state: %v %v", st, ok)
 		}
-		cert, ok := c.Writer.Extra(eventloop.ExtraPeerCert)
+		cert, ok := c.Writer.Extra(transport.ExtraPeerCert)
 		if !ok || cert.(*x509.Certificate).DNSNames[0] != "localhost" {
 			t.Errorf("peer cert: %v %v", cert, ok)
 		}
-		if _, ok := c.Writer.Extra(eventloop.ExtraPeerName); !ok {
+		if _, ok := c.Writer.Extra(transport.ExtraPeerName); !ok {
 			t.Error("peername lost under TLS")
 		}
 		c.Writer.Write([]byte("secret\n"))
@@ -114,13 +116,13 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 			return err
 		}
 		s.Writer.Transport().PauseReading() // the server never answers
-		start := task.Loop(ctx).Time()
+		start := eventloop.LoopOf(ctx).Time()
 		err = c.Writer.StartTLS(ctx, f.client, streams.WithHandshakeTimeout(5*time.Second))
-		if !errors.Is(err, eventloop.ErrTLSHandshakeTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+		if !errors.Is(err, transport.ErrTLSHandshakeTimeout) || !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("StartTLS: %v, want a handshake timeout", err)
 		}
 		// The virtual clock tells when it gave up.
-		want(t, "gave up after", task.Loop(ctx).Time()-start, 5*time.Second)
+		want(t, "gave up after", eventloop.LoopOf(ctx).Time()-start, 5*time.Second)
 		s.Writer.Transport().Abort()
 		return nil
 	})
@@ -144,10 +146,10 @@ func TestTLSTruncation(t *testing.T) {
 		raw.Close()
 		b, err := c.Reader.Read(ctx, -1)
 		want(t, "data before the truncation", string(b), "partial data")
-		if !errors.Is(err, eventloop.ErrTLSTruncated) || !errors.Is(err, io.ErrUnexpectedEOF) {
+		if !errors.Is(err, transport.ErrTLSTruncated) || !errors.Is(err, io.ErrUnexpectedEOF) {
 			t.Errorf("read after a FIN without close_notify: %v", err)
 		}
-		if err := c.Writer.WaitClosed(ctx); !errors.Is(err, eventloop.ErrTLSTruncated) {
+		if err := c.Writer.WaitClosed(ctx); !errors.Is(err, transport.ErrTLSTruncated) {
 			t.Errorf("WaitClosed: %v", err)
 		}
 		return nil
@@ -159,20 +161,20 @@ func TestTLSFreshProtocolMade(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		pc := streams.NewProtocol(ctx)
 		ps := streams.NewProtocol(ctx, streams.AsServer())
-		l := task.Loop(ctx)
-		ta, tb, err := eventloop.NewTransportPair(l, pc, ps)
+		l := eventloop.LoopOf(ctx)
+		ta, tb, err := transport.NewTransportPair(l, pc, ps)
 		if err != nil {
 			return err
 		}
 		yield(ctx, 1)
 		srv := task.Go(ctx, func(ctx context.Context) error {
-			_, err := eventloop.StartTLS(ctx, tb, ps, f.server, true)
+			_, err := transport.StartTLS(ctx, tb, ps, f.server, true)
 			return err
 		})
 		// A fresh protocol on the client side: it is made with the TLS
 		// transport once the handshake is done, and can write at once.
 		app := &echoOnMade{}
-		tt, err := eventloop.StartTLS(ctx, ta, app, f.client, false)
+		tt, err := transport.StartTLS(ctx, ta, app, f.client, false)
 		noErr(t, err)
 		noErr(t, awaitTask(ctx, srv))
 		if app.t != tt {
@@ -187,11 +189,11 @@ func TestTLSFreshProtocolMade(t *testing.T) {
 }
 
 type echoOnMade struct {
-	eventloop.ProtocolBase
-	t eventloop.Transport
+	transport.ProtocolBase
+	t transport.Transport
 }
 
-func (p *echoOnMade) ConnectionMade(t eventloop.Transport) {
+func (p *echoOnMade) ConnectionMade(t transport.Transport) {
 	p.t = t
 	t.Write([]byte("early\n"))
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/transport"
 )
 
 // StreamWriter is the writing end of a stream (asyncio.StreamWriter). Its
@@ -16,25 +17,25 @@ import (
 // A StreamWriter belongs to one loop; its methods are for that loop's
 // goroutine and tasks only.
 type StreamWriter struct {
-	t eventloop.Transport
+	t transport.Transport
 	p *Protocol
 	r *StreamReader
 }
 
 // Transport returns the transport under the writer (after StartTLS, the
 // TLS transport).
-func (w *StreamWriter) Transport() eventloop.Transport { return w.t }
+func (w *StreamWriter) Transport() transport.Transport { return w.t }
 
 // Reader returns the reader of the same connection.
 func (w *StreamWriter) Reader() *StreamReader { return w.r }
 
-// Extra returns information about the connection (eventloop.ExtraPeerName,
+// Extra returns information about the connection (transport.ExtraPeerName,
 // ExtraSockName, ExtraTLSState, …): asyncio's get_extra_info.
 func (w *StreamWriter) Extra(key string) (any, bool) { return w.t.Extra(key) }
 
 // Write queues data for sending; it never waits. The caller may reuse
 // data at once. It fails with ErrClosed after Close, a *BrokenError after
-// the connection was lost, and eventloop.ErrEOFWritten after WriteEOF.
+// the connection was lost, and transport.ErrEOFWritten after WriteEOF.
 func (w *StreamWriter) Write(data []byte) error {
 	if err := w.writeErr("Write"); err != nil {
 		return err
@@ -184,13 +185,13 @@ func (w *StreamWriter) StartTLS(ctx context.Context, cfg *tls.Config, opts ...Op
 	r := w.r
 	tops := cf.tlsOptions()
 	if r.Buffered() > 0 {
-		tops = append(tops, eventloop.WithTLSInitialData(r.take(r.Buffered())))
+		tops = append(tops, transport.WithTLSInitialData(r.take(r.Buffered())))
 	}
 	if r.paused {
 		r.paused = false
 		w.t.ResumeReading()
 	}
-	nt, err := eventloop.StartTLS(ctx, w.t, w.p, cfg, cf.server, tops...)
+	nt, err := transport.StartTLS(ctx, w.t, w.p, cfg, cf.server, tops...)
 	if err != nil {
 		return fmt.Errorf("streams: StartTLS: %w", err)
 	}

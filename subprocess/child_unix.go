@@ -29,7 +29,7 @@ type child struct {
 	status      syscall.WaitStatus
 	waiters     parking.Lot // tasks in Wait
 	onExit      []func()
-	untrack     func()
+	tracked     bool // registered with the loop (Track)
 	killOnClose bool
 }
 
@@ -37,11 +37,10 @@ type child struct {
 // SIGCHLD watcher. It also registers c with the loop (Track) so Close
 // reports it, and kills or hands it to a background reaper then.
 func (c *child) watch() error {
-	untrack, err := c.l.Track(fmt.Sprintf("child process %d (%s)", c.pid, c.name), c.loopClosing)
-	if err != nil {
+	if err := c.l.Track(c); err != nil {
 		return err
 	}
-	c.untrack = untrack
+	c.tracked = true
 	if c.pidfd >= 0 {
 		if err := c.l.AddReader(c.pidfd, c.poll); err == nil {
 			return nil
@@ -90,8 +89,9 @@ func (c *child) reaped(ws syscall.WaitStatus) {
 	} else {
 		watcherFor(c.l).remove(c)
 	}
-	if c.untrack != nil {
-		c.untrack()
+	if c.tracked {
+		c.tracked = false
+		c.l.Untrack(c)
 	}
 	c.waiters.WakeAll(wokeExited)
 	fns := c.onExit
@@ -133,6 +133,12 @@ func (c *child) signal(sig syscall.Signal) error {
 	}
 	return nil
 }
+
+// String describes c for the loop's AliveError (eventloop.Resource).
+func (c *child) String() string { return fmt.Sprintf("child process %d (%s)", c.pid, c.name) }
+
+// CloseNow is loopClosing, called by the loop's Close (eventloop.Resource).
+func (c *child) CloseNow() { c.loopClosing() }
 
 // loopClosing runs when the loop closes with c still running: kill and
 // reap it if asked, else leave it running and reap it in the background,

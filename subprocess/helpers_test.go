@@ -11,11 +11,11 @@ import (
 
 // run runs main with task.Run on the real clock (children are real
 // processes) and the strict exception handler.
-func run(t *testing.T, main func(ctx context.Context) error, opts ...task.Option) error {
+func run(t *testing.T, main func(ctx context.Context) error, opts ...eventloop.Option) error {
 	t.Helper()
 	_, err := task.Run(func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, main(ctx)
-	}, append([]task.Option{eventloop.WithExceptionHandler(testkit.StrictHandler(t))}, opts...)...)
+	}, append([]eventloop.Option{eventloop.WithExceptionHandler(testkit.StrictHandler(t))}, opts...)...)
 	return err
 }
 

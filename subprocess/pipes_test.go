@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/aio-go/aio/eventloop"
-	"github.com/aio-go/aio/task"
+	"github.com/aio-go/aio/transport"
 )
 
 // pipeProto records pipe data and the order of the callbacks.
@@ -41,7 +41,7 @@ func TestPipesLowLevel(t *testing.T) {
 	bothWatchers(t, func(t *testing.T) {
 		err := run(t, func(ctx context.Context) error {
 			name, args, env := helper("cat2")
-			p := &recProto{done: eventloop.NewFuture[struct{}](task.Loop(ctx))}
+			p := &recProto{done: eventloop.NewFuture[struct{}](eventloop.LoopOf(ctx))}
 			tr, _, err := ExecTransport(ctx, func() *recProto { return p }, name, args, env,
 				WithStdin(Pipe), WithStdout(Pipe), WithStderr(Pipe))
 			if err != nil {
@@ -58,7 +58,7 @@ func TestPipesLowLevel(t *testing.T) {
 			if err := in.Close(); err != nil { // flushes, then EOF for the child
 				return err
 			}
-			if _, err := task.Await(ctx, p.done); err != nil {
+			if _, err := eventloop.Await(ctx, p.done); err != nil {
 				return err
 			}
 			if p.out.String() != want {
@@ -90,7 +90,7 @@ func TestPipesLowLevel(t *testing.T) {
 func TestWriteToChildThatClosedStdin(t *testing.T) {
 	err := run(t, func(ctx context.Context) error {
 		name, args, env := helper("closeall")
-		p := &recProto{done: eventloop.NewFuture[struct{}](task.Loop(ctx))}
+		p := &recProto{done: eventloop.NewFuture[struct{}](eventloop.LoopOf(ctx))}
 		tr, _, err := ExecTransport(ctx, func() *recProto { return p }, name, args, env,
 			WithStdin(Pipe), WithStdout(Pipe))
 		if err != nil {
@@ -99,7 +99,7 @@ func TestWriteToChildThatClosedStdin(t *testing.T) {
 		in := tr.PipeTransport(0)
 		// Wait until the child closed its stdout (so its stdin is closed too).
 		for !strings.Contains(strings.Join(p.events, ";"), "pipe 1 lost") {
-			if err := task.Sleep(ctx, 1e6); err != nil {
+			if err := eventloop.Sleep(ctx, 1e6); err != nil {
 				return err
 			}
 		}
@@ -107,12 +107,12 @@ func TestWriteToChildThatClosedStdin(t *testing.T) {
 		var werr error
 		for i := 0; i < 100 && werr == nil; i++ {
 			werr = in.Write(chunk)
-			task.Sleep(ctx, 0)
+			eventloop.Sleep(ctx, 0)
 		}
 		if werr == nil {
 			t.Fatalf("writes to a closed pipe kept succeeding")
 		}
-		if !errors.Is(werr, syscall.EPIPE) && !errors.Is(werr, eventloop.ErrTransportClosed) {
+		if !errors.Is(werr, syscall.EPIPE) && !errors.Is(werr, transport.ErrTransportClosed) {
 			t.Errorf("write error = %v, want EPIPE or ErrTransportClosed", werr)
 		}
 		joined := strings.Join(p.events, ";")

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/aio-go/aio/eventloop"
-	"github.com/aio-go/aio/task"
 )
 
 func pattern(n int) []byte {
@@ -89,17 +88,17 @@ func TestCommunicateCancelledLosesNoOutput(t *testing.T) {
 				return err
 			}
 			cctx, cancel := eventloop.WithCancel(ctx)
-			comm := task.Spawn(cctx, func(ctx context.Context) ([]byte, error) {
+			comm := eventloop.Spawn(cctx, func(ctx context.Context) ([]byte, error) {
 				out, _, err := p.Communicate(ctx, nil)
 				return out, err
 			})
 			for p.Stdout.Buffered() < len("early\n") {
-				if err := task.Sleep(ctx, 1e6); err != nil {
+				if err := eventloop.Sleep(ctx, 1e6); err != nil {
 					return err
 				}
 			}
 			cancel()
-			if _, err := task.Await(ctx, comm); !errors.Is(err, eventloop.ErrCancelled) {
+			if _, err := eventloop.Await(ctx, comm); !errors.Is(err, eventloop.ErrCancelled) {
 				t.Errorf("cancelled Communicate = %v, want ErrCancelled", err)
 			}
 			if _, ok := p.ReturnCode(); ok {

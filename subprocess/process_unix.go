@@ -10,7 +10,7 @@ import (
 
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/streams"
-	"github.com/aio-go/aio/task"
+	"github.com/aio-go/aio/transport"
 )
 
 // Process is a running (or finished) child with its pipes as streams
@@ -178,17 +178,17 @@ func (p *Process) Communicate(ctx context.Context, input []byte) (stdout, stderr
 	if input != nil && p.Stdin == nil {
 		return nil, nil, fmt.Errorf("subprocess: Communicate: input for stdin: %w", ErrNotPiped)
 	}
-	var feeder *task.Task[struct{}]
+	var feeder *eventloop.Task[struct{}]
 	if input != nil {
-		feeder = task.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		feeder = eventloop.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
 			return struct{}{}, p.feed(ctx, input)
-		}, task.WithName(fmt.Sprintf("subprocess %d stdin", p.PID())))
+		}, eventloop.WithName(fmt.Sprintf("subprocess %d stdin", p.PID())))
 	}
-	var errTask *task.Task[[]byte]
+	var errTask *eventloop.Task[[]byte]
 	if p.Stderr != nil {
-		errTask = task.Spawn(ctx, func(ctx context.Context) ([]byte, error) {
+		errTask = eventloop.Spawn(ctx, func(ctx context.Context) ([]byte, error) {
 			return readAll(ctx, p.Stderr)
-		}, task.WithName(fmt.Sprintf("subprocess %d stderr", p.PID())))
+		}, eventloop.WithName(fmt.Sprintf("subprocess %d stderr", p.PID())))
 	}
 	var outErr error
 	if p.Stdout != nil {
@@ -196,11 +196,11 @@ func (p *Process) Communicate(ctx context.Context, input []byte) (stdout, stderr
 	}
 	if errTask != nil {
 		var e error
-		stderr, e = task.Await(ctx, errTask)
+		stderr, e = eventloop.Await(ctx, errTask)
 		outErr = errors.Join(outErr, e)
 	}
 	if feeder != nil {
-		_, e := task.Await(ctx, feeder)
+		_, e := eventloop.Await(ctx, feeder)
 		outErr = errors.Join(outErr, e)
 	}
 	if err := eventloop.AwaitError(ctx); err != nil {
@@ -237,7 +237,7 @@ func (p *Process) feed(ctx context.Context, input []byte) error {
 
 func brokenPipe(err error) bool {
 	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, eventloop.ErrTransportClosed) || errors.Is(err, streams.ErrConnectionLost)
+		errors.Is(err, transport.ErrTransportClosed) || errors.Is(err, streams.ErrConnectionLost)
 }
 
 // readAll reads r to EOF. On cancellation the bytes stay in r (Read with

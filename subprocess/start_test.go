@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
-	"github.com/aio-go/aio/task"
 )
 
 // setStartHooks installs the start test hooks for the duration of the test.
@@ -52,14 +51,14 @@ func TestStartsOverlap(t *testing.T) {
 	}, nil, nil)
 	err := run(t, func(ctx context.Context) error {
 		name, args, env := helper("exit", "0")
-		first := task.Spawn(ctx, func(ctx context.Context) (int, error) {
+		first := eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
 			tr, _, err := ExecTransport(ctx, newExit, name, args, env, WithStdin(DevNull))
 			if err != nil {
 				return 0, err
 			}
 			return tr.Wait(ctx)
 		})
-		task.Sleep(ctx, 0) // first is parked in its start, held by the hook
+		eventloop.Sleep(ctx, 0) // first is parked in its start, held by the hook
 		tr, _, err := ExecTransport(ctx, newExit, name, args, env, WithStdin(DevNull))
 		if err != nil {
 			return err
@@ -67,7 +66,7 @@ func TestStartsOverlap(t *testing.T) {
 		if rc, err := tr.Wait(ctx); err != nil || rc != 0 {
 			t.Errorf("second child: Wait = %d, %v", rc, err)
 		}
-		if rc, err := task.Await(ctx, first); err != nil || rc != 0 {
+		if rc, err := eventloop.Await(ctx, first); err != nil || rc != 0 {
 			t.Errorf("first child: Wait = %d, %v", rc, err)
 		}
 		return nil
@@ -94,13 +93,13 @@ func TestCancelledStartKillsAndReapsChild(t *testing.T) {
 		fds := openFDs()
 		err := run(t, func(ctx context.Context) error {
 			name, args, env := helper("hang")
-			starter := task.Spawn(ctx, func(ctx context.Context) (*Process, error) {
+			starter := eventloop.Spawn(ctx, func(ctx context.Context) (*Process, error) {
 				return Exec(ctx, name, args, env, WithStdin(Pipe), WithStdout(Pipe), WithStderr(Pipe))
 			})
-			task.Sleep(ctx, 0) // starter is parked in Exec, its start held by the hook
+			eventloop.Sleep(ctx, 0) // starter is parked in Exec, its start held by the hook
 			starter.Cancel()
 			close(release)
-			p, err := task.Await(ctx, starter)
+			p, err := eventloop.Await(ctx, starter)
 			if !errors.Is(err, eventloop.ErrCancelled) || !errors.Is(err, context.Canceled) || p != nil {
 				t.Errorf("cancelled Exec = %v, %v; want nil, ErrCancelled", p, err)
 			}
@@ -113,7 +112,7 @@ func TestCancelledStartKillsAndReapsChild(t *testing.T) {
 				if syscall.Kill(child, 0) == syscall.ESRCH {
 					return nil // killed and reaped by the loop
 				}
-				if err := task.Sleep(ctx, 1e6); err != nil {
+				if err := eventloop.Sleep(ctx, 1e6); err != nil {
 					return err
 				}
 			}
@@ -175,7 +174,7 @@ func TestLoopCloseDuringStart(t *testing.T) {
 			return struct{}{}, execErr
 		}, eventloop.WithName("starter"))
 		step := eventloop.Spawn(l.Context(), func(ctx context.Context) (struct{}, error) {
-			return struct{}{}, task.Sleep(ctx, 0) // the starter runs and parks
+			return struct{}{}, eventloop.Sleep(ctx, 0) // the starter runs and parks
 		})
 		if err := l.RunUntilComplete(step); err != nil {
 			t.Fatal(err)
@@ -217,7 +216,7 @@ func TestExecTransportFromCallback(t *testing.T) {
 			name, args, env := helper("exit", "7")
 			tr, _, startErr = ExecTransport(l.Context(), newExit, name, args, env, WithStdin(DevNull))
 		})
-		if err := task.Sleep(ctx, 0); err != nil {
+		if err := eventloop.Sleep(ctx, 0); err != nil {
 			return err
 		}
 		if startErr != nil || tr == nil {

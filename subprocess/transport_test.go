@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/aio-go/aio/eventloop"
-	"github.com/aio-go/aio/task"
 	"golang.org/x/sys/unix"
 )
 
@@ -41,7 +40,7 @@ func TestExitCodes(t *testing.T) {
 				if got, ok := tr.ReturnCode(); !ok || got != code {
 					t.Errorf("ReturnCode = %d, %v; want %d, true", got, ok, code)
 				}
-				task.Sleep(ctx, 0) // let the exit callbacks run
+				eventloop.Sleep(ctx, 0) // let the exit callbacks run
 				if want := []string{"made", "exited", "lost"}; !slices.Equal(p.events, want) {
 					t.Errorf("protocol saw %q, want %q", p.events, want)
 				}
@@ -94,10 +93,10 @@ func TestCancelledWaitLeavesChildRunning(t *testing.T) {
 				return err
 			}
 			wctx, cancel := eventloop.WithCancel(ctx)
-			w := task.Spawn(wctx, func(ctx context.Context) (int, error) { return tr.Wait(ctx) })
-			task.Sleep(ctx, 0)
+			w := eventloop.Spawn(wctx, func(ctx context.Context) (int, error) { return tr.Wait(ctx) })
+			eventloop.Sleep(ctx, 0)
 			cancel()
-			if _, err := task.Await(ctx, w); !errors.Is(err, eventloop.ErrCancelled) {
+			if _, err := eventloop.Await(ctx, w); !errors.Is(err, eventloop.ErrCancelled) {
 				t.Errorf("cancelled Wait = %v, want ErrCancelled", err)
 			}
 			if _, ok := tr.ReturnCode(); ok {
@@ -269,7 +268,7 @@ func TestDroppedChildIsReaped(t *testing.T) {
 			tr = nil
 			// Wait through another path: poll until the loop has reaped it.
 			for i := 0; i < 1000; i++ {
-				if err := task.Sleep(ctx, 1e6); err != nil {
+				if err := eventloop.Sleep(ctx, 1e6); err != nil {
 					return err
 				}
 				// Peek without reaping: a zombie still answers kill(pid, 0),

@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/transport"
 )
 
 // SubprocessProtocol is the low-level protocol of a child process
@@ -17,7 +18,7 @@ import (
 // callback runs on the loop goroutine. ConnectionLost(nil) comes last, once
 // the child has exited and every pipe is closed.
 type SubprocessProtocol interface {
-	eventloop.BaseProtocol
+	transport.BaseProtocol
 	ConnectionMade(t *Transport)
 	// PipeDataReceived is called with bytes from the child's stdout (fd 1)
 	// or stderr (fd 2); data is valid only during the call.
@@ -51,7 +52,7 @@ type Transport struct {
 	l       *eventloop.Loop
 	c       *child
 	proto   SubprocessProtocol
-	pipes   [3]eventloop.Transport // nil where the stream is not a Pipe
+	pipes   [3]transport.Transport // nil where the stream is not a Pipe
 	open    int                    // pipes not yet lost
 	exited  bool                   // ProcessExited has been called
 	lost    bool                   // ConnectionLost has been called
@@ -119,9 +120,9 @@ func (t *Transport) connectPipes(ctx context.Context, fds [3]int) error {
 		var err error
 		pp := &pipeProto{t: t, fd: i}
 		if i == 0 {
-			t.pipes[i], _, err = eventloop.ConnectWritePipe(ctx, func() *pipeProto { return pp }, fd)
+			t.pipes[i], _, err = transport.ConnectWritePipe(ctx, func() *pipeProto { return pp }, fd)
 		} else {
-			t.pipes[i], _, err = eventloop.ConnectReadPipe(ctx, func() *pipeProto { return pp }, fd)
+			t.pipes[i], _, err = transport.ConnectReadPipe(ctx, func() *pipeProto { return pp }, fd)
 		}
 		if err != nil {
 			syscall.Close(fd)
@@ -149,7 +150,7 @@ func (t *Transport) closePipes() {
 // pipeProto forwards one pipe transport's callbacks to the subprocess
 // protocol with the pipe's number.
 type pipeProto struct {
-	eventloop.ProtocolBase
+	transport.ProtocolBase
 	t  *Transport
 	fd int
 }
@@ -196,7 +197,7 @@ func (t *Transport) ReturnCode() (int, bool) {
 
 // PipeTransport returns the transport of pipe fd (0: stdin, 1: stdout,
 // 2: stderr), or nil when that stream is not a Pipe.
-func (t *Transport) PipeTransport(fd int) eventloop.Transport {
+func (t *Transport) PipeTransport(fd int) transport.Transport {
 	if fd < 0 || fd > 2 {
 		return nil
 	}

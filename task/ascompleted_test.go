@@ -21,13 +21,13 @@ import (
 func TestAsCompletedYieldsInCompletionOrder(t *testing.T) {
 	var tr trace
 	err := runErr(t, func(ctx context.Context) error {
-		done := eventloop.NewFuture[int](task.Loop(ctx))
+		done := eventloop.NewFuture[int](eventloop.LoopOf(ctx))
 		done.SetResult(0)
-		ws := []task.Awaitable[int]{
-			task.Spawn(ctx, sleeper(3*time.Second, 3)),
-			task.Spawn(ctx, sleeper(time.Second, 1)),
+		ws := []eventloop.Awaitable[int]{
+			eventloop.Spawn(ctx, sleeper(3*time.Second, 3)),
+			eventloop.Spawn(ctx, sleeper(time.Second, 1)),
 			done,
-			task.Spawn(ctx, sleeper(2*time.Second, 2)),
+			eventloop.Spawn(ctx, sleeper(2*time.Second, 2)),
 		}
 		for a, err := range task.AsCompleted(ctx, ws...) {
 			if err != nil {
@@ -49,9 +49,9 @@ func TestAsCompletedYieldsInCompletionOrder(t *testing.T) {
 
 func TestAsCompletedBreakEarly(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		slow := task.Spawn(ctx, sleeper(2*time.Second, "slow"))
-		slower := task.Spawn(ctx, sleeper(3*time.Second, "slower"))
-		var first *task.Task[string]
+		slow := eventloop.Spawn(ctx, sleeper(2*time.Second, "slow"))
+		slower := eventloop.Spawn(ctx, sleeper(3*time.Second, "slower"))
+		var first *eventloop.Task[string]
 		for tk, err := range task.AsCompleted(ctx, slower, slow) {
 			if err != nil {
 				return err
@@ -81,10 +81,10 @@ func TestAsCompletedBreakEarly(t *testing.T) {
 // the timeout once; the rest are not cancelled.
 func TestAsCompletedTimeoutMidIteration(t *testing.T) {
 	var tr trace
-	var rest *task.Task[int]
+	var rest *eventloop.Task[int]
 	err := runErr(t, func(ctx context.Context) error {
-		fast := task.Spawn(ctx, sleeper(time.Second, 1))
-		rest = task.Spawn(ctx, sleeper(time.Hour, 2))
+		fast := eventloop.Spawn(ctx, sleeper(time.Second, 1))
+		rest = eventloop.Spawn(ctx, sleeper(time.Hour, 2))
 		err := task.Timeout(ctx, time.Minute, func(ctx context.Context) error {
 			for tk, err := range task.AsCompleted(ctx, rest, fast) {
 				if err != nil {
@@ -101,7 +101,7 @@ func TestAsCompletedTimeoutMidIteration(t *testing.T) {
 		if rest.Done() {
 			t.Error("AsCompleted's timeout stopped a waitable")
 		}
-		_, err = task.Await(ctx, rest)
+		_, err = eventloop.Await(ctx, rest)
 		return err
 	})
 	if err != nil {
@@ -121,8 +121,8 @@ func TestAsCompletedTimeoutMidIteration(t *testing.T) {
 func TestAsCompletedCancelledMidIteration(t *testing.T) {
 	var tr trace
 	err := runErr(t, func(ctx context.Context) error {
-		fast := task.Spawn(ctx, sleeper(time.Second, 1))
-		slow := task.Spawn(ctx, sleeper(time.Hour, 2))
+		fast := eventloop.Spawn(ctx, sleeper(time.Second, 1))
+		slow := eventloop.Spawn(ctx, sleeper(time.Hour, 2))
 		consumer := task.Go(ctx, func(ctx context.Context) error {
 			var last error
 			for _, err := range task.AsCompleted(ctx, fast, slow) {
@@ -131,9 +131,9 @@ func TestAsCompletedCancelledMidIteration(t *testing.T) {
 			}
 			return last
 		})
-		task.Sleep(ctx, time.Minute)
+		eventloop.Sleep(ctx, time.Minute)
 		consumer.Cancel()
-		if _, err := task.Await(ctx, consumer); !isCancelled(err) {
+		if _, err := eventloop.Await(ctx, consumer); !isCancelled(err) {
 			t.Errorf("consumer = %v", err)
 		}
 		if slow.Cancelled() {
@@ -154,10 +154,10 @@ func TestAsCompletedCancelledMidIteration(t *testing.T) {
 func TestAsCompletedEmptyAndMisuse(t *testing.T) {
 	other := newLoop(t)
 	err := runErr(t, func(ctx context.Context) error {
-		for range task.AsCompleted[task.Waitable](ctx) {
+		for range task.AsCompleted[eventloop.Waitable](ctx) {
 			t.Error("AsCompleted() yielded")
 		}
-		count := func(seq func(func(task.Waitable, error) bool)) string {
+		count := func(seq func(func(eventloop.Waitable, error) bool)) string {
 			n, errs := 0, 0
 			for _, err := range seq {
 				n++
@@ -167,19 +167,19 @@ func TestAsCompletedEmptyAndMisuse(t *testing.T) {
 			}
 			return fmt.Sprintf("%d steps, %d errors", n, errs)
 		}
-		mine := task.Spawn(ctx, sleeper(time.Second, 1))
-		cases := map[string]func(func(task.Waitable, error) bool){
-			"no loop":    task.AsCompleted[task.Waitable](context.Background(), mine),
-			"nil":        task.AsCompleted[task.Waitable](ctx, mine, nil),
-			"nil *Task":  task.AsCompleted[task.Waitable](ctx, mine, (*task.Task[int])(nil)),
-			"other loop": task.AsCompleted[task.Waitable](ctx, mine, eventloop.NewFuture[int](other)),
+		mine := eventloop.Spawn(ctx, sleeper(time.Second, 1))
+		cases := map[string]func(func(eventloop.Waitable, error) bool){
+			"no loop":    task.AsCompleted[eventloop.Waitable](context.Background(), mine),
+			"nil":        task.AsCompleted[eventloop.Waitable](ctx, mine, nil),
+			"nil *Task":  task.AsCompleted[eventloop.Waitable](ctx, mine, (*eventloop.Task[int])(nil)),
+			"other loop": task.AsCompleted[eventloop.Waitable](ctx, mine, eventloop.NewFuture[int](other)),
 		}
 		for name, seq := range cases {
 			if got := count(seq); got != "1 steps, 1 errors" {
 				t.Errorf("AsCompleted with %s: %s, want one error", name, got)
 			}
 		}
-		_, err := task.Await(ctx, mine)
+		_, err := eventloop.Await(ctx, mine)
 		return err
 	})
 	if err != nil {

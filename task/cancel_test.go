@@ -15,7 +15,7 @@ import (
 // not jump past it while a cancellation from another goroutine is on its
 // way.
 func block(ctx context.Context) error {
-	_, err := task.Await(ctx, task.Awaitable[int](eventloop.NewFuture[int](task.Loop(ctx))))
+	_, err := eventloop.Await(ctx, eventloop.Awaitable[int](eventloop.NewFuture[int](eventloop.LoopOf(ctx))))
 	return err
 }
 
@@ -28,37 +28,37 @@ var awaitPoints = []struct {
 	timers bool
 	await  func(ctx context.Context, release <-chan struct{}) error
 }{
-	{"Sleep", true, func(ctx context.Context, _ <-chan struct{}) error { return task.Sleep(ctx, 10*time.Hour) }},
+	{"Sleep", true, func(ctx context.Context, _ <-chan struct{}) error { return eventloop.Sleep(ctx, 10*time.Hour) }},
 	{"AwaitTask", false, func(ctx context.Context, _ <-chan struct{}) error {
-		_, err := task.Await(ctx, task.Spawn(context.WithoutCancel(ctx), blockInt))
+		_, err := eventloop.Await(ctx, eventloop.Spawn(context.WithoutCancel(ctx), blockInt))
 		return err
 	}},
 	{"AwaitFuture", false, func(ctx context.Context, _ <-chan struct{}) error { return block(ctx) }},
 	{"Gather", false, func(ctx context.Context, _ <-chan struct{}) error {
-		return task.Gather(ctx, task.Spawn(ctx, blockInt))
+		return task.Gather(ctx, eventloop.Spawn(ctx, blockInt))
 	}},
 	{"GatherAll", false, func(ctx context.Context, _ <-chan struct{}) error {
-		_, err := task.GatherAll(ctx, task.Spawn(ctx, blockInt))
+		_, err := task.GatherAll(ctx, eventloop.Spawn(ctx, blockInt))
 		return err
 	}},
 	{"GatherResults", false, func(ctx context.Context, _ <-chan struct{}) error {
-		_, err := task.GatherResults(ctx, task.Spawn(ctx, blockInt))
+		_, err := task.GatherResults(ctx, eventloop.Spawn(ctx, blockInt))
 		return err
 	}},
 	{"Wait", false, func(ctx context.Context, _ <-chan struct{}) error {
-		_, _, err := task.Wait(ctx, []task.Waitable{task.Spawn(task.Loop(ctx).Context(), blockInt)}, task.AllCompleted, task.NoTimeout)
+		_, _, err := task.Wait(ctx, []eventloop.Waitable{eventloop.Spawn(eventloop.LoopOf(ctx).Context(), blockInt)}, task.AllCompleted, task.NoTimeout)
 		return err
 	}},
 	{"WaitFor", true, func(ctx context.Context, _ <-chan struct{}) error {
-		_, err := task.WaitFor(ctx, 10*time.Hour, task.Spawn(ctx, blockInt))
+		_, err := task.WaitFor(ctx, 10*time.Hour, eventloop.Spawn(ctx, blockInt))
 		return err
 	}},
 	{"Shield", false, func(ctx context.Context, _ <-chan struct{}) error {
-		_, err := task.Shield(ctx, task.Spawn(task.Loop(ctx).Context(), blockInt))
+		_, err := task.Shield(ctx, eventloop.Spawn(eventloop.LoopOf(ctx).Context(), blockInt))
 		return err
 	}},
 	{"AsCompleted", false, func(ctx context.Context, _ <-chan struct{}) error {
-		for _, err := range task.AsCompleted(ctx, task.Spawn(task.Loop(ctx).Context(), blockInt)) {
+		for _, err := range task.AsCompleted(ctx, eventloop.Spawn(eventloop.LoopOf(ctx).Context(), blockInt)) {
 			return err
 		}
 		return fmt.Errorf("AsCompleted yielded nothing")
@@ -79,7 +79,7 @@ var awaitPoints = []struct {
 		return err
 	}},
 	{"TimeoutBody", true, func(ctx context.Context, _ <-chan struct{}) error {
-		return task.Timeout(ctx, 10*time.Hour, func(ctx context.Context) error { return task.Sleep(ctx, 20*time.Hour) })
+		return task.Timeout(ctx, 10*time.Hour, func(ctx context.Context) error { return eventloop.Sleep(ctx, 20*time.Hour) })
 	}},
 }
 
@@ -96,9 +96,9 @@ func TestCancellationAtEveryAwaitPoint(t *testing.T) {
 	}{
 		{"TaskCancel", isCancelled, func(ctx context.Context, await func(ctx context.Context) error) error {
 			w := task.Go(ctx, await)
-			task.Sleep(ctx, time.Minute)
+			eventloop.Sleep(ctx, time.Minute)
 			w.Cancel()
-			_, err := task.Await(ctx, w)
+			_, err := eventloop.Await(ctx, w)
 			return err
 		}},
 		{"StdlibCtxCancelledFromGoroutine", isCancelled, func(ctx context.Context, await func(ctx context.Context) error) error {

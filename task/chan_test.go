@@ -35,7 +35,7 @@ func TestRecvKeepsLoopRunning(t *testing.T) {
 			ticks := 0
 			ticker := task.Go(ctx, func(ctx context.Context) error {
 				for ; ticks < 50; ticks++ {
-					if err := task.Sleep(ctx, 0); err != nil {
+					if err := eventloop.Sleep(ctx, 0); err != nil {
 						return err
 					}
 				}
@@ -101,17 +101,17 @@ func TestRecvCancelRaceLosesNothing(t *testing.T) {
 		var wg sync.WaitGroup
 		got := map[int]int{}
 		for i := range n {
-			tk := task.Spawn(ctx, func(ctx context.Context) (int, error) {
+			tk := eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
 				v, _, err := task.Recv(ctx, ch)
 				return v, err
 			})
-			if err := task.Sleep(ctx, 0); err != nil { // let it start waiting
+			if err := eventloop.Sleep(ctx, 0); err != nil { // let it start waiting
 				return err
 			}
 			wg.Add(1)
 			go func() { defer wg.Done(); ch <- i }()
 			tk.Cancel()
-			v, err := task.Await(context.WithoutCancel(ctx), tk)
+			v, err := eventloop.Await(context.WithoutCancel(ctx), tk)
 			switch {
 			case err == nil:
 				got[v]++
@@ -195,7 +195,7 @@ func TestSetResultThreadsafe(t *testing.T) {
 					t.Error(err)
 				}
 			}()
-			v, err := task.Await(ctx, f)
+			v, err := eventloop.Await(ctx, f)
 			testkit.Want(t, "awaited", v, "from a goroutine")
 			return err
 		})
@@ -215,7 +215,7 @@ func TestWaitCancelled(t *testing.T) {
 			ticks := 0
 			ticker := task.Go(ctx, func(ctx context.Context) error {
 				for ; ticks < 20; ticks++ {
-					if err := task.Sleep(ctx, 0); err != nil {
+					if err := eventloop.Sleep(ctx, 0); err != nil {
 						return err
 					}
 				}

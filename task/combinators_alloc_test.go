@@ -33,9 +33,9 @@ func perChild(t *testing.T, what string, measure func(n int) uint64) {
 
 // pendingFutures returns n pending futures, all completed by one callback
 // in the next iteration.
-func pendingFutures(ctx context.Context, n int) []task.Waitable {
+func pendingFutures(ctx context.Context, n int) []eventloop.Waitable {
 	l := eventloop.LoopOf(ctx)
-	ws := make([]task.Waitable, n)
+	ws := make([]eventloop.Waitable, n)
 	for i := range ws {
 		ws[i] = eventloop.NewFuture[int](l)
 	}
@@ -97,7 +97,7 @@ func TestAsCompletedAllocatesNothingPerChild(t *testing.T) {
 func TestTaskGroupAllocatesNothingPerChild(t *testing.T) {
 	body := func(ctx context.Context) error { return nil }
 	plain := func(ctx context.Context, n int) uint64 {
-		ws := make([]task.Waitable, n)
+		ws := make([]eventloop.Waitable, n)
 		var err error
 		m := mallocsOf(func() {
 			sctx, cancel := eventloop.WithCancel(ctx)

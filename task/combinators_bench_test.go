@@ -12,17 +12,17 @@ import (
 )
 
 // spawnSleepers spawns n tasks that each yield once (Sleep(0)).
-func spawnSleepers(ctx context.Context, n int) []task.Waitable {
-	ws := make([]task.Waitable, n)
+func spawnSleepers(ctx context.Context, n int) []eventloop.Waitable {
+	ws := make([]eventloop.Waitable, n)
 	for i := range ws {
-		ws[i] = task.Go(ctx, func(ctx context.Context) error { return task.Sleep(ctx, 0) })
+		ws[i] = task.Go(ctx, func(ctx context.Context) error { return eventloop.Sleep(ctx, 0) })
 	}
 	return ws
 }
 
 // benchPerChild runs combine over n freshly spawned tasks per op, timing
 // only combine (the tasks run during it), and reports ns per child.
-func benchPerChild(b *testing.B, combine func(ctx context.Context, ws []task.Waitable) error) {
+func benchPerChild(b *testing.B, combine func(ctx context.Context, ws []eventloop.Waitable) error) {
 	for _, n := range []int{10_000, 100_000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			testkit.InTask(b, func(ctx context.Context) {
@@ -44,7 +44,7 @@ func benchPerChild(b *testing.B, combine func(ctx context.Context, ws []task.Wai
 }
 
 func BenchmarkWaitAll(b *testing.B) {
-	benchPerChild(b, func(ctx context.Context, ws []task.Waitable) error {
+	benchPerChild(b, func(ctx context.Context, ws []eventloop.Waitable) error {
 		_, pending, err := task.Wait(ctx, ws, task.AllCompleted, task.NoTimeout)
 		if err == nil && len(pending) > 0 {
 			err = fmt.Errorf("%d pending", len(pending))
@@ -54,7 +54,7 @@ func BenchmarkWaitAll(b *testing.B) {
 }
 
 func BenchmarkAsCompleted(b *testing.B) {
-	benchPerChild(b, func(ctx context.Context, ws []task.Waitable) error {
+	benchPerChild(b, func(ctx context.Context, ws []eventloop.Waitable) error {
 		n := 0
 		for _, err := range task.AsCompleted(ctx, ws...) {
 			if err != nil {
@@ -76,11 +76,11 @@ func BenchmarkWaitAllSpread(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			testkit.InTask(b, func(ctx context.Context) {
-				l := task.Loop(ctx)
+				l := eventloop.LoopOf(ctx)
 				for range b.N {
 					b.StopTimer()
-					fs := make([]*task.Future[int], n)
-					ws := make([]task.Waitable, n)
+					fs := make([]*eventloop.Future[int], n)
+					ws := make([]eventloop.Waitable, n)
 					for i := range fs {
 						fs[i] = eventloop.NewFuture[int](l)
 						ws[i] = fs[i]
@@ -108,7 +108,7 @@ func BenchmarkWaitAllSpread(b *testing.B) {
 // benchFutures runs combine over n pending futures per op, all completed
 // by one callback in the next iteration: the combinator's own cost per
 // child, without tasks running.
-func benchFutures(b *testing.B, combine func(ctx context.Context, ws []task.Waitable) error) {
+func benchFutures(b *testing.B, combine func(ctx context.Context, ws []eventloop.Waitable) error) {
 	for _, n := range []int{10_000, 100_000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			testkit.InTask(b, func(ctx context.Context) {
@@ -128,14 +128,14 @@ func benchFutures(b *testing.B, combine func(ctx context.Context, ws []task.Wait
 }
 
 func BenchmarkWaitAllFutures(b *testing.B) {
-	benchFutures(b, func(ctx context.Context, ws []task.Waitable) error {
+	benchFutures(b, func(ctx context.Context, ws []eventloop.Waitable) error {
 		_, _, err := task.Wait(ctx, ws, task.AllCompleted, task.NoTimeout)
 		return err
 	})
 }
 
 func BenchmarkAsCompletedFutures(b *testing.B) {
-	benchFutures(b, func(ctx context.Context, ws []task.Waitable) error {
+	benchFutures(b, func(ctx context.Context, ws []eventloop.Waitable) error {
 		for _, err := range task.AsCompleted(ctx, ws...) {
 			if err != nil {
 				return err

@@ -22,7 +22,7 @@ import (
 
 // endsAfter spawns a child that ends with err after yielding n times and
 // records the iteration it ended in.
-func endsAfter(ctx context.Context, name string, n int, err error, endedAt map[string]uint64) *task.Task[struct{}] {
+func endsAfter(ctx context.Context, name string, n int, err error, endedAt map[string]uint64) *eventloop.Task[struct{}] {
 	l := eventloop.LoopOf(ctx)
 	return task.Go(ctx, func(ctx context.Context) error {
 		if e := testkit.Yield(ctx, n); e != nil {
@@ -30,7 +30,7 @@ func endsAfter(ctx context.Context, name string, n int, err error, endedAt map[s
 		}
 		endedAt[name] = l.Stats().Iterations
 		return err
-	}, task.WithName(name))
+	}, eventloop.WithName(name))
 }
 
 // Wait returns two iterations after the child that satisfies its
@@ -58,7 +58,7 @@ func TestWaitReturnsTwoIterationsAfterTheDecidingChild(t *testing.T) {
 					if tt.failB {
 						errB = errA
 					}
-					ws := []task.Waitable{
+					ws := []eventloop.Waitable{
 						endsAfter(ctx, "a", tt.yields[0], nil, endedAt),
 						endsAfter(ctx, "b", tt.yields[1], errB, endedAt),
 						endsAfter(ctx, "c", tt.yields[2], nil, endedAt),
@@ -96,7 +96,7 @@ func TestWaitSeesWhatEndedBeforeTheCallbackRuns(t *testing.T) {
 		endedAt := map[string]uint64{}
 		b := endsAfter(ctx, "b", 4, nil, endedAt)
 		a := endsAfter(ctx, "a", 3, nil, endedAt)
-		if _, _, err := task.Wait(ctx, []task.Waitable{a, b}, task.AllCompleted, task.NoTimeout); err != nil {
+		if _, _, err := task.Wait(ctx, []eventloop.Waitable{a, b}, task.AllCompleted, task.NoTimeout); err != nil {
 			return err
 		}
 		now := l.Stats().Iterations
@@ -120,7 +120,7 @@ func TestAsCompletedYieldsTwoIterationsAfterEachChild(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
 		l := eventloop.LoopOf(ctx)
 		endedAt := map[string]uint64{}
-		ws := []task.Waitable{
+		ws := []eventloop.Waitable{
 			endsAfter(ctx, "a", 9, nil, endedAt),
 			endsAfter(ctx, "b", 2, errA, endedAt),
 			endsAfter(ctx, "c", 5, nil, endedAt),
@@ -131,7 +131,7 @@ func TestAsCompletedYieldsTwoIterationsAfterEachChild(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			name := w.(task.TaskInfo).Name()
+			name := w.(eventloop.TaskInfo).Name()
 			got = append(got, fmt.Sprintf("%s +%d", name, l.Stats().Iterations-endedAt[name]))
 			if name == "c" {
 				testkit.Yield(ctx, 1) // d's callback runs meanwhile
@@ -174,7 +174,7 @@ func TestTaskGroupActsOneIterationAfterEachChild(t *testing.T) {
 						return errB
 					})
 					g.Go(func(ctx context.Context) error {
-						err := task.Sleep(ctx, time.Hour)
+						err := eventloop.Sleep(ctx, time.Hour)
 						cancelledAt = l.Stats().Iterations
 						endedAt["c"] = cancelledAt
 						return err

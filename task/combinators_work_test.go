@@ -26,9 +26,9 @@ func (c countedFuture) Cancelled() bool { *c.looks++; return c.Future.Cancelled(
 // of every child per completion was O(n²): about n/2 looks per child).
 func TestWaitLooksAtEachChildAConstantNumberOfTimes(t *testing.T) {
 	looksPerChild := func(ctx context.Context, n int, when task.ReturnWhen) float64 {
-		l := task.Loop(ctx)
+		l := eventloop.LoopOf(ctx)
 		looks := 0
-		ws := make([]task.Waitable, n)
+		ws := make([]eventloop.Waitable, n)
 		fs := make([]*eventloop.Future[int], n)
 		for i := range ws {
 			fs[i] = eventloop.NewFuture[int](l)
@@ -69,31 +69,31 @@ func TestWaitLooksAtEachChildAConstantNumberOfTimes(t *testing.T) {
 // return (condition met, timeout, cancellation, early break): completing
 // a child afterwards queues nothing.
 func TestCombinatorsLeaveNothingRegistered(t *testing.T) {
-	cases := map[string]func(ctx context.Context, ws []task.Waitable){
-		"Wait FirstCompleted": func(ctx context.Context, ws []task.Waitable) {
-			task.Loop(ctx).CallSoon(func() { ws[2].(*eventloop.Future[int]).SetResult(2) })
+	cases := map[string]func(ctx context.Context, ws []eventloop.Waitable){
+		"Wait FirstCompleted": func(ctx context.Context, ws []eventloop.Waitable) {
+			eventloop.LoopOf(ctx).CallSoon(func() { ws[2].(*eventloop.Future[int]).SetResult(2) })
 			task.Wait(ctx, ws, task.FirstCompleted, task.NoTimeout)
 		},
-		"Wait FirstException": func(ctx context.Context, ws []task.Waitable) {
-			task.Loop(ctx).CallSoon(func() { ws[1].(*eventloop.Future[int]).SetError(errA) })
+		"Wait FirstException": func(ctx context.Context, ws []eventloop.Waitable) {
+			eventloop.LoopOf(ctx).CallSoon(func() { ws[1].(*eventloop.Future[int]).SetError(errA) })
 			task.Wait(ctx, ws, task.FirstException, task.NoTimeout)
 		},
-		"Wait timeout": func(ctx context.Context, ws []task.Waitable) {
+		"Wait timeout": func(ctx context.Context, ws []eventloop.Waitable) {
 			task.Wait(ctx, ws, task.AllCompleted, time.Second)
 		},
-		"Wait cancelled": func(ctx context.Context, ws []task.Waitable) {
+		"Wait cancelled": func(ctx context.Context, ws []eventloop.Waitable) {
 			task.Timeout(ctx, time.Second, func(ctx context.Context) error {
 				_, _, err := task.Wait(ctx, ws, task.AllCompleted, task.NoTimeout)
 				return err
 			})
 		},
-		"AsCompleted break": func(ctx context.Context, ws []task.Waitable) {
-			task.Loop(ctx).CallSoon(func() { ws[1].(*eventloop.Future[int]).SetResult(1) })
+		"AsCompleted break": func(ctx context.Context, ws []eventloop.Waitable) {
+			eventloop.LoopOf(ctx).CallSoon(func() { ws[1].(*eventloop.Future[int]).SetResult(1) })
 			for range task.AsCompleted(ctx, ws...) {
 				break
 			}
 		},
-		"AsCompleted cancelled": func(ctx context.Context, ws []task.Waitable) {
+		"AsCompleted cancelled": func(ctx context.Context, ws []eventloop.Waitable) {
 			task.Timeout(ctx, time.Second, func(ctx context.Context) error {
 				for _, err := range task.AsCompleted(ctx, ws...) {
 					return err
@@ -105,8 +105,8 @@ func TestCombinatorsLeaveNothingRegistered(t *testing.T) {
 	for name, combine := range cases {
 		t.Run(name, func(t *testing.T) {
 			err := runErr(t, func(ctx context.Context) error {
-				l := task.Loop(ctx)
-				ws := make([]task.Waitable, 4)
+				l := eventloop.LoopOf(ctx)
+				ws := make([]eventloop.Waitable, 4)
 				for i := range ws {
 					ws[i] = eventloop.NewFuture[int](l)
 				}
@@ -139,7 +139,7 @@ func TestWaitTakesErrorsOnlyForFirstException(t *testing.T) {
 		var rec recorder
 		err := runErr(t, func(ctx context.Context) error {
 			a := task.Go(ctx, func(ctx context.Context) error { return errA })
-			_, _, err := task.Wait(ctx, []task.Waitable{a}, when, task.NoTimeout)
+			_, _, err := task.Wait(ctx, []eventloop.Waitable{a}, when, task.NoTimeout)
 			return err
 		}, eventloop.WithExceptionHandler(rec.handler))
 		if err != nil {

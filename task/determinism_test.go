@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/task"
 	"github.com/google/go-cmp/cmp"
 )
@@ -23,7 +25,7 @@ func workload(t *testing.T) []string {
 		return func(ctx context.Context) (int, error) {
 			for i := range steps {
 				d := ms()
-				if err := task.Sleep(ctx, d); err != nil {
+				if err := eventloop.Sleep(ctx, d); err != nil {
 					tr.at(ctx, "%s step %d: %v", name, i, err)
 					return i, err
 				}
@@ -33,15 +35,15 @@ func workload(t *testing.T) []string {
 		}
 	}
 	err := runErr(t, func(ctx context.Context) error {
-		var ws []task.Awaitable[int]
+		var ws []eventloop.Awaitable[int]
 		for _, n := range []string{"a", "b", "c", "d"} {
-			ws = append(ws, task.Spawn(ctx, worker(n, 4), task.WithName(n)))
+			ws = append(ws, eventloop.Spawn(ctx, worker(n, 4), eventloop.WithName(n)))
 		}
 		vs, err := task.GatherResults(ctx, ws...)
 		tr.at(ctx, "gather %v %v", vs, err)
 
 		for tk, err := range task.AsCompleted(ctx,
-			task.Spawn(ctx, worker("e", 3)), task.Spawn(ctx, worker("f", 3)), task.Spawn(ctx, worker("g", 3))) {
+			eventloop.Spawn(ctx, worker("e", 3)), eventloop.Spawn(ctx, worker("f", 3)), eventloop.Spawn(ctx, worker("g", 3))) {
 			if err != nil {
 				return err
 			}
@@ -50,23 +52,23 @@ func workload(t *testing.T) []string {
 		}
 
 		err = task.Timeout(ctx, 60*time.Millisecond, func(ctx context.Context) error {
-			_, err := task.GatherResults(ctx, task.Spawn(ctx, worker("h", 10)), task.Spawn(ctx, worker("timed", 10)))
+			_, err := task.GatherResults(ctx, eventloop.Spawn(ctx, worker("h", 10)), eventloop.Spawn(ctx, worker("timed", 10)))
 			return err
 		})
 		tr.at(ctx, "timeout: %v", err)
 
-		slow := task.Spawn(ctx, worker("slow", 5))
-		done, pending, err := task.Wait(ctx, []task.Waitable{slow, task.Spawn(ctx, worker("quick", 1))}, task.FirstCompleted, task.NoTimeout)
+		slow := eventloop.Spawn(ctx, worker("slow", 5))
+		done, pending, err := task.Wait(ctx, []eventloop.Waitable{slow, eventloop.Spawn(ctx, worker("quick", 1))}, task.FirstCompleted, task.NoTimeout)
 		tr.at(ctx, "wait: %d done %d pending %v", len(done), len(pending), err)
 		v, err := task.WaitFor(ctx, 30*time.Millisecond, slow)
 		tr.at(ctx, "waitfor: %d %v", v, err)
 
 		err = task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
 			for _, n := range []string{"x", "y", "z"} {
-				task.SpawnIn(g, worker(n, 6), task.WithName(n))
+				task.SpawnIn(g, worker(n, 6), eventloop.WithName(n))
 			}
 			g.Go(func(ctx context.Context) error {
-				task.Sleep(ctx, 70*time.Millisecond)
+				eventloop.Sleep(ctx, 70*time.Millisecond)
 				return errors.New("group member failed")
 			})
 			_, err := worker("body", 10)(ctx)
@@ -74,14 +76,14 @@ func workload(t *testing.T) []string {
 		})
 		tr.at(ctx, "group: %v", err)
 
-		inner := task.Spawn(ctx, worker("shielded", 3))
+		inner := eventloop.Spawn(ctx, worker("shielded", 3))
 		shieldErr := task.Timeout(ctx, 10*time.Millisecond, func(ctx context.Context) error {
 			_, err := task.Shield(ctx, inner)
 			return err
 		})
-		v, err = task.Await(ctx, inner)
+		v, err = eventloop.Await(ctx, inner)
 		tr.at(ctx, "shield: %v, inner %d %v", shieldErr, v, err)
-		task.Spawn(ctx, worker("leftover", 100))
+		eventloop.Spawn(ctx, worker("leftover", 100))
 		return nil
 	})
 	if err != nil {

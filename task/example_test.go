@@ -20,7 +20,7 @@ import (
 func ExampleRun() {
 	// asyncio.run(main())
 	v, err := task.Run(func(ctx context.Context) (string, error) {
-		if err := task.Sleep(ctx, time.Second); err != nil {
+		if err := eventloop.Sleep(ctx, time.Second); err != nil {
 			return "", err
 		}
 		return "hello after 1s", nil
@@ -29,87 +29,34 @@ func ExampleRun() {
 	// Output: hello after 1s <nil>
 }
 
-func ExampleSpawn() {
-	// t = asyncio.create_task(fetch()); ...; await t
-	task.Run(func(ctx context.Context) (int, error) {
-		t := task.Spawn(ctx, func(ctx context.Context) (int, error) {
-			task.Sleep(ctx, 2*time.Second)
-			return 42, nil
-		}, task.WithName("fetch"))
-		fmt.Println(t.Name(), "started, done:", t.Done())
-		v, err := task.Await(ctx, t)
-		fmt.Println(v, err, "at", task.Loop(ctx).Time())
-		return 0, nil
-	}, eventloop.WithClock(timer.NewVirtual()))
-	// Output:
-	// fetch started, done: false
-	// 42 <nil> at 2s
-}
-
-func ExampleWithName() {
-	// asyncio.create_task(coro(), name="worker-1")
-	task.Run(func(ctx context.Context) (int, error) {
-		t := task.Go(ctx, func(ctx context.Context) error { return nil }, task.WithName("worker-1"))
-		fmt.Println(t.Name(), task.CurrentTask(ctx).Name())
-		return 0, nil
-	}, eventloop.WithClock(timer.NewVirtual()))
-	// Output: worker-1 main
-}
-
 func ExampleGo() {
 	// asyncio.create_task(coro()) for a coroutine that returns nothing
 	task.Run(func(ctx context.Context) (int, error) {
 		t := task.Go(ctx, func(ctx context.Context) error {
 			return errors.New("disk full")
 		})
-		_, err := task.Await(ctx, t)
+		_, err := eventloop.Await(ctx, t)
 		fmt.Println("worker:", err)
 		return 0, nil
 	}, eventloop.WithClock(timer.NewVirtual()))
 	// Output: worker: disk full
 }
 
-func ExampleAwait() {
-	// result = await fut  (cancelling the awaiter cancels fut too)
-	task.Run(func(ctx context.Context) (int, error) {
-		fut := eventloop.NewFuture[string](task.Loop(ctx))
-		task.Loop(ctx).CallLater(3*time.Second, func() { fut.SetResult("ready") })
-		v, err := task.Await(ctx, fut)
-		fmt.Println(v, err, "at", task.Loop(ctx).Time())
-		return 0, nil
-	}, eventloop.WithClock(timer.NewVirtual()))
-	// Output: ready <nil> at 3s
-}
-
-func ExampleSleep() {
-	// await asyncio.sleep(1.5); await asyncio.sleep(0) yields once
-	task.Run(func(ctx context.Context) (int, error) {
-		task.Sleep(ctx, 1500*time.Millisecond)
-		fmt.Println("woke at", task.Loop(ctx).Time())
-		task.Sleep(ctx, 0)
-		fmt.Println("yielded, still", task.Loop(ctx).Time())
-		return 0, nil
-	}, eventloop.WithClock(timer.NewVirtual()))
-	// Output:
-	// woke at 1.5s
-	// yielded, still 1.5s
-}
-
 func ExampleGather() {
 	// await asyncio.gather(a, b)  (fail-fast; the others keep running)
 	task.Run(func(ctx context.Context) (int, error) {
-		a := task.Spawn(ctx, func(ctx context.Context) (int, error) {
-			task.Sleep(ctx, time.Second)
+		a := eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
+			eventloop.Sleep(ctx, time.Second)
 			return 0, errors.New("a failed")
 		})
-		b := task.Spawn(ctx, func(ctx context.Context) (int, error) {
-			task.Sleep(ctx, 2*time.Second)
+		b := eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
+			eventloop.Sleep(ctx, 2*time.Second)
 			return 2, nil
 		})
 		err := task.Gather(ctx, a, b)
-		fmt.Println(err, "at", task.Loop(ctx).Time())
-		v, _ := task.Await(ctx, b)
-		fmt.Println("b still finished:", v, "at", task.Loop(ctx).Time())
+		fmt.Println(err, "at", eventloop.LoopOf(ctx).Time())
+		v, _ := eventloop.Await(ctx, b)
+		fmt.Println("b still finished:", v, "at", eventloop.LoopOf(ctx).Time())
 		return 0, nil
 	}, eventloop.WithClock(timer.NewVirtual()))
 	// Output:
@@ -120,9 +67,9 @@ func ExampleGather() {
 func ExampleGatherAll() {
 	// await asyncio.gather(a, b, c, return_exceptions=True)
 	task.Run(func(ctx context.Context) (int, error) {
-		ok := task.Go(ctx, func(ctx context.Context) error { return task.Sleep(ctx, time.Second) })
+		ok := task.Go(ctx, func(ctx context.Context) error { return eventloop.Sleep(ctx, time.Second) })
 		bad := task.Go(ctx, func(ctx context.Context) error { return errors.New("bad input") })
-		slow := task.Go(ctx, func(ctx context.Context) error { return task.Sleep(ctx, time.Hour) })
+		slow := task.Go(ctx, func(ctx context.Context) error { return eventloop.Sleep(ctx, time.Hour) })
 		slow.Cancel()
 		errs, err := task.GatherAll(ctx, ok, bad, slow)
 		fmt.Println(errs, err)
@@ -134,14 +81,14 @@ func ExampleGatherAll() {
 func ExampleGatherResults() {
 	// results = await asyncio.gather(*(fetch(n) for n in names))
 	task.Run(func(ctx context.Context) (int, error) {
-		fetch := func(name string, d time.Duration) *task.Task[string] {
-			return task.Spawn(ctx, func(ctx context.Context) (string, error) {
-				err := task.Sleep(ctx, d)
+		fetch := func(name string, d time.Duration) *eventloop.Task[string] {
+			return eventloop.Spawn(ctx, func(ctx context.Context) (string, error) {
+				err := eventloop.Sleep(ctx, d)
 				return name + " page", err
 			})
 		}
 		pages, err := task.GatherResults(ctx, fetch("slow", 3*time.Second), fetch("fast", time.Second))
-		fmt.Println(pages, err, "at", task.Loop(ctx).Time()) // in the order given
+		fmt.Println(pages, err, "at", eventloop.LoopOf(ctx).Time()) // in the order given
 		return 0, nil
 	}, eventloop.WithClock(timer.NewVirtual()))
 	// Output: [slow page fast page] <nil> at 3s
@@ -150,13 +97,13 @@ func ExampleGatherResults() {
 func ExampleWait() {
 	// done, pending = await asyncio.wait(tasks, return_when=FIRST_COMPLETED)
 	task.Run(func(ctx context.Context) (int, error) {
-		a := task.Go(ctx, func(ctx context.Context) error { return task.Sleep(ctx, time.Second) }, task.WithName("a"))
-		b := task.Go(ctx, func(ctx context.Context) error { return task.Sleep(ctx, time.Minute) }, task.WithName("b"))
-		done, pending, err := task.Wait(ctx, []task.Waitable{a, b}, task.FirstCompleted, task.NoTimeout)
-		fmt.Println(len(done), "done,", len(pending), "pending,", err, "at", task.Loop(ctx).Time())
+		a := task.Go(ctx, func(ctx context.Context) error { return eventloop.Sleep(ctx, time.Second) }, eventloop.WithName("a"))
+		b := task.Go(ctx, func(ctx context.Context) error { return eventloop.Sleep(ctx, time.Minute) }, eventloop.WithName("b"))
+		done, pending, err := task.Wait(ctx, []eventloop.Waitable{a, b}, task.FirstCompleted, task.NoTimeout)
+		fmt.Println(len(done), "done,", len(pending), "pending,", err, "at", eventloop.LoopOf(ctx).Time())
 		// A timeout returns the split and cancels nothing.
 		done, pending, err = task.Wait(ctx, pending, task.AllCompleted, 10*time.Second)
-		fmt.Println(len(done), "done,", len(pending), "pending,", err, "at", task.Loop(ctx).Time())
+		fmt.Println(len(done), "done,", len(pending), "pending,", err, "at", eventloop.LoopOf(ctx).Time())
 		b.Cancel()
 		return 0, nil
 	}, eventloop.WithClock(timer.NewVirtual()))
@@ -168,9 +115,9 @@ func ExampleWait() {
 func ExampleWaitFor() {
 	// await asyncio.wait_for(query(), timeout=5)
 	task.Run(func(ctx context.Context) (int, error) {
-		query := task.Spawn(ctx, func(ctx context.Context) (string, error) {
-			if err := task.Sleep(ctx, time.Minute); err != nil {
-				fmt.Println("query cancelled at", task.Loop(ctx).Time())
+		query := eventloop.Spawn(ctx, func(ctx context.Context) (string, error) {
+			if err := eventloop.Sleep(ctx, time.Minute); err != nil {
+				fmt.Println("query cancelled at", eventloop.LoopOf(ctx).Time())
 				return "", err
 			}
 			return "rows", nil
@@ -188,10 +135,10 @@ func ExampleTimeout() {
 	// async with asyncio.timeout(2): await slow()
 	task.Run(func(ctx context.Context) (int, error) {
 		err := task.Timeout(ctx, 2*time.Second, func(ctx context.Context) error {
-			return task.Sleep(ctx, time.Hour)
+			return eventloop.Sleep(ctx, time.Hour)
 		})
-		fmt.Println(err, "at", task.Loop(ctx).Time())
-		fmt.Println(errors.Is(err, task.ErrTimeout), errors.Is(err, context.DeadlineExceeded))
+		fmt.Println(err, "at", eventloop.LoopOf(ctx).Time())
+		fmt.Println(errors.Is(err, eventloop.ErrTimeout), errors.Is(err, context.DeadlineExceeded))
 		return 0, nil
 	}, eventloop.WithClock(timer.NewVirtual()))
 	// Output:
@@ -202,11 +149,11 @@ func ExampleTimeout() {
 func ExampleTimeoutAt() {
 	// async with asyncio.timeout_at(loop.time() + 10): ...
 	task.Run(func(ctx context.Context) (int, error) {
-		deadline := task.Loop(ctx).Time() + 10*time.Second
+		deadline := eventloop.LoopOf(ctx).Time() + 10*time.Second
 		err := task.TimeoutAt(ctx, deadline, func(ctx context.Context) error {
 			for i := 0; ; i++ {
-				if err := task.Sleep(ctx, 3*time.Second); err != nil {
-					fmt.Println("stopped after", i, "rounds at", task.Loop(ctx).Time())
+				if err := eventloop.Sleep(ctx, 3*time.Second); err != nil {
+					fmt.Println("stopped after", i, "rounds at", eventloop.LoopOf(ctx).Time())
 					return err
 				}
 			}
@@ -219,40 +166,20 @@ func ExampleTimeoutAt() {
 	// eventloop: timed out
 }
 
-func ExampleTimeoutOf() {
-	// async with asyncio.timeout(None) as cm: cm.reschedule(loop.time() + 5)
-	task.Run(func(ctx context.Context) (int, error) {
-		err := task.Timeout(ctx, task.Never, func(ctx context.Context) error {
-			ts := task.TimeoutOf(ctx)
-			fmt.Println("no deadline:", ts.When() == task.Never)
-			ts.Reschedule(task.Loop(ctx).Time() + 5*time.Second) // a deadline after all
-			err := task.Sleep(ctx, time.Hour)
-			fmt.Println("expired:", ts.Expired(), "at", task.Loop(ctx).Time())
-			return err
-		})
-		fmt.Println(err)
-		return 0, nil
-	}, eventloop.WithClock(timer.NewVirtual()))
-	// Output:
-	// no deadline: true
-	// expired: true at 5s
-	// eventloop: timed out
-}
-
 func ExampleShield() {
 	// await asyncio.shield(save())  (the save survives the caller's cancellation)
 	task.Run(func(ctx context.Context) (int, error) {
-		save := task.Spawn(ctx, func(ctx context.Context) (string, error) {
-			task.Sleep(ctx, 3*time.Second)
+		save := eventloop.Spawn(ctx, func(ctx context.Context) (string, error) {
+			eventloop.Sleep(ctx, 3*time.Second)
 			return "saved", nil
 		})
 		err := task.Timeout(ctx, time.Second, func(ctx context.Context) error {
 			_, err := task.Shield(ctx, save)
 			return err
 		})
-		fmt.Println("caller:", err, "at", task.Loop(ctx).Time())
-		v, _ := task.Await(ctx, save)
-		fmt.Println("save:", v, "at", task.Loop(ctx).Time())
+		fmt.Println("caller:", err, "at", eventloop.LoopOf(ctx).Time())
+		v, _ := eventloop.Await(ctx, save)
+		fmt.Println("save:", v, "at", eventloop.LoopOf(ctx).Time())
 		return 0, nil
 	}, eventloop.WithClock(timer.NewVirtual()))
 	// Output:
@@ -263,9 +190,9 @@ func ExampleShield() {
 func ExampleAsCompleted() {
 	// for t in asyncio.as_completed(tasks): print(await t)
 	task.Run(func(ctx context.Context) (int, error) {
-		job := func(d time.Duration) *task.Task[time.Duration] {
-			return task.Spawn(ctx, func(ctx context.Context) (time.Duration, error) {
-				return d, task.Sleep(ctx, d)
+		job := func(d time.Duration) *eventloop.Task[time.Duration] {
+			return eventloop.Spawn(ctx, func(ctx context.Context) (time.Duration, error) {
+				return d, eventloop.Sleep(ctx, d)
 			})
 		}
 		for t, err := range task.AsCompleted(ctx, job(3*time.Second), job(time.Second), job(2*time.Second)) {
@@ -273,7 +200,7 @@ func ExampleAsCompleted() {
 				return 0, err
 			}
 			d, _ := t.Result()
-			fmt.Println("job of", d, "finished at", task.Loop(ctx).Time())
+			fmt.Println("job of", d, "finished at", eventloop.LoopOf(ctx).Time())
 		}
 		return 0, nil
 	}, eventloop.WithClock(timer.NewVirtual()))
@@ -288,12 +215,12 @@ func ExampleGroup() {
 	task.Run(func(ctx context.Context) (int, error) {
 		err := task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
 			g.Go(func(ctx context.Context) error {
-				task.Sleep(ctx, time.Second)
+				eventloop.Sleep(ctx, time.Second)
 				return errors.New("upload failed")
 			})
 			g.Go(func(ctx context.Context) error {
-				err := task.Sleep(ctx, time.Minute)
-				fmt.Println("download:", err, "at", task.Loop(ctx).Time())
+				err := eventloop.Sleep(ctx, time.Minute)
+				fmt.Println("download:", err, "at", eventloop.LoopOf(ctx).Time())
 				return err
 			})
 			return nil
@@ -312,10 +239,10 @@ func ExampleTaskGroup() {
 		g := task.NewTaskGroup(ctx)
 		for i := 1; i <= 3; i++ {
 			g.Go(func(ctx context.Context) error {
-				return task.Sleep(ctx, time.Duration(i)*time.Second)
+				return eventloop.Sleep(ctx, time.Duration(i)*time.Second)
 			})
 		}
-		fmt.Println("wait:", g.Wait(), "at", task.Loop(ctx).Time())
+		fmt.Println("wait:", g.Wait(), "at", eventloop.LoopOf(ctx).Time())
 		return 0, nil
 	}, eventloop.WithClock(timer.NewVirtual()))
 	// Output: wait: <nil> at 3s
@@ -325,7 +252,7 @@ func ExampleNewTaskGroup() {
 	// A group that outlives one function: open it, hand it around, Wait.
 	task.Run(func(ctx context.Context) (int, error) {
 		g := task.NewTaskGroup(ctx)
-		t := task.SpawnIn(g, func(ctx context.Context) (int, error) { return 7, task.Sleep(ctx, time.Second) })
+		t := task.SpawnIn(g, func(ctx context.Context) (int, error) { return 7, eventloop.Sleep(ctx, time.Second) })
 		if err := g.Wait(); err != nil {
 			return 0, err
 		}
@@ -333,7 +260,7 @@ func ExampleNewTaskGroup() {
 		fmt.Println(v)
 		// Once waited, the group takes no more children.
 		late := g.Go(func(ctx context.Context) error { return nil })
-		_, err := task.Await(ctx, late)
+		_, err := eventloop.Await(ctx, late)
 		fmt.Println(err)
 		return 0, nil
 	}, eventloop.WithClock(timer.NewVirtual()))
@@ -345,15 +272,15 @@ func ExampleNewTaskGroup() {
 func ExampleSpawnIn() {
 	// t = tg.create_task(fetch(url))
 	task.Run(func(ctx context.Context) (int, error) {
-		var a, b *task.Task[int]
+		var a, b *eventloop.Task[int]
 		task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
-			a = task.SpawnIn(g, func(ctx context.Context) (int, error) { return 1, task.Sleep(ctx, time.Second) })
-			b = task.SpawnIn(g, func(ctx context.Context) (int, error) { return 2, task.Sleep(ctx, 2*time.Second) })
+			a = task.SpawnIn(g, func(ctx context.Context) (int, error) { return 1, eventloop.Sleep(ctx, time.Second) })
+			b = task.SpawnIn(g, func(ctx context.Context) (int, error) { return 2, eventloop.Sleep(ctx, 2*time.Second) })
 			return nil
 		})
 		va, _ := a.Result()
 		vb, _ := b.Result()
-		fmt.Println(va+vb, "at", task.Loop(ctx).Time())
+		fmt.Println(va+vb, "at", eventloop.LoopOf(ctx).Time())
 		return 0, nil
 	}, eventloop.WithClock(timer.NewVirtual()))
 	// Output: 3 at 2s
@@ -371,19 +298,6 @@ func ExampleToThread() {
 	// Output: 8f27b7dd <nil>
 }
 
-func ExampleRunInExecutor() {
-	// fut = loop.run_in_executor(None, blocking_io)
-	task.Run(func(ctx context.Context) (int, error) {
-		fut := task.RunInExecutor(task.Loop(ctx), func() (string, error) {
-			return "read from a blocking API", nil
-		})
-		v, err := task.Await(ctx, fut)
-		fmt.Println(v, err)
-		return 0, nil
-	}, eventloop.WithClock(timer.NewVirtual()))
-	// Output: read from a blocking API <nil>
-}
-
 func ExampleRunCoroutineThreadsafe() {
 	// fut = asyncio.run_coroutine_threadsafe(coro(), loop); fut.result()
 	l, err := eventloop.New(eventloop.WithClock(timer.NewVirtual()))
@@ -394,8 +308,8 @@ func ExampleRunCoroutineThreadsafe() {
 	go func() { stopped <- l.RunForever() }() // the loop runs on its own goroutine
 
 	cf := task.RunCoroutineThreadsafe(l, func(ctx context.Context) (string, error) {
-		task.Sleep(ctx, 2*time.Second)
-		return fmt.Sprint("computed on the loop at ", task.Loop(ctx).Time()), nil
+		eventloop.Sleep(ctx, 2*time.Second)
+		return fmt.Sprint("computed on the loop at ", eventloop.LoopOf(ctx).Time()), nil
 	})
 	v, err := cf.Result(context.Background()) // blocks this goroutine only
 	fmt.Println(v, err)
@@ -417,7 +331,7 @@ func ExampleConcurrentFuture_Cancel() {
 
 	cf := task.RunCoroutineThreadsafe(l, func(ctx context.Context) (int, error) {
 		for {
-			if err := task.Sleep(ctx, time.Minute); err != nil {
+			if err := eventloop.Sleep(ctx, time.Minute); err != nil {
 				return 0, err
 			}
 		}
@@ -430,52 +344,4 @@ func ExampleConcurrentFuture_Cancel() {
 	<-stopped
 	l.Close()
 	// Output: eventloop: cancelled
-}
-
-func ExampleCurrentTask() {
-	// asyncio.current_task().get_name()
-	task.Run(func(ctx context.Context) (int, error) {
-		fmt.Println(task.CurrentTask(ctx).Name())
-		t := task.Go(ctx, func(ctx context.Context) error {
-			fmt.Println(task.CurrentTask(ctx).Name())
-			return nil
-		}, task.WithName("child"))
-		task.Await(ctx, t)
-		fmt.Println(task.CurrentTask(context.Background()) == nil) // not a task's ctx
-		return 0, nil
-	}, eventloop.WithClock(timer.NewVirtual()))
-	// Output:
-	// main
-	// child
-	// true
-}
-
-func ExampleAllTasks() {
-	// asyncio.all_tasks()
-	task.Run(func(ctx context.Context) (int, error) {
-		task.Go(ctx, func(ctx context.Context) error { return task.Sleep(ctx, time.Hour) }, task.WithName("poller"))
-		task.Go(ctx, func(ctx context.Context) error { return nil }, task.WithName("oneshot"))
-		task.Sleep(ctx, time.Second) // oneshot finishes
-		for _, t := range task.AllTasks(ctx) {
-			fmt.Println(t.Name())
-		}
-		return 0, nil // Run cancels poller
-	}, eventloop.WithClock(timer.NewVirtual()))
-	// Output:
-	// main
-	// poller
-}
-
-func ExampleLoop() {
-	// loop = asyncio.get_running_loop(); loop.call_later(1, cb)
-	task.Run(func(ctx context.Context) (int, error) {
-		l := task.Loop(ctx)
-		l.CallLater(time.Second, func() { fmt.Println("callback at", l.Time()) })
-		task.Sleep(ctx, 2*time.Second)
-		fmt.Println("task at", l.Time())
-		return 0, nil
-	}, eventloop.WithClock(timer.NewVirtual()))
-	// Output:
-	// callback at 1s
-	// task at 2s
 }

@@ -46,10 +46,10 @@ func (g *gathering) settle() { g.fut.SetResult(struct{}{}) }
 
 // newGathering checks ws and starts watching them. Generic so that
 // GatherResults can pass its []Awaitable[T] without a copy.
-func newGathering[W Waitable](ctx context.Context, ws []W, failFast bool) (*gathering, error) {
+func newGathering[W eventloop.Waitable](ctx context.Context, ws []W, failFast bool) (*gathering, error) {
 	l := eventloop.LoopOf(ctx)
 	if l == nil {
-		return nil, fmt.Errorf("gather: %w: the context carries no loop", ErrNotInTask)
+		return nil, fmt.Errorf("gather: %w: the context carries no loop", eventloop.ErrNotInTask)
 	}
 	g := &gathering{fut: eventloop.NewFuture[struct{}](l), left: len(ws), failFast: failFast}
 	for i, w := range ws {
@@ -89,7 +89,7 @@ func (c *countdown) FutureDone(error) bool {
 // child that is not done and waits for all of them before returning the
 // cancellation. Any other error of the await (misuse, a closing loop) is
 // returned as it is: the children are not the caller's to cancel then.
-func waitGathering[W Waitable](ctx context.Context, g *gathering, ws []W) error {
+func waitGathering[W eventloop.Waitable](ctx context.Context, g *gathering, ws []W) error {
 	err := eventloop.WaitDone(ctx, g.fut)
 	if err == nil || !isCancellation(err) {
 		return err
@@ -135,7 +135,7 @@ func isCancellation(err error) bool {
 // waits for them to finish, then returns ErrCancelled (ErrTimeout in an
 // expired Timeout scope). A Gather called with the wrong context (not the
 // running task's) returns ErrNotInTask and leaves the children alone.
-func Gather(ctx context.Context, ws ...Waitable) error {
+func Gather(ctx context.Context, ws ...eventloop.Waitable) error {
 	g, err := newGathering(ctx, ws, true)
 	if err != nil {
 		return err
@@ -151,7 +151,7 @@ func Gather(ctx context.Context, ws ...Waitable) error {
 // return_exceptions=True). The second result is the await's own error:
 // cancellation of ctx (after cancelling the children and waiting for
 // them) or misuse.
-func GatherAll(ctx context.Context, ws ...Waitable) ([]error, error) {
+func GatherAll(ctx context.Context, ws ...eventloop.Waitable) ([]error, error) {
 	g, err := newGathering(ctx, ws, false)
 	if err != nil {
 		return nil, err
@@ -172,7 +172,7 @@ func GatherAll(ctx context.Context, ws ...Waitable) ([]error, error) {
 //
 // Cancellation: as Gather: the children not yet done are cancelled and
 // waited for, and GatherResults returns ErrCancelled and no results.
-func GatherResults[T any](ctx context.Context, as ...Awaitable[T]) ([]T, error) {
+func GatherResults[T any](ctx context.Context, as ...eventloop.Awaitable[T]) ([]T, error) {
 	g, err := newGathering(ctx, as, true)
 	if err != nil {
 		return nil, err

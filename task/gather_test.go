@@ -26,9 +26,9 @@ var (
 func TestGatherFailFastLeavesOthersRunning(t *testing.T) {
 	var tr trace
 	err := runErr(t, func(ctx context.Context) error {
-		child := func(name string, d time.Duration, fail error) task.Waitable {
+		child := func(name string, d time.Duration, fail error) eventloop.Waitable {
 			return task.Go(ctx, func(ctx context.Context) error {
-				err := task.Sleep(ctx, d)
+				err := eventloop.Sleep(ctx, d)
 				if err != nil {
 					tr.at(ctx, "%s: %v", name, err)
 					return err
@@ -66,18 +66,18 @@ func TestGatherFailFastLeavesOthersRunning(t *testing.T) {
 func TestGatherReturnsFirstErrorInCompletionOrder(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
 		// y is listed second but fails first.
-		x := task.Spawn(ctx, failer[int](2*time.Second, errA))
-		y := task.Spawn(ctx, failer[int](time.Second, errB))
+		x := eventloop.Spawn(ctx, failer[int](2*time.Second, errA))
+		y := eventloop.Spawn(ctx, failer[int](time.Second, errB))
 		if err := task.Gather(ctx, x, y); !errors.Is(err, errB) {
 			t.Errorf("different deadlines: Gather = %v, want %v", err, errB)
 		}
-		if _, err := task.Await(ctx, x); !errors.Is(err, errA) {
+		if _, err := eventloop.Await(ctx, x); !errors.Is(err, errA) {
 			t.Errorf("x = %v", err)
 		}
 		// Same deadline: q was spawned first, so its timer fires first and
 		// it fails first, although p is listed first.
-		q := task.Spawn(ctx, failer[int](time.Second, errB))
-		p := task.Spawn(ctx, failer[int](time.Second, errA))
+		q := eventloop.Spawn(ctx, failer[int](time.Second, errB))
+		p := eventloop.Spawn(ctx, failer[int](time.Second, errA))
 		if err := task.Gather(ctx, p, q); !errors.Is(err, errB) {
 			t.Errorf("same deadline: Gather = %v, want %v (first to complete)", err, errB)
 		}
@@ -93,13 +93,13 @@ func TestGatherReturnsFirstErrorInCompletionOrder(t *testing.T) {
 // them as never retrieved (the strict handler would fail the test).
 func TestGatherMarksEveryErrorRetrieved(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		a := task.Spawn(ctx, failer[int](time.Second, errA))
-		b := task.Spawn(ctx, failer[int](2*time.Second, errB))
+		a := eventloop.Spawn(ctx, failer[int](time.Second, errA))
+		b := eventloop.Spawn(ctx, failer[int](2*time.Second, errB))
 		if err := task.Gather(ctx, a, b); !errors.Is(err, errA) {
 			t.Errorf("Gather = %v", err)
 		}
 		// Let b fail while nobody awaits it.
-		return task.Sleep(ctx, time.Hour)
+		return eventloop.Sleep(ctx, time.Hour)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -108,26 +108,26 @@ func TestGatherMarksEveryErrorRetrieved(t *testing.T) {
 
 func TestGatherCancelCancelsChildrenAndWaitsForThem(t *testing.T) {
 	var tr trace
-	var children []*task.Task[int]
+	var children []*eventloop.Task[int]
 	err := runErr(t, func(ctx context.Context) error {
 		for _, name := range []string{"a", "b", "c"} {
-			children = append(children, task.Spawn(ctx, func(ctx context.Context) (int, error) {
-				err := task.Sleep(ctx, time.Hour)
+			children = append(children, eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
+				err := eventloop.Sleep(ctx, time.Hour)
 				tr.at(ctx, "%s: %v", name, err)
 				// Cleanup that awaits: the Gather must wait for it.
-				task.Sleep(context.WithoutCancel(ctx), time.Second)
+				eventloop.Sleep(context.WithoutCancel(ctx), time.Second)
 				tr.at(ctx, "%s cleaned up", name)
 				return 0, err
-			}, task.WithName(name)))
+			}, eventloop.WithName(name)))
 		}
 		gatherer := task.Go(ctx, func(ctx context.Context) error {
 			err := task.Gather(ctx, children[0], children[1], children[2])
 			tr.at(ctx, "gather: %v", err)
 			return err
 		})
-		task.Sleep(ctx, time.Minute)
+		eventloop.Sleep(ctx, time.Minute)
 		gatherer.Cancel()
-		_, err := task.Await(ctx, gatherer)
+		_, err := eventloop.Await(ctx, gatherer)
 		if !isCancelled(err) {
 			t.Errorf("awaiting the gatherer = %v", err)
 		}
@@ -171,7 +171,7 @@ func TestGatherCancelledWhileChildCompletesInSameIteration(t *testing.T) {
 			return task.Gather(ctx, f)
 		})
 		task.Go(l.Context(), func(ctx context.Context) error {
-			task.Sleep(ctx, time.Second)
+			eventloop.Sleep(ctx, time.Second)
 			g.Cancel()     // queues the gathering task's wake-up ...
 			f.SetResult(1) // ... before the Gather's done callback of f
 			return nil
@@ -192,10 +192,10 @@ func TestGatherCancelledWhileChildCompletesInSameIteration(t *testing.T) {
 
 func TestGatherCancelledChildCountsAsCancelled(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		a := task.Spawn(ctx, sleeper(time.Hour, 1))
-		b := task.Spawn(ctx, sleeper(2*time.Second, 2))
+		a := eventloop.Spawn(ctx, sleeper(time.Hour, 1))
+		b := eventloop.Spawn(ctx, sleeper(2*time.Second, 2))
 		task.Go(ctx, func(ctx context.Context) error {
-			task.Sleep(ctx, time.Second)
+			eventloop.Sleep(ctx, time.Second)
 			a.Cancel()
 			return nil
 		})
@@ -203,7 +203,7 @@ func TestGatherCancelledChildCountsAsCancelled(t *testing.T) {
 		if !isCancelled(err) {
 			t.Errorf("Gather = %v, want ErrCancelled", err)
 		}
-		if got := task.Loop(ctx).Time(); got != time.Second {
+		if got := eventloop.LoopOf(ctx).Time(); got != time.Second {
 			t.Errorf("Gather returned at %v, want 1s (fail-fast)", got)
 		}
 		if err := task.Gather(ctx, b); err != nil || b.Cancelled() {
@@ -242,18 +242,18 @@ func TestGatherEmpty(t *testing.T) {
 
 func TestGatherAllReturnsEveryErrorInOrder(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		ok := task.Spawn(ctx, sleeper(3*time.Second, 1))
-		a := task.Spawn(ctx, failer[int](2*time.Second, errA))
-		c := task.Spawn(ctx, sleeper(time.Hour, 3))
-		b := task.Spawn(ctx, failer[int](time.Second, errB))
-		f := eventloop.NewFuture[int](task.Loop(ctx))
+		ok := eventloop.Spawn(ctx, sleeper(3*time.Second, 1))
+		a := eventloop.Spawn(ctx, failer[int](2*time.Second, errA))
+		c := eventloop.Spawn(ctx, sleeper(time.Hour, 3))
+		b := eventloop.Spawn(ctx, failer[int](time.Second, errB))
+		f := eventloop.NewFuture[int](eventloop.LoopOf(ctx))
 		f.SetError(errA)
-		task.Go(ctx, func(ctx context.Context) error { task.Sleep(ctx, time.Second); c.Cancel(); return nil })
+		task.Go(ctx, func(ctx context.Context) error { eventloop.Sleep(ctx, time.Second); c.Cancel(); return nil })
 		errs, err := task.GatherAll(ctx, ok, a, c, b, f)
 		if err != nil {
 			t.Fatalf("GatherAll = %v", err)
 		}
-		want := []error{nil, errA, task.ErrCancelled, errB, errA}
+		want := []error{nil, errA, eventloop.ErrCancelled, errB, errA}
 		if len(errs) != len(want) {
 			t.Fatalf("errs = %v", errs)
 		}
@@ -262,7 +262,7 @@ func TestGatherAllReturnsEveryErrorInOrder(t *testing.T) {
 				t.Errorf("errs[%d] = %v, want %v", i, errs[i], want[i])
 			}
 		}
-		if got := task.Loop(ctx).Time(); got != 3*time.Second {
+		if got := eventloop.LoopOf(ctx).Time(); got != 3*time.Second {
 			t.Errorf("GatherAll returned at %v, want 3s (waits for all)", got)
 		}
 		return nil
@@ -274,8 +274,8 @@ func TestGatherAllReturnsEveryErrorInOrder(t *testing.T) {
 
 func TestGatherAllCancelled(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		a := task.Spawn(ctx, sleeper(time.Hour, 1))
-		b := task.Spawn(ctx, failer[int](time.Second, errB))
+		a := eventloop.Spawn(ctx, sleeper(time.Hour, 1))
+		b := eventloop.Spawn(ctx, failer[int](time.Second, errB))
 		err := task.Timeout(ctx, time.Minute, func(ctx context.Context) error {
 			errs, err := task.GatherAll(ctx, a, b)
 			if errs != nil {
@@ -301,23 +301,23 @@ func TestGatherAllCancelled(t *testing.T) {
 
 func TestGatherResultsOrder(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		f := eventloop.NewFuture[string](task.Loop(ctx))
+		f := eventloop.NewFuture[string](eventloop.LoopOf(ctx))
 		f.SetResult("done")
 		vs, err := task.GatherResults(ctx,
-			task.Awaitable[string](task.Spawn(ctx, sleeper(3*time.Second, "slow"))),
-			task.Spawn(ctx, sleeper(time.Second, "fast")),
-			task.Spawn(ctx, sleeper(2*time.Second, "mid")),
+			eventloop.Awaitable[string](eventloop.Spawn(ctx, sleeper(3*time.Second, "slow"))),
+			eventloop.Spawn(ctx, sleeper(time.Second, "fast")),
+			eventloop.Spawn(ctx, sleeper(2*time.Second, "mid")),
 			f,
 		)
 		if diff := cmp.Diff([]string{"slow", "fast", "mid", "done"}, vs); diff != "" || err != nil {
 			t.Errorf("GatherResults = %v, %v (-want +got):\n%s", vs, err, diff)
 		}
-		slow := task.Spawn(ctx, sleeper(3*time.Second, "slow"))
-		vs, err = task.GatherResults(ctx, slow, task.Spawn(ctx, failer[string](time.Second, errA)))
+		slow := eventloop.Spawn(ctx, sleeper(3*time.Second, "slow"))
+		vs, err = task.GatherResults(ctx, slow, eventloop.Spawn(ctx, failer[string](time.Second, errA)))
 		if vs != nil || !errors.Is(err, errA) {
 			t.Errorf("GatherResults with a failure = %v, %v", vs, err)
 		}
-		_, err = task.Await(ctx, slow)
+		_, err = eventloop.Await(ctx, slow)
 		return err
 	})
 	if err != nil {
@@ -329,7 +329,7 @@ func TestGatherRejectsOtherLoopAndNil(t *testing.T) {
 	other := newLoop(t)
 	foreign := eventloop.NewFuture[int](other)
 	err := runErr(t, func(ctx context.Context) error {
-		mine := task.Spawn(ctx, sleeper(time.Second, 1))
+		mine := eventloop.Spawn(ctx, sleeper(time.Second, 1))
 		if err := task.Gather(ctx, mine, foreign); !errors.Is(err, eventloop.ErrWrongLoop) {
 			t.Errorf("Gather with a future of another loop = %v", err)
 		}
@@ -339,11 +339,11 @@ func TestGatherRejectsOtherLoopAndNil(t *testing.T) {
 		if err := task.Gather(ctx, mine, nil); err == nil {
 			t.Error("Gather with a nil child succeeded")
 		}
-		var nilTask *task.Task[int]
+		var nilTask *eventloop.Task[int]
 		if err := task.Gather(ctx, mine, nilTask); err == nil {
 			t.Error("Gather with a nil *Task succeeded")
 		}
-		if _, err := task.Await(ctx, mine); err != nil || mine.Cancelled() {
+		if _, err := eventloop.Await(ctx, mine); err != nil || mine.Cancelled() {
 			t.Errorf("the valid child after a rejected Gather: %v cancelled=%v", err, mine.Cancelled())
 		}
 		return nil
@@ -360,14 +360,14 @@ func TestGatherRejectsOtherLoopAndNil(t *testing.T) {
 // mistake; it must report it without cancelling the children.
 func TestGatherMisuseDoesNotCancelChildren(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		child := task.Spawn(ctx, sleeper(time.Second, 1))
-		if err := task.Gather(task.Loop(ctx).Context(), child); !errors.Is(err, task.ErrNotInTask) {
+		child := eventloop.Spawn(ctx, sleeper(time.Second, 1))
+		if err := task.Gather(eventloop.LoopOf(ctx).Context(), child); !errors.Is(err, eventloop.ErrNotInTask) {
 			t.Errorf("Gather with the loop's root ctx = %v", err)
 		}
-		if err := task.Gather(context.Background(), child); !errors.Is(err, task.ErrNotInTask) {
+		if err := task.Gather(context.Background(), child); !errors.Is(err, eventloop.ErrNotInTask) {
 			t.Errorf("Gather with Background = %v", err)
 		}
-		v, err := task.Await(ctx, child)
+		v, err := eventloop.Await(ctx, child)
 		if v != 1 || err != nil {
 			t.Errorf("child = %v, %v; it must not have been cancelled", v, err)
 		}
@@ -381,7 +381,7 @@ func TestGatherMisuseDoesNotCancelChildren(t *testing.T) {
 func TestGatherOnCancelledCtxCancelsChildrenBeforeTheyStart(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
 		ran := false
-		child := task.Spawn(context.WithoutCancel(ctx), func(ctx context.Context) (int, error) { ran = true; return 1, nil })
+		child := eventloop.Spawn(context.WithoutCancel(ctx), func(ctx context.Context) (int, error) { ran = true; return 1, nil })
 		cctx, cancel := eventloop.WithCancel(ctx)
 		cancel()
 		if err := task.Gather(cctx, child); !isCancelled(err) {
@@ -403,8 +403,8 @@ func TestGatherOnCancelledCtxCancelsChildrenBeforeTheyStart(t *testing.T) {
 func TestGatherAllocatesNothingPerChild(t *testing.T) {
 	mallocs := func(ctx context.Context, n int, results bool) uint64 {
 		l := eventloop.LoopOf(ctx)
-		ws := make([]task.Waitable, n)
-		as := make([]task.Awaitable[int], n)
+		ws := make([]eventloop.Waitable, n)
+		as := make([]eventloop.Awaitable[int], n)
 		for i := range n {
 			f := eventloop.NewFuture[int](l)
 			ws[i], as[i] = f, f
@@ -450,7 +450,7 @@ func TestGatherReturnsTwoIterationsAfterTheDecidingChild(t *testing.T) {
 		err := runErr(t, func(ctx context.Context) error {
 			l := eventloop.LoopOf(ctx)
 			var endedAt uint64
-			child := func(yields int, err error) task.Waitable {
+			child := func(yields int, err error) eventloop.Waitable {
 				return task.Go(ctx, func(ctx context.Context) error {
 					if e := testkit.Yield(ctx, yields); e != nil {
 						return e
@@ -459,11 +459,11 @@ func TestGatherReturnsTwoIterationsAfterTheDecidingChild(t *testing.T) {
 					return err
 				})
 			}
-			var ws []task.Waitable
+			var ws []eventloop.Waitable
 			if fail {
-				ws = []task.Waitable{child(2, nil), child(5, errA), child(9, nil)}
+				ws = []eventloop.Waitable{child(2, nil), child(5, errA), child(9, nil)}
 			} else {
-				ws = []task.Waitable{child(2, nil), child(9, nil), child(5, nil)}
+				ws = []eventloop.Waitable{child(2, nil), child(9, nil), child(5, nil)}
 			}
 			err := task.Gather(ctx, ws...)
 			if got := l.Stats().Iterations - endedAt; got != 2 {

@@ -16,9 +16,9 @@ import (
 
 // run runs main with task.Run on a virtual clock, with the strict
 // exception handler; later options override earlier ones.
-func run[T any](t *testing.T, main func(ctx context.Context) (T, error), opts ...task.Option) (T, error) {
+func run[T any](t *testing.T, main func(ctx context.Context) (T, error), opts ...eventloop.Option) (T, error) {
 	t.Helper()
-	base := []task.Option{
+	base := []eventloop.Option{
 		eventloop.WithClock(timer.NewVirtual()),
 		eventloop.WithExceptionHandler(testkit.StrictHandler(t)),
 	}
@@ -26,7 +26,7 @@ func run[T any](t *testing.T, main func(ctx context.Context) (T, error), opts ..
 }
 
 // runErr is run for a main that returns only an error.
-func runErr(t *testing.T, main func(ctx context.Context) error, opts ...task.Option) error {
+func runErr(t *testing.T, main func(ctx context.Context) error, opts ...eventloop.Option) error {
 	t.Helper()
 	_, err := run(t, func(ctx context.Context) (struct{}, error) { return struct{}{}, main(ctx) }, opts...)
 	return err
@@ -66,7 +66,7 @@ func (tr *trace) add(format string, args ...any) {
 
 // at records an event stamped with the loop time of ctx.
 func (tr *trace) at(ctx context.Context, format string, args ...any) {
-	tr.add("%v %s", task.Loop(ctx).Time(), fmt.Sprintf(format, args...))
+	tr.add("%v %s", eventloop.LoopOf(ctx).Time(), fmt.Sprintf(format, args...))
 }
 
 func (tr *trace) get() []string {
@@ -77,19 +77,19 @@ func (tr *trace) get() []string {
 
 // isCancelled reports whether err is the error of a cancelled await.
 func isCancelled(err error) bool {
-	return errors.Is(err, task.ErrCancelled) && errors.Is(err, context.Canceled)
+	return errors.Is(err, eventloop.ErrCancelled) && errors.Is(err, context.Canceled)
 }
 
 // isTimeout reports whether err is the error of a timed-out await.
 func isTimeout(err error) bool {
-	return errors.Is(err, task.ErrTimeout) && errors.Is(err, context.DeadlineExceeded)
+	return errors.Is(err, eventloop.ErrTimeout) && errors.Is(err, context.DeadlineExceeded)
 }
 
 // sleeper returns a task body that sleeps d and returns v, or the sleep's
 // error.
 func sleeper[T any](d time.Duration, v T) func(ctx context.Context) (T, error) {
 	return func(ctx context.Context) (T, error) {
-		if err := task.Sleep(ctx, d); err != nil {
+		if err := eventloop.Sleep(ctx, d); err != nil {
 			var zero T
 			return zero, err
 		}
@@ -101,7 +101,7 @@ func sleeper[T any](d time.Duration, v T) func(ctx context.Context) (T, error) {
 func failer[T any](d time.Duration, err error) func(ctx context.Context) (T, error) {
 	return func(ctx context.Context) (T, error) {
 		var zero T
-		if e := task.Sleep(ctx, d); e != nil {
+		if e := eventloop.Sleep(ctx, d); e != nil {
 			return zero, e
 		}
 		return zero, err

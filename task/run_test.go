@@ -20,7 +20,7 @@ import (
 
 func TestRunReturnsMainResult(t *testing.T) {
 	v, err := run(t, func(ctx context.Context) (string, error) {
-		if err := task.Sleep(ctx, time.Hour); err != nil {
+		if err := eventloop.Sleep(ctx, time.Hour); err != nil {
 			return "", err
 		}
 		return "done", nil
@@ -42,7 +42,7 @@ func TestRunNilMain(t *testing.T) {
 
 func TestRunPanicInMain(t *testing.T) {
 	_, err := run(t, func(ctx context.Context) (int, error) {
-		task.Sleep(ctx, time.Second)
+		eventloop.Sleep(ctx, time.Second)
 		panic("main exploded")
 	})
 	var pe *eventloop.PanicError
@@ -56,20 +56,20 @@ func TestRunPanicInMain(t *testing.T) {
 // spawned during that cleanup.
 func TestRunCancelsAndAwaitsLeftovers(t *testing.T) {
 	var tr trace
-	var leftovers []*task.Task[string]
+	var leftovers []*eventloop.Task[string]
 	v, err := run(t, func(ctx context.Context) (int, error) {
 		leftovers = append(leftovers,
-			task.Spawn(ctx, slowCleanup(&tr, "sleeper", time.Second)),
-			task.Spawn(context.WithoutCancel(ctx), func(ctx context.Context) (string, error) {
-				err := task.Sleep(ctx, time.Hour)
+			eventloop.Spawn(ctx, slowCleanup(&tr, "sleeper", time.Second)),
+			eventloop.Spawn(context.WithoutCancel(ctx), func(ctx context.Context) (string, error) {
+				err := eventloop.Sleep(ctx, time.Hour)
 				tr.at(ctx, "detached: %v", err)
 				// Cleanup that spawns: the new task is cancelled as well,
 				// in a later round.
-				task.Spawn(task.Loop(ctx).Context(), slowCleanup(&tr, "late", time.Second))
+				eventloop.Spawn(eventloop.LoopOf(ctx).Context(), slowCleanup(&tr, "late", time.Second))
 				return "", err
 			}),
 		)
-		task.Sleep(ctx, time.Minute)
+		eventloop.Sleep(ctx, time.Minute)
 		tr.at(ctx, "main returns")
 		return 7, nil
 	})
@@ -103,10 +103,10 @@ func TestRunReportsLeftoverErrors(t *testing.T) {
 	var rec recorder
 	v, err := run(t, func(ctx context.Context) (int, error) {
 		task.Go(ctx, func(ctx context.Context) error {
-			task.Sleep(ctx, time.Hour)
+			eventloop.Sleep(ctx, time.Hour)
 			return errA
-		}, task.WithName("leftover"))
-		task.Sleep(ctx, time.Second)
+		}, eventloop.WithName("leftover"))
+		eventloop.Sleep(ctx, time.Second)
 		return 1, nil
 	}, eventloop.WithExceptionHandler(rec.handler))
 	if v != 1 || err != nil {
@@ -124,19 +124,19 @@ func TestRunAwaitsExecutorJobs(t *testing.T) {
 	var tr trace
 	release := make(chan struct{})
 	_, err := run(t, func(ctx context.Context) (int, error) {
-		task.RunInExecutor(task.Loop(ctx), func() (int, error) {
+		eventloop.RunInExecutor(eventloop.LoopOf(ctx), func() (int, error) {
 			<-release
 			tr.add("job done")
 			return 1, nil
 		})
 		// Released only during Run's shutdown, by a leftover's cleanup.
 		task.Go(ctx, func(ctx context.Context) error {
-			err := task.Sleep(ctx, time.Hour)
+			err := eventloop.Sleep(ctx, time.Hour)
 			tr.add("leftover releases the job")
 			close(release)
 			return err
 		})
-		task.Sleep(ctx, time.Second)
+		eventloop.Sleep(ctx, time.Second)
 		tr.add("main returns")
 		return 0, nil
 	})
@@ -153,12 +153,12 @@ func TestRunAwaitsExecutorJobs(t *testing.T) {
 func TestRunUsesOptions(t *testing.T) {
 	var rec recorder
 	_, err := run(t, func(ctx context.Context) (int, error) {
-		if !task.Loop(ctx).Debug() {
+		if !eventloop.LoopOf(ctx).Debug() {
 			t.Error("WithDebug(true) not applied")
 		}
 		// A task error nobody reads reaches the handler given to Run.
 		task.Go(ctx, func(context.Context) error { return errB })
-		return 0, task.Sleep(ctx, time.Second)
+		return 0, eventloop.Sleep(ctx, time.Second)
 	}, eventloop.WithDebug(true), eventloop.WithExceptionHandler(rec.handler))
 	if err != nil {
 		t.Fatal(err)

@@ -18,8 +18,8 @@ import (
 func TestShieldCancellingAwaiterLeavesInnerRunning(t *testing.T) {
 	var tr trace
 	err := runErr(t, func(ctx context.Context) error {
-		inner := task.Spawn(ctx, func(ctx context.Context) (string, error) {
-			if err := task.Sleep(ctx, time.Hour); err != nil {
+		inner := eventloop.Spawn(ctx, func(ctx context.Context) (string, error) {
+			if err := eventloop.Sleep(ctx, time.Hour); err != nil {
 				tr.at(ctx, "inner: %v", err)
 				return "", err
 			}
@@ -31,12 +31,12 @@ func TestShieldCancellingAwaiterLeavesInnerRunning(t *testing.T) {
 			tr.at(ctx, "Shield: %v", err)
 			return err
 		})
-		task.Sleep(ctx, time.Minute)
+		eventloop.Sleep(ctx, time.Minute)
 		awaiter.Cancel()
-		if _, err := task.Await(ctx, awaiter); !isCancelled(err) {
+		if _, err := eventloop.Await(ctx, awaiter); !isCancelled(err) {
 			t.Errorf("awaiter = %v", err)
 		}
-		v, err := task.Await(ctx, inner)
+		v, err := eventloop.Await(ctx, inner)
 		tr.at(ctx, "inner = %q, %v", v, err)
 		return nil
 	})
@@ -55,7 +55,7 @@ func TestShieldCancellingAwaiterLeavesInnerRunning(t *testing.T) {
 
 func TestShieldUnderExpiredTimeout(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		inner := task.Spawn(ctx, sleeper(time.Hour, 7))
+		inner := eventloop.Spawn(ctx, sleeper(time.Hour, 7))
 		err := task.Timeout(ctx, time.Second, func(ctx context.Context) error {
 			_, err := task.Shield(ctx, inner)
 			return err
@@ -66,7 +66,7 @@ func TestShieldUnderExpiredTimeout(t *testing.T) {
 		if inner.Done() {
 			t.Error("inner stopped by the awaiter's timeout")
 		}
-		v, err := task.Await(ctx, inner)
+		v, err := eventloop.Await(ctx, inner)
 		if v != 7 || err != nil {
 			t.Errorf("inner = %d, %v", v, err)
 		}
@@ -81,29 +81,29 @@ func TestShieldUnderExpiredTimeout(t *testing.T) {
 // test_shield_shortcut.
 func TestShieldPassesInnerOutcome(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		if v, err := task.Shield(ctx, task.Spawn(ctx, sleeper(time.Second, 1))); v != 1 || err != nil {
+		if v, err := task.Shield(ctx, eventloop.Spawn(ctx, sleeper(time.Second, 1))); v != 1 || err != nil {
 			t.Errorf("Shield(ok) = %d, %v", v, err)
 		}
-		if _, err := task.Shield(ctx, task.Spawn(ctx, failer[int](time.Second, errA))); !errors.Is(err, errA) {
+		if _, err := task.Shield(ctx, eventloop.Spawn(ctx, failer[int](time.Second, errA))); !errors.Is(err, errA) {
 			t.Errorf("Shield(failing) = %v", err)
 		}
-		inner := task.Spawn(ctx, sleeper(time.Hour, 1))
-		task.Loop(ctx).CallLater(time.Second, func() { inner.Cancel() })
+		inner := eventloop.Spawn(ctx, sleeper(time.Hour, 1))
+		eventloop.LoopOf(ctx).CallLater(time.Second, func() { inner.Cancel() })
 		if _, err := task.Shield(ctx, inner); !isCancelled(err) {
 			t.Errorf("Shield(inner cancelled) = %v", err)
 		}
 		if ctx.Err() != nil {
 			t.Error("the awaiter was cancelled by the inner's cancellation")
 		}
-		done := eventloop.NewFuture[int](task.Loop(ctx))
+		done := eventloop.NewFuture[int](eventloop.LoopOf(ctx))
 		done.SetResult(5)
-		if v, err := task.Shield(ctx, task.Awaitable[int](done)); v != 5 || err != nil {
+		if v, err := task.Shield(ctx, eventloop.Awaitable[int](done)); v != 5 || err != nil {
 			t.Errorf("Shield(done) = %d, %v", v, err)
 		}
 		// Level-triggered: a cancelled ctx is reported even for a done inner.
 		cctx, cancel := eventloop.WithCancel(ctx)
 		cancel()
-		if _, err := task.Shield(cctx, task.Awaitable[int](done)); !isCancelled(err) {
+		if _, err := task.Shield(cctx, eventloop.Awaitable[int](done)); !isCancelled(err) {
 			t.Errorf("Shield(done) on a cancelled ctx = %v", err)
 		}
 		if _, err := task.Shield[int](ctx, nil); err == nil {
@@ -120,7 +120,7 @@ func TestShieldOfAnotherLoopsFuture(t *testing.T) {
 	other := newLoop(t)
 	foreign := eventloop.NewFuture[int](other)
 	err := runErr(t, func(ctx context.Context) error {
-		if _, err := task.Shield(ctx, task.Awaitable[int](foreign)); !errors.Is(err, eventloop.ErrWrongLoop) {
+		if _, err := task.Shield(ctx, eventloop.Awaitable[int](foreign)); !errors.Is(err, eventloop.ErrWrongLoop) {
 			t.Errorf("Shield(other loop's future) = %v", err)
 		}
 		return nil

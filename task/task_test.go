@@ -21,22 +21,22 @@ import (
 
 func TestSpawnGoAwait(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		tk := task.Spawn(ctx, sleeper(time.Second, "v"), task.WithName("worker"))
+		tk := eventloop.Spawn(ctx, sleeper(time.Second, "v"), eventloop.WithName("worker"))
 		if tk.Name() != "worker" || tk.Done() {
 			t.Errorf("name %q done %v", tk.Name(), tk.Done())
 		}
-		if v, err := task.Await(ctx, tk); v != "v" || err != nil {
+		if v, err := eventloop.Await(ctx, tk); v != "v" || err != nil {
 			t.Errorf("Await = %q, %v", v, err)
 		}
 		g := task.Go(ctx, func(ctx context.Context) error { return errA })
-		if _, err := task.Await(ctx, g); !errors.Is(err, errA) {
+		if _, err := eventloop.Await(ctx, g); !errors.Is(err, errA) {
 			t.Errorf("Go = %v", err)
 		}
 		unnamed := task.Go(ctx, func(context.Context) error { return nil })
 		if n := unnamed.Name(); len(n) < 6 || n[:5] != "Task-" {
 			t.Errorf("default name %q", n)
 		}
-		_, err := task.Await(ctx, unnamed)
+		_, err := eventloop.Await(ctx, unnamed)
 		return err
 	})
 	if err != nil {
@@ -48,10 +48,10 @@ func TestSpawnGoAwait(t *testing.T) {
 // reason.
 func TestSpawnFailures(t *testing.T) {
 	l := newLoop(t)
-	cases := map[string]task.Waitable{
-		"nil body":     task.Spawn[int](l.Context(), nil),
+	cases := map[string]eventloop.Waitable{
+		"nil body":     eventloop.Spawn[int](l.Context(), nil),
 		"nil Go body":  task.Go(l.Context(), nil),
-		"no loop":      task.Spawn(context.Background(), sleeper(0, 1)),
+		"no loop":      eventloop.Spawn(context.Background(), sleeper(0, 1)),
 		"no loop (Go)": task.Go(context.Background(), func(context.Context) error { return nil }),
 	}
 	for name, tk := range cases {
@@ -59,12 +59,12 @@ func TestSpawnFailures(t *testing.T) {
 			t.Errorf("%s: done=%v err=%v", name, tk.Done(), tk.Err())
 		}
 	}
-	if err := cases["no loop"].Err(); !errors.Is(err, task.ErrNotInTask) {
+	if err := cases["no loop"].Err(); !errors.Is(err, eventloop.ErrNotInTask) {
 		t.Errorf("no loop: %v", err)
 	}
 	closed, _ := eventloop.New()
 	closed.Close()
-	if tk := task.Spawn(closed.Context(), sleeper(0, 1)); !errors.Is(tk.Err(), task.ErrClosed) {
+	if tk := eventloop.Spawn(closed.Context(), sleeper(0, 1)); !errors.Is(tk.Err(), eventloop.ErrClosed) {
 		t.Errorf("closed loop: %v", tk.Err())
 	}
 }
@@ -75,15 +75,15 @@ func TestSpawnFailures(t *testing.T) {
 func TestAwaitCancelledCancelsAwaitedTask(t *testing.T) {
 	var tr trace
 	err := runErr(t, func(ctx context.Context) error {
-		inner := task.Spawn(ctx, slowCleanup(&tr, "inner", time.Second))
+		inner := eventloop.Spawn(ctx, slowCleanup(&tr, "inner", time.Second))
 		outer := task.Go(ctx, func(ctx context.Context) error {
-			_, err := task.Await(ctx, inner)
+			_, err := eventloop.Await(ctx, inner)
 			tr.at(ctx, "Await: %v", err)
 			return err
 		})
-		task.Sleep(ctx, time.Minute)
+		eventloop.Sleep(ctx, time.Minute)
 		outer.Cancel()
-		task.Await(ctx, outer)
+		eventloop.Await(ctx, outer)
 		if !inner.Cancelled() || !outer.Cancelled() {
 			t.Errorf("inner cancelled %v, outer cancelled %v", inner.Cancelled(), outer.Cancelled())
 		}
@@ -107,19 +107,19 @@ func TestTaskCancel(t *testing.T) {
 		if !notStarted.Cancel() {
 			t.Error("Cancel of a pending task = false")
 		}
-		if _, err := task.Await(ctx, notStarted); !isCancelled(err) || ran {
+		if _, err := eventloop.Await(ctx, notStarted); !isCancelled(err) || ran {
 			t.Errorf("cancelled before its first step: %v, ran=%v", err, ran)
 		}
 
-		catching := task.Spawn(ctx, func(ctx context.Context) (int, error) {
-			if err := task.Sleep(ctx, time.Hour); isCancelled(err) {
+		catching := eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
+			if err := eventloop.Sleep(ctx, time.Hour); isCancelled(err) {
 				return 42, nil
 			}
 			return 0, errors.New("not cancelled")
 		})
-		task.Sleep(ctx, time.Second)
+		eventloop.Sleep(ctx, time.Second)
 		catching.Cancel()
-		if v, err := task.Await(ctx, catching); v != 42 || err != nil || catching.Cancelled() {
+		if v, err := eventloop.Await(ctx, catching); v != 42 || err != nil || catching.Cancelled() {
 			t.Errorf("catching = %d, %v, cancelled=%v", v, err, catching.Cancelled())
 		}
 		if catching.Cancel() {
@@ -127,13 +127,13 @@ func TestTaskCancel(t *testing.T) {
 		}
 
 		self := task.Go(ctx, func(ctx context.Context) error {
-			task.CurrentTask(ctx).Cancel()
+			eventloop.CurrentTask(ctx).Cancel()
 			if ctx.Err() == nil {
 				return errors.New("ctx not cancelled after cancelling the current task")
 			}
-			return task.Sleep(ctx, time.Hour)
+			return eventloop.Sleep(ctx, time.Hour)
 		})
-		if _, err := task.Await(ctx, self); !isCancelled(err) || !self.Cancelled() {
+		if _, err := eventloop.Await(ctx, self); !isCancelled(err) || !self.Cancelled() {
 			t.Errorf("self-cancelled = %v", err)
 		}
 		return nil
@@ -151,7 +151,7 @@ func TestSleepInterleaves(t *testing.T) {
 			return func(ctx context.Context) error {
 				for i := range 3 {
 					tr.add("%s%d", name, i)
-					if err := task.Sleep(ctx, -time.Second); err != nil { // negative: like 0
+					if err := eventloop.Sleep(ctx, -time.Second); err != nil { // negative: like 0
 						return err
 					}
 				}
@@ -162,10 +162,10 @@ func TestSleepInterleaves(t *testing.T) {
 		if err := task.Gather(ctx, a, b); err != nil {
 			return err
 		}
-		if err := task.Sleep(ctx, 90*time.Minute); err != nil {
+		if err := eventloop.Sleep(ctx, 90*time.Minute); err != nil {
 			return err
 		}
-		if now := task.Loop(ctx).Time(); now != 90*time.Minute {
+		if now := eventloop.LoopOf(ctx).Time(); now != 90*time.Minute {
 			t.Errorf("virtual time %v after Sleep(90m)", now)
 		}
 		return nil
@@ -182,37 +182,37 @@ func TestSleepInterleaves(t *testing.T) {
 func TestCurrentTask(t *testing.T) {
 	var tr trace
 	err := runErr(t, func(ctx context.Context) error {
-		if cur := task.CurrentTask(ctx); cur == nil || cur.Name() != "main" {
+		if cur := eventloop.CurrentTask(ctx); cur == nil || cur.Name() != "main" {
 			t.Errorf("CurrentTask in main = %v", cur)
 		}
-		if cur := task.CurrentTask(task.Loop(ctx).Context()); cur != nil {
+		if cur := eventloop.CurrentTask(eventloop.LoopOf(ctx).Context()); cur != nil {
 			t.Errorf("CurrentTask(loop root ctx) = %v", cur)
 		}
-		if cur := task.CurrentTask(context.Background()); cur != nil {
+		if cur := eventloop.CurrentTask(context.Background()); cur != nil {
 			t.Errorf("CurrentTask(Background) = %v", cur)
 		}
-		fut1 := eventloop.NewFuture[int](task.Loop(ctx))
-		fut2 := eventloop.NewFuture[int](task.Loop(ctx))
-		var t1, t2 *task.Task[int]
-		t1 = task.Spawn(ctx, func(ctx context.Context) (int, error) {
-			tr.add("t1 sees %s", task.CurrentTask(ctx).Name())
-			task.Await(ctx, task.Awaitable[int](fut1))
-			tr.add("t1 sees %s", task.CurrentTask(ctx).Name())
+		fut1 := eventloop.NewFuture[int](eventloop.LoopOf(ctx))
+		fut2 := eventloop.NewFuture[int](eventloop.LoopOf(ctx))
+		var t1, t2 *eventloop.Task[int]
+		t1 = eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
+			tr.add("t1 sees %s", eventloop.CurrentTask(ctx).Name())
+			eventloop.Await(ctx, eventloop.Awaitable[int](fut1))
+			tr.add("t1 sees %s", eventloop.CurrentTask(ctx).Name())
 			fut2.SetResult(1)
 			return 0, nil
-		}, task.WithName("t1"))
-		t2 = task.Spawn(ctx, func(ctx context.Context) (int, error) {
-			tr.add("t2 sees %s", task.CurrentTask(ctx).Name())
+		}, eventloop.WithName("t1"))
+		t2 = eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
+			tr.add("t2 sees %s", eventloop.CurrentTask(ctx).Name())
 			fut1.SetResult(1)
-			task.Await(ctx, task.Awaitable[int](fut2))
-			tr.add("t2 sees %s", task.CurrentTask(ctx).Name())
+			eventloop.Await(ctx, eventloop.Awaitable[int](fut2))
+			tr.add("t2 sees %s", eventloop.CurrentTask(ctx).Name())
 			return 0, nil
-		}, task.WithName("t2"))
+		}, eventloop.WithName("t2"))
 		if err := task.Gather(ctx, t1, t2); err != nil {
 			return err
 		}
 		// From another task, the ctx of a task that is not running.
-		if cur := task.CurrentTask(t1.Context()); cur != nil {
+		if cur := eventloop.CurrentTask(t1.Context()); cur != nil {
 			t.Errorf("CurrentTask(ctx of a finished task) = %v", cur)
 		}
 		return nil
@@ -228,7 +228,7 @@ func TestCurrentTask(t *testing.T) {
 
 // test_all_tasks: the tasks not done yet, oldest first.
 func TestAllTasks(t *testing.T) {
-	taskNames := func(ts []task.TaskInfo) []string {
+	taskNames := func(ts []eventloop.TaskInfo) []string {
 		var out []string
 		for _, x := range ts {
 			out = append(out, x.Name())
@@ -236,17 +236,17 @@ func TestAllTasks(t *testing.T) {
 		return out
 	}
 	err := runErr(t, func(ctx context.Context) error {
-		a := task.Spawn(ctx, sleeper(time.Second, 1), task.WithName("a"))
-		b := task.Spawn(ctx, sleeper(time.Hour, 2), task.WithName("b"))
-		if diff := cmp.Diff([]string{"main", "a", "b"}, taskNames(task.AllTasks(ctx))); diff != "" {
+		a := eventloop.Spawn(ctx, sleeper(time.Second, 1), eventloop.WithName("a"))
+		b := eventloop.Spawn(ctx, sleeper(time.Hour, 2), eventloop.WithName("b"))
+		if diff := cmp.Diff([]string{"main", "a", "b"}, taskNames(eventloop.LoopOf(ctx).AllTasks())); diff != "" {
 			t.Errorf("AllTasks (-want +got):\n%s", diff)
 		}
-		task.Await(ctx, a)
-		if diff := cmp.Diff([]string{"main", "b"}, taskNames(task.AllTasks(ctx))); diff != "" {
+		eventloop.Await(ctx, a)
+		if diff := cmp.Diff([]string{"main", "b"}, taskNames(eventloop.LoopOf(ctx).AllTasks())); diff != "" {
 			t.Errorf("after a finished (-want +got):\n%s", diff)
 		}
-		if got := task.AllTasks(context.Background()); got != nil {
-			t.Errorf("AllTasks(Background) = %v", got)
+		if got := eventloop.LoopOf(context.Background()); got != nil {
+			t.Errorf("LoopOf(Background) = %v, want nil", got)
 		}
 		b.Cancel()
 		return nil
@@ -258,23 +258,23 @@ func TestAllTasks(t *testing.T) {
 
 func TestLoopAndMisuse(t *testing.T) {
 	other := newLoop(t)
-	if task.Loop(context.Background()) != nil {
+	if eventloop.LoopOf(context.Background()) != nil {
 		t.Error("Loop(Background) != nil")
 	}
-	if err := task.Sleep(context.Background(), time.Second); !errors.Is(err, task.ErrNotInTask) {
+	if err := eventloop.Sleep(context.Background(), time.Second); !errors.Is(err, eventloop.ErrNotInTask) {
 		t.Errorf("Sleep(Background) = %v", err)
 	}
-	if err := task.Sleep(other.Context(), time.Second); !errors.Is(err, task.ErrNotInTask) {
+	if err := eventloop.Sleep(other.Context(), time.Second); !errors.Is(err, eventloop.ErrNotInTask) {
 		t.Errorf("Sleep(loop root ctx) = %v", err)
 	}
 	var l *eventloop.Loop
 	err := runErr(t, func(ctx context.Context) error {
-		l = task.Loop(ctx)
+		l = eventloop.LoopOf(ctx)
 		if l == nil || l == other || !l.IsRunning() {
 			return fmt.Errorf("Loop(ctx) = %v", l)
 		}
 		foreign := eventloop.NewFuture[int](other)
-		if _, err := task.Await(ctx, task.Awaitable[int](foreign)); !errors.Is(err, eventloop.ErrWrongLoop) {
+		if _, err := eventloop.Await(ctx, eventloop.Awaitable[int](foreign)); !errors.Is(err, eventloop.ErrWrongLoop) {
 			t.Errorf("Await of another loop's future = %v", err)
 		}
 		return nil
@@ -291,11 +291,11 @@ func TestLoopAndMisuse(t *testing.T) {
 // cancelled (through its context), so nobody has to read that error, just
 // as nobody has to read ErrCancelled.
 func TestTaskEndedByItsTimeoutIsNotReportedUnretrieved(t *testing.T) {
-	var child *task.Task[int]
+	var child *eventloop.Task[int]
 	err := runErr(t, func(ctx context.Context) error {
 		return task.Timeout(ctx, time.Second, func(ctx context.Context) error {
-			child = task.Spawn(ctx, sleeper(time.Hour, 1)) // never awaited
-			return task.Sleep(ctx, time.Hour)
+			child = eventloop.Spawn(ctx, sleeper(time.Hour, 1)) // never awaited
+			return eventloop.Sleep(ctx, time.Hour)
 		})
 	})
 	if !isTimeout(err) {

@@ -79,7 +79,7 @@ func Group(ctx context.Context, body func(ctx context.Context, g *TaskGroup) err
 	g := NewTaskGroup(ctx)
 	if g.loop == nil {
 		g.cancel()
-		return fmt.Errorf("Group: %w: the context carries no loop", ErrNotInTask)
+		return fmt.Errorf("Group: %w: the context carries no loop", eventloop.ErrNotInTask)
 	}
 	var bodyErr error
 	if body != nil {
@@ -103,7 +103,7 @@ func Group(ctx context.Context, body func(ctx context.Context, g *TaskGroup) err
 func (g *TaskGroup) Context() context.Context { return g.ctx }
 
 // Go starts fn as a child of the group.
-func (g *TaskGroup) Go(fn func(ctx context.Context) error, opts ...TaskOption) *Task[struct{}] {
+func (g *TaskGroup) Go(fn func(ctx context.Context) error, opts ...eventloop.TaskOption) *eventloop.Task[struct{}] {
 	if fn == nil {
 		return SpawnIn[struct{}](g, nil, opts...)
 	}
@@ -116,21 +116,21 @@ func (g *TaskGroup) Go(fn func(ctx context.Context) error, opts ...TaskOption) *
 // the loop's next iteration (asyncio raises RuntimeError there; a task
 // error nobody reads is reported by the loop, so the mistake is not
 // silent).
-func SpawnIn[T any](g *TaskGroup, fn func(ctx context.Context) (T, error), opts ...TaskOption) *Task[T] {
+func SpawnIn[T any](g *TaskGroup, fn func(ctx context.Context) (T, error), opts ...eventloop.TaskOption) *eventloop.Task[T] {
 	if g.limit > 0 && fn != nil && !g.closed && !g.aborting {
 		return spawnLimited(g, fn, opts...)
 	}
 	return spawnIn(g, fn, opts...)
 }
 
-func spawnIn[T any](g *TaskGroup, fn func(ctx context.Context) (T, error), opts ...TaskOption) *Task[T] {
+func spawnIn[T any](g *TaskGroup, fn func(ctx context.Context) (T, error), opts ...eventloop.TaskOption) *eventloop.Task[T] {
 	if (g.closed || g.aborting) && g.loop != nil {
-		return Spawn(g.loop.Context(), func(context.Context) (T, error) {
+		return eventloop.Spawn(g.loop.Context(), func(context.Context) (T, error) {
 			var zero T
 			return zero, ErrGroupClosed
 		}, opts...)
 	}
-	t := Spawn(g.ctx, fn, opts...)
+	t := eventloop.Spawn(g.ctx, fn, opts...)
 	if t.Done() { // could not start: bad input, closed loop
 		return t
 	}
@@ -182,10 +182,10 @@ func (g *TaskGroup) abort() {
 // an expired Timeout) to the result.
 func (g *TaskGroup) Wait() error {
 	if g.loop == nil {
-		return fmt.Errorf("TaskGroup.Wait: %w: the context carries no loop", ErrNotInTask)
+		return fmt.Errorf("TaskGroup.Wait: %w: the context carries no loop", eventloop.ErrNotInTask)
 	}
 	if g.closed {
-		return fmt.Errorf("TaskGroup.Wait: %w: already waited", ErrInvalidState)
+		return fmt.Errorf("TaskGroup.Wait: %w: already waited", eventloop.ErrInvalidState)
 	}
 	for g.left > 0 {
 		g.idle = eventloop.NewFuture[struct{}](g.loop)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/internal/testkit"
 	"github.com/aio-go/aio/task"
 )
@@ -18,19 +19,19 @@ func TestTaskGroupCancel(t *testing.T) {
 		return task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
 			for i := range 3 {
 				g.Go(func(ctx context.Context) error {
-					err := task.Sleep(ctx, time.Hour)
+					err := eventloop.Sleep(ctx, time.Hour)
 					tr.add("child %d: cancelled %v", i, testkit.IsCancelled(err))
 					return err
 				})
 			}
 			g.Go(func(ctx context.Context) error {
-				if err := task.Sleep(ctx, time.Second); err != nil {
+				if err := eventloop.Sleep(ctx, time.Second); err != nil {
 					return err
 				}
 				g.Cancel()
 				return nil
 			})
-			err := task.Sleep(ctx, time.Hour)
+			err := eventloop.Sleep(ctx, time.Hour)
 			tr.add("body: cancelled %v", testkit.IsCancelled(err))
 			return err // the body's cancellation coming back is not an error either
 		})
@@ -51,16 +52,16 @@ func TestTaskGroupCancelKeepsFailures(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
 		return task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
 			g.Go(func(ctx context.Context) error {
-				task.Sleep(context.WithoutCancel(ctx), time.Second) // fails after the Cancel
+				eventloop.Sleep(context.WithoutCancel(ctx), time.Second) // fails after the Cancel
 				return errA
 			})
-			if err := task.Sleep(ctx, 0); err != nil { // let the child start
+			if err := eventloop.Sleep(ctx, 0); err != nil { // let the child start
 				return err
 			}
 			g.Cancel()
 			if tk := g.Go(func(context.Context) error { return nil }); tk != nil {
 				_ = tk // refused: a task failing with ErrGroupClosed, awaited below
-				if _, err := task.Await(context.WithoutCancel(ctx), tk); !errors.Is(err, task.ErrGroupClosed) {
+				if _, err := eventloop.Await(context.WithoutCancel(ctx), tk); !errors.Is(err, task.ErrGroupClosed) {
 					t.Errorf("Go after Cancel: %v, want ErrGroupClosed", err)
 				}
 			}
@@ -79,13 +80,13 @@ func TestStartReady(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
 		return task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
 			port, err := task.Start(ctx, g, func(ctx context.Context, ready func(int)) error {
-				if err := task.Sleep(ctx, time.Second); err != nil {
+				if err := eventloop.Sleep(ctx, time.Second); err != nil {
 					return err
 				}
 				ready(8080)
 				ready(9090) // ignored
 				tr.add("child after ready")
-				if err := task.Sleep(ctx, time.Second); err != nil {
+				if err := eventloop.Sleep(ctx, time.Second); err != nil {
 					return err
 				}
 				tr.add("child done")
@@ -105,7 +106,7 @@ func TestStartReady(t *testing.T) {
 func TestStartFailsBeforeReady(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
 		return task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
-			sibling := g.Go(func(ctx context.Context) error { return task.Sleep(ctx, time.Minute) })
+			sibling := g.Go(func(ctx context.Context) error { return eventloop.Sleep(ctx, time.Minute) })
 			_, err := task.Start(ctx, g, func(ctx context.Context, ready func(string)) error { return errA })
 			if !errors.Is(err, errA) {
 				t.Errorf("Start = %v, want errA", err)
@@ -114,7 +115,7 @@ func TestStartFailsBeforeReady(t *testing.T) {
 			if !errors.Is(err, task.ErrNotStarted) {
 				t.Errorf("Start of a child that never calls ready = %v, want ErrNotStarted", err)
 			}
-			if _, err := task.Await(ctx, sibling); err != nil {
+			if _, err := eventloop.Await(ctx, sibling); err != nil {
 				t.Errorf("sibling: %v (the group was cancelled)", err)
 			}
 			return nil
@@ -134,7 +135,7 @@ func TestStartCancelled(t *testing.T) {
 			err := task.Timeout(ctx, time.Second, func(ctx context.Context) error {
 				_, err := task.Start(ctx, g, func(ctx context.Context, ready func(int)) error {
 					defer func() { ended = true }()
-					return task.Sleep(ctx, time.Hour)
+					return eventloop.Sleep(ctx, time.Hour)
 				})
 				return err
 			})
@@ -166,7 +167,7 @@ func TestTaskGroupSetLimit(t *testing.T) {
 					running++
 					peak = max(peak, running)
 					defer func() { running-- }()
-					return task.Sleep(ctx, time.Duration(1+i%3)*time.Second)
+					return eventloop.Sleep(ctx, time.Duration(1+i%3)*time.Second)
 				}
 			}
 			for i := range n / 2 {
@@ -206,8 +207,8 @@ func TestTaskGroupGoWaitCancelled(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
 		return task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
 			g.SetLimit(1)
-			g.Go(func(ctx context.Context) error { return task.Sleep(ctx, time.Second) })
-			waiter := func(name string) *task.Task[struct{}] {
+			g.Go(func(ctx context.Context) error { return eventloop.Sleep(ctx, time.Second) })
+			waiter := func(name string) *eventloop.Task[struct{}] {
 				return task.Go(ctx, func(ctx context.Context) error {
 					_, err := g.GoWait(ctx, func(context.Context) error { ran = append(ran, name); return nil })
 					return err
@@ -218,10 +219,10 @@ func TestTaskGroupGoWaitCancelled(t *testing.T) {
 				return err
 			}
 			first.Cancel()
-			if _, err := task.Await(context.WithoutCancel(ctx), first); !testkit.IsCancelled(err) {
+			if _, err := eventloop.Await(context.WithoutCancel(ctx), first); !testkit.IsCancelled(err) {
 				t.Errorf("cancelled GoWait = %v", err)
 			}
-			_, err := task.Await(ctx, second)
+			_, err := eventloop.Await(ctx, second)
 			return err
 		})
 	})

@@ -43,7 +43,7 @@ func (g *TaskGroup) Cancel() {
 // fn, waits for it to return, and returns ErrCancelled (ErrTimeout in an
 // expired scope); once ready was called, the value wins: Start returns it
 // and fn keeps running. Cancelling the group cancels fn like any child.
-func Start[T any](ctx context.Context, g *TaskGroup, fn func(ctx context.Context, ready func(v T)) error, opts ...TaskOption) (T, error) {
+func Start[T any](ctx context.Context, g *TaskGroup, fn func(ctx context.Context, ready func(v T)) error, opts ...eventloop.TaskOption) (T, error) {
 	var zero T
 	if g == nil || g.loop == nil || fn == nil {
 		return zero, fmt.Errorf("task: Start: %w: nil group or function, or a group without a loop", eventloop.ErrNilCallback)
@@ -121,7 +121,7 @@ func (g *TaskGroup) SetLimit(n int) {
 // Cancellation: if ctx is cancelled while GoWait waits for room, fn is not
 // started, GoWait returns ErrCancelled (ErrTimeout in an expired scope),
 // and the room it was given, if any, goes to the next waiter.
-func (g *TaskGroup) GoWait(ctx context.Context, fn func(ctx context.Context) error, opts ...TaskOption) (*Task[struct{}], error) {
+func (g *TaskGroup) GoWait(ctx context.Context, fn func(ctx context.Context) error, opts ...eventloop.TaskOption) (*eventloop.Task[struct{}], error) {
 	if fn == nil {
 		return nil, fmt.Errorf("task: TaskGroup.GoWait: %w", eventloop.ErrNilCallback)
 	}
@@ -138,7 +138,7 @@ func (g *TaskGroup) GoWait(ctx context.Context, fn func(ctx context.Context) err
 
 // TryGo starts fn as a child if fewer than the SetLimit bound run, and
 // reports whether it did (errgroup's TryGo). It never waits.
-func (g *TaskGroup) TryGo(fn func(ctx context.Context) error, opts ...TaskOption) (*Task[struct{}], bool) {
+func (g *TaskGroup) TryGo(fn func(ctx context.Context) error, opts ...eventloop.TaskOption) (*eventloop.Task[struct{}], bool) {
 	if fn == nil || g.closed || g.aborting {
 		return nil, false
 	}
@@ -158,7 +158,7 @@ func (g *TaskGroup) TryGo(fn func(ctx context.Context) error, opts ...TaskOption
 // there is some, else it queues for room now (so children start in the
 // order they were spawned) and waits for it in its own task. The room is
 // given back when the child ends, however it ends.
-func spawnLimited[T any](g *TaskGroup, fn func(ctx context.Context) (T, error), opts ...TaskOption) *Task[T] {
+func spawnLimited[T any](g *TaskGroup, fn func(ctx context.Context) (T, error), opts ...eventloop.TaskOption) *eventloop.Task[T] {
 	if g.slots < g.limit && len(g.queue) == 0 {
 		g.slots++
 		t := spawnIn(g, fn, opts...)

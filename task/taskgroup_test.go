@@ -28,13 +28,13 @@ var errZero = errors.New("division by zero")
 
 func TestGroupResults(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		var t1, t2, t3 *task.Task[int]
+		var t1, t2, t3 *eventloop.Task[int]
 		err := task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
 			t1 = task.SpawnIn(g, sleeper(100*time.Millisecond, 42))
-			if err := task.Sleep(ctx, 150*time.Millisecond); err != nil { // test_taskgroup_02
+			if err := eventloop.Sleep(ctx, 150*time.Millisecond); err != nil { // test_taskgroup_02
 				return err
 			}
-			t2 = task.SpawnIn(g, sleeper(200*time.Millisecond, 11), task.WithName("yolo"))
+			t2 = task.SpawnIn(g, sleeper(200*time.Millisecond, 11), eventloop.WithName("yolo"))
 			t3 = task.SpawnIn(g, sleeper(time.Second, 3))
 			t3.Cancel() // test_taskgroup_03: a child cancelled on its own is no failure
 			return nil
@@ -47,7 +47,7 @@ func TestGroupResults(t *testing.T) {
 		if v1 != 42 || v2 != 11 || !t3.Cancelled() || t2.Name() != "yolo" {
 			t.Errorf("t1=%d t2=%d t3 cancelled=%v t2 name=%q", v1, v2, t3.Cancelled(), t2.Name())
 		}
-		if now := task.Loop(ctx).Time(); now != 350*time.Millisecond {
+		if now := eventloop.LoopOf(ctx).Time(); now != 350*time.Millisecond {
 			t.Errorf("Group returned at %v, want 350ms", now)
 		}
 		return nil
@@ -61,26 +61,26 @@ func TestGroupResults(t *testing.T) {
 func TestGroupFirstFailureCancelsSiblingsAndBody(t *testing.T) {
 	var tr trace
 	err := runErr(t, func(ctx context.Context) error {
-		var sibling *task.Task[struct{}]
+		var sibling *eventloop.Task[struct{}]
 		err := task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
 			g.Go(func(ctx context.Context) error {
-				task.Sleep(ctx, 100*time.Millisecond)
+				eventloop.Sleep(ctx, 100*time.Millisecond)
 				tr.at(ctx, "child fails")
 				return errZero
 			})
 			sibling = g.Go(func(ctx context.Context) error {
-				err := task.Sleep(ctx, 5*time.Second)
+				err := eventloop.Sleep(ctx, 5*time.Second)
 				tr.at(ctx, "sibling: %v", err)
-				task.Sleep(context.WithoutCancel(ctx), time.Second)
+				eventloop.Sleep(context.WithoutCancel(ctx), time.Second)
 				tr.at(ctx, "sibling cleaned up")
 				return err
 			})
-			err := task.Sleep(ctx, 10*time.Second)
+			err := eventloop.Sleep(ctx, 10*time.Second)
 			tr.at(ctx, "body: %v", err)
 			return err
 		})
 		tr.at(ctx, "Group: %v", err)
-		if !errors.Is(err, errZero) || errors.Is(err, task.ErrCancelled) {
+		if !errors.Is(err, errZero) || errors.Is(err, eventloop.ErrCancelled) {
 			t.Errorf("Group = %v; want the child's error and no cancellation", err)
 		}
 		if !sibling.Cancelled() {
@@ -107,11 +107,11 @@ func TestGroupFirstFailureCancelsSiblingsAndBody(t *testing.T) {
 // come back joined; a child that swallows its cancellation adds nothing.
 func TestGroupJoinsEveryFailure(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		var swallowed *task.Task[struct{}]
+		var swallowed *eventloop.Task[struct{}]
 		err := task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
-			g.Go(func(ctx context.Context) error { task.Sleep(ctx, time.Second); return errA })
-			g.Go(func(ctx context.Context) error { task.Sleep(ctx, time.Hour); return errB })
-			swallowed = g.Go(func(ctx context.Context) error { task.Sleep(ctx, time.Hour); return nil })
+			g.Go(func(ctx context.Context) error { eventloop.Sleep(ctx, time.Second); return errA })
+			g.Go(func(ctx context.Context) error { eventloop.Sleep(ctx, time.Hour); return errB })
+			swallowed = g.Go(func(ctx context.Context) error { eventloop.Sleep(ctx, time.Hour); return nil })
 			return nil
 		})
 		if !errors.Is(err, errA) || !errors.Is(err, errB) {
@@ -133,10 +133,10 @@ func TestGroupJoinsEveryFailure(t *testing.T) {
 
 func TestGroupChildPanic(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		var sibling *task.Task[struct{}]
+		var sibling *eventloop.Task[struct{}]
 		err := task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
-			g.Go(func(ctx context.Context) error { task.Sleep(ctx, time.Second); panic("boom") })
-			sibling = g.Go(func(ctx context.Context) error { return task.Sleep(ctx, time.Hour) })
+			g.Go(func(ctx context.Context) error { eventloop.Sleep(ctx, time.Second); panic("boom") })
+			sibling = g.Go(func(ctx context.Context) error { return eventloop.Sleep(ctx, time.Hour) })
 			return nil
 		})
 		var pe *eventloop.PanicError
@@ -160,13 +160,13 @@ func TestGroupOwnerCancelled(t *testing.T) {
 			err := task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
 				for i := range 3 {
 					g.Go(func(ctx context.Context) error {
-						err := task.Sleep(ctx, 5*time.Second)
-						task.Sleep(context.WithoutCancel(ctx), time.Duration(i+1)*time.Second)
+						err := eventloop.Sleep(ctx, 5*time.Second)
+						eventloop.Sleep(context.WithoutCancel(ctx), time.Duration(i+1)*time.Second)
 						tr.at(ctx, "child %d: %v", i, err)
 						return err
 					})
 				}
-				err := task.Sleep(ctx, 10*time.Second)
+				err := eventloop.Sleep(ctx, 10*time.Second)
 				tr.at(ctx, "body: %v", err)
 				return err
 			})
@@ -176,9 +176,9 @@ func TestGroupOwnerCancelled(t *testing.T) {
 			}
 			return err
 		})
-		task.Sleep(ctx, 100*time.Millisecond)
+		eventloop.Sleep(ctx, 100*time.Millisecond)
 		runner.Cancel()
-		if _, err := task.Await(ctx, runner); !isCancelled(err) || !runner.Cancelled() {
+		if _, err := eventloop.Await(ctx, runner); !isCancelled(err) || !runner.Cancelled() {
 			t.Errorf("runner = %v", err)
 		}
 		return nil
@@ -205,19 +205,19 @@ func TestGroupOwnerCancelledBeforeChildFails(t *testing.T) {
 		runner := task.Go(ctx, func(ctx context.Context) error {
 			return task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
 				g.Go(func(ctx context.Context) error {
-					if err := task.Sleep(ctx, 300*time.Millisecond); err != nil {
+					if err := eventloop.Sleep(ctx, 300*time.Millisecond); err != nil {
 						return err
 					}
 					return errZero
 				})
-				err := task.Sleep(ctx, 10*time.Second)
-				task.Sleep(context.WithoutCancel(ctx), 500*time.Millisecond)
+				err := eventloop.Sleep(ctx, 10*time.Second)
+				eventloop.Sleep(context.WithoutCancel(ctx), 500*time.Millisecond)
 				return err
 			})
 		})
-		task.Sleep(ctx, 100*time.Millisecond)
+		eventloop.Sleep(ctx, 100*time.Millisecond)
 		runner.Cancel()
-		_, err := task.Await(ctx, runner)
+		_, err := eventloop.Await(ctx, runner)
 		if !isCancelled(err) || errors.Is(err, errZero) {
 			t.Errorf("runner = %v, want only ErrCancelled", err)
 		}
@@ -233,13 +233,13 @@ func TestGroupBodyReplacesCancellation(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
 		runner := task.Go(ctx, func(ctx context.Context) error {
 			return task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
-				task.Sleep(ctx, 10*time.Second)
+				eventloop.Sleep(ctx, 10*time.Second)
 				return errA
 			})
 		})
-		task.Sleep(ctx, 100*time.Millisecond)
+		eventloop.Sleep(ctx, 100*time.Millisecond)
 		runner.Cancel()
-		_, err := task.Await(ctx, runner)
+		_, err := eventloop.Await(ctx, runner)
 		if !errors.Is(err, errA) || !isCancelled(err) {
 			t.Errorf("Group = %v, want errA and ErrCancelled", err)
 		}
@@ -255,16 +255,16 @@ func TestGroupBodyReplacesCancellation(t *testing.T) {
 func TestGroupBodyErrorCancelsChildren(t *testing.T) {
 	for _, wait := range []time.Duration{0, 100 * time.Millisecond} {
 		err := runErr(t, func(ctx context.Context) error {
-			var t1, t2 *task.Task[int]
+			var t1, t2 *eventloop.Task[int]
 			err := task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
 				t1 = task.SpawnIn(g, sleeper(time.Second, 42))
 				t2 = task.SpawnIn(g, sleeper(2*time.Second, 11))
 				if wait > 0 {
-					task.Sleep(ctx, wait)
+					eventloop.Sleep(ctx, wait)
 				}
 				return errZero
 			})
-			if !errors.Is(err, errZero) || errors.Is(err, task.ErrCancelled) {
+			if !errors.Is(err, errZero) || errors.Is(err, eventloop.ErrCancelled) {
 				t.Errorf("Group = %v", err)
 			}
 			if !t1.Cancelled() || !t2.Cancelled() {
@@ -283,12 +283,12 @@ func TestGroupBodyErrorCancelsChildren(t *testing.T) {
 // and the error is not lost.
 func TestGroupBodyReturnsForeignCancellation(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		var child *task.Task[int]
-		f := eventloop.NewFuture[int](task.Loop(ctx))
+		var child *eventloop.Task[int]
+		f := eventloop.NewFuture[int](eventloop.LoopOf(ctx))
 		f.Cancel()
 		err := task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
 			child = task.SpawnIn(g, sleeper(time.Hour, 1))
-			_, err := task.Await(ctx, task.Awaitable[int](f))
+			_, err := eventloop.Await(ctx, eventloop.Awaitable[int](f))
 			return err
 		})
 		if !isCancelled(err) {
@@ -297,7 +297,7 @@ func TestGroupBodyReturnsForeignCancellation(t *testing.T) {
 		if !child.Cancelled() {
 			t.Error("child not cancelled")
 		}
-		if now := task.Loop(ctx).Time(); now != 0 {
+		if now := eventloop.LoopOf(ctx).Time(); now != 0 {
 			t.Errorf("Group returned at %v: it waited for the child instead of cancelling it", now)
 		}
 		return nil
@@ -311,7 +311,7 @@ func TestGroupBodyReturnsForeignCancellation(t *testing.T) {
 func TestGroupNested(t *testing.T) {
 	crashAfter := func(d time.Duration) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
-			if err := task.Sleep(ctx, d); err != nil {
+			if err := eventloop.Sleep(ctx, d); err != nil {
 				return err
 			}
 			return fmt.Errorf("crash after %v", d)
@@ -342,7 +342,7 @@ func TestGroupNested(t *testing.T) {
 	})
 	t.Run("InnerChildFailsFirst", func(t *testing.T) {
 		err := runErr(t, func(ctx context.Context) error {
-			var outerChild *task.Task[struct{}]
+			var outerChild *eventloop.Task[struct{}]
 			err := task.Group(ctx, func(ctx context.Context, g1 *task.TaskGroup) error {
 				outerChild = g1.Go(crashAfter(10 * time.Second))
 				return task.Group(ctx, func(ctx context.Context, g2 *task.TaskGroup) error {
@@ -350,7 +350,7 @@ func TestGroupNested(t *testing.T) {
 					return nil
 				})
 			})
-			if err == nil || err.Error() != "crash after 100ms" || errors.Is(err, task.ErrCancelled) {
+			if err == nil || err.Error() != "crash after 100ms" || errors.Is(err, eventloop.ErrCancelled) {
 				t.Errorf("outer = %v, want the inner group's failure", err)
 			}
 			if !outerChild.Cancelled() {
@@ -366,18 +366,18 @@ func TestGroupNested(t *testing.T) {
 		err := runErr(t, func(ctx context.Context) error {
 			runner := task.Go(ctx, func(ctx context.Context) error {
 				return task.Group(ctx, func(ctx context.Context, g1 *task.TaskGroup) error {
-					g1.Go(func(ctx context.Context) error { return task.Sleep(ctx, 10*time.Second) })
+					g1.Go(func(ctx context.Context) error { return eventloop.Sleep(ctx, 10*time.Second) })
 					return task.Group(ctx, func(ctx context.Context, g2 *task.TaskGroup) error {
 						for range 5 {
 							g2.Go(crashAfter(time.Second))
 						}
-						return task.Sleep(ctx, 10*time.Second)
+						return eventloop.Sleep(ctx, 10*time.Second)
 					})
 				})
 			})
-			task.Sleep(ctx, 100*time.Millisecond)
+			eventloop.Sleep(ctx, 100*time.Millisecond)
 			runner.Cancel()
-			if _, err := task.Await(ctx, runner); !isCancelled(err) || errors.Is(err, errZero) {
+			if _, err := eventloop.Await(ctx, runner); !isCancelled(err) || errors.Is(err, errZero) {
 				t.Errorf("runner = %v", err)
 			}
 			return nil
@@ -395,12 +395,12 @@ func TestGroupChildrenSpawnChildren(t *testing.T) {
 		var ran []string
 		err := task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
 			g.Go(func(ctx context.Context) error {
-				if err := task.Sleep(ctx, 100*time.Millisecond); err != nil {
+				if err := eventloop.Sleep(ctx, 100*time.Millisecond); err != nil {
 					return err
 				}
 				for _, d := range []time.Duration{100 * time.Millisecond, 200 * time.Millisecond} {
 					g.Go(func(ctx context.Context) error {
-						err := task.Sleep(ctx, d)
+						err := eventloop.Sleep(ctx, d)
 						ran = append(ran, d.String())
 						return err
 					})
@@ -409,8 +409,8 @@ func TestGroupChildrenSpawnChildren(t *testing.T) {
 			})
 			return nil
 		})
-		if err != nil || len(ran) != 2 || task.Loop(ctx).Time() != 300*time.Millisecond {
-			t.Errorf("Group = %v, ran %v, at %v", err, ran, task.Loop(ctx).Time())
+		if err != nil || len(ran) != 2 || eventloop.LoopOf(ctx).Time() != 300*time.Millisecond {
+			t.Errorf("Group = %v, ran %v, at %v", err, ran, eventloop.LoopOf(ctx).Time())
 		}
 
 		hydras := 0
@@ -418,7 +418,7 @@ func TestGroupChildrenSpawnChildren(t *testing.T) {
 		hydra = func(g *task.TaskGroup) func(ctx context.Context) error {
 			return func(ctx context.Context) error {
 				hydras++
-				if err := task.Sleep(ctx, 10*time.Millisecond); err != nil {
+				if err := eventloop.Sleep(ctx, 10*time.Millisecond); err != nil {
 					return err
 				}
 				g.Go(hydra(g))
@@ -430,7 +430,7 @@ func TestGroupChildrenSpawnChildren(t *testing.T) {
 			g.Go(hydra(g))
 			g.Go(func(ctx context.Context) error {
 				for hydras < 10 {
-					if err := task.Sleep(ctx, 15*time.Millisecond); err != nil {
+					if err := eventloop.Sleep(ctx, 15*time.Millisecond); err != nil {
 						return err
 					}
 				}
@@ -455,12 +455,12 @@ func TestGroupSpawnWhenClosed(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
 		ran := false
 		body := func(ctx context.Context) (int, error) { ran = true; return 1, nil }
-		var late *task.Task[int]
+		var late *eventloop.Task[int]
 		var saved *task.TaskGroup
 		err := task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
 			saved = g
 			g.Go(func(ctx context.Context) error { return errA })
-			task.Sleep(ctx, time.Second) // cancelled by the failure
+			eventloop.Sleep(ctx, time.Second) // cancelled by the failure
 			late = task.SpawnIn(g, body)
 			return nil
 		})
@@ -469,7 +469,7 @@ func TestGroupSpawnWhenClosed(t *testing.T) {
 		}
 		after := task.SpawnIn(saved, body)
 		goAfter := saved.Go(func(ctx context.Context) error { ran = true; return nil })
-		for name, tk := range map[string]task.Waitable{"during shutdown": late, "after Wait": after, "Go after Wait": goAfter} {
+		for name, tk := range map[string]eventloop.Waitable{"during shutdown": late, "after Wait": after, "Go after Wait": goAfter} {
 			if err := task.Gather(ctx, tk); !errors.Is(err, task.ErrGroupClosed) {
 				t.Errorf("spawn %s: %v, want ErrGroupClosed", name, err)
 			}
@@ -491,9 +491,9 @@ func TestGroupUnderExpiredTimeout(t *testing.T) {
 		var groupErr error
 		err := task.Timeout(ctx, time.Second, func(ctx context.Context) error {
 			groupErr = task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
-				g.Go(func(ctx context.Context) error { return task.Sleep(ctx, time.Hour) })
-				g.Go(func(ctx context.Context) error { return task.Sleep(ctx, time.Hour) })
-				return task.Sleep(ctx, time.Hour)
+				g.Go(func(ctx context.Context) error { return eventloop.Sleep(ctx, time.Hour) })
+				g.Go(func(ctx context.Context) error { return eventloop.Sleep(ctx, time.Hour) })
+				return eventloop.Sleep(ctx, time.Hour)
 			})
 			return groupErr
 		})
@@ -513,7 +513,7 @@ func TestGroupUnderExpiredTimeout(t *testing.T) {
 }
 
 func TestTaskGroupWaitAndMisuse(t *testing.T) {
-	if err := task.Group(context.Background(), nil); !errors.Is(err, task.ErrNotInTask) {
+	if err := task.Group(context.Background(), nil); !errors.Is(err, eventloop.ErrNotInTask) {
 		t.Errorf("Group without a loop = %v", err)
 	}
 	err := runErr(t, func(ctx context.Context) error {
@@ -531,7 +531,7 @@ func TestTaskGroupWaitAndMisuse(t *testing.T) {
 		if v, _ := tk.Result(); v != 1 {
 			t.Errorf("child = %d", v)
 		}
-		if err := g.Wait(); !errors.Is(err, task.ErrInvalidState) {
+		if err := g.Wait(); !errors.Is(err, eventloop.ErrInvalidState) {
 			t.Errorf("second Wait = %v", err)
 		}
 		// Wait from the wrong context: the owner is the running task, but
@@ -539,7 +539,7 @@ func TestTaskGroupWaitAndMisuse(t *testing.T) {
 		g2 := task.NewTaskGroup(ctx)
 		task.SpawnIn(g2, sleeper(time.Second, 2))
 		other := task.Go(ctx, func(context.Context) error { return g2.Wait() })
-		if _, err := task.Await(ctx, other); !errors.Is(err, task.ErrNotInTask) {
+		if _, err := eventloop.Await(ctx, other); !errors.Is(err, eventloop.ErrNotInTask) {
 			t.Errorf("Wait from another task = %v", err)
 		}
 		return nil

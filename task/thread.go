@@ -29,12 +29,12 @@ func ToThread[T any](ctx context.Context, fn func(ctx context.Context) (T, error
 	var zero T
 	l := eventloop.LoopOf(ctx)
 	if l == nil || fn == nil {
-		return zero, fmt.Errorf("ToThread: %w: nil function or a context without a loop", ErrNotInTask)
+		return zero, fmt.Errorf("ToThread: %w: nil function or a context without a loop", eventloop.ErrNotInTask)
 	}
 	// Check that this await can happen before starting fn: a goroutine
 	// cannot be taken back.
-	if CurrentTask(ctx) == nil {
-		return zero, fmt.Errorf("ToThread: %w: the context is not the running task's", ErrNotInTask)
+	if eventloop.CurrentTask(ctx) == nil {
+		return zero, fmt.Errorf("ToThread: %w: the context is not the running task's", eventloop.ErrNotInTask)
 	}
 	if err := eventloop.AwaitError(ctx); err != nil {
 		return zero, err
@@ -150,12 +150,6 @@ func WithExecutor(e Executor) ThreadOption { return func(c *threadConfig) { c.ex
 // nil lim sets no limit.
 func WithLimiter(lim Limiter) ThreadOption { return func(c *threadConfig) { c.limit = lim } }
 
-// RunInExecutor runs fn on the loop's default executor and returns a
-// future of its result (loop.run_in_executor with the default executor).
-func RunInExecutor[T any](l *eventloop.Loop, fn func() (T, error)) *Future[T] {
-	return eventloop.RunInExecutor(l, fn)
-}
-
 // ConcurrentFuture is the result of RunCoroutineThreadsafe, for use from
 // goroutines outside the loop (asyncio's concurrent.futures.Future). Its
 // methods are safe from any goroutine.
@@ -164,7 +158,7 @@ type ConcurrentFuture[T any] struct {
 	done   chan struct{}
 	once   sync.Once
 	mu     sync.Mutex // protects task
-	task   *Task[T]
+	task   *eventloop.Task[T]
 	result T
 	err    error
 }
@@ -174,14 +168,14 @@ type ConcurrentFuture[T any] struct {
 // (asyncio.run_coroutine_threadsafe). Safe from any goroutine. A closed
 // (or nil) loop gives a ConcurrentFuture that is already done with the
 // error; one that closes while fn runs completes it with ErrClosed.
-func RunCoroutineThreadsafe[T any](l *eventloop.Loop, fn func(ctx context.Context) (T, error), opts ...TaskOption) *ConcurrentFuture[T] {
+func RunCoroutineThreadsafe[T any](l *eventloop.Loop, fn func(ctx context.Context) (T, error), opts ...eventloop.TaskOption) *ConcurrentFuture[T] {
 	cf := &ConcurrentFuture[T]{loop: l, done: make(chan struct{})}
 	if l == nil || fn == nil {
 		cf.finish(*new(T), fmt.Errorf("RunCoroutineThreadsafe: %w: nil loop or function", eventloop.ErrNilCallback))
 		return cf
 	}
 	err := l.CallSoonThreadsafe(func() {
-		t := Spawn(l.Context(), func(ctx context.Context) (v T, err error) {
+		t := eventloop.Spawn(l.Context(), func(ctx context.Context) (v T, err error) {
 			// Complete cf when fn returns, not only from the done
 			// callback: when Close unwinds the task, the callbacks it
 			// queues never run.
@@ -198,7 +192,7 @@ func RunCoroutineThreadsafe[T any](l *eventloop.Loop, fn func(ctx context.Contex
 		cf.mu.Unlock()
 		// For a task that ends without running (cancelled before its
 		// first step); it also marks the task's error retrieved.
-		t.AddDoneCallback(func(t *Task[T]) { cf.finish(t.Result()) })
+		t.AddDoneCallback(func(t *eventloop.Task[T]) { cf.finish(t.Result()) })
 	})
 	if err != nil {
 		cf.finish(*new(T), err)

@@ -33,8 +33,8 @@ func TestToThreadResult(t *testing.T) {
 		if _, err := task.ToThread(ctx, func(context.Context) (int, error) { return 0, errA }); !errors.Is(err, errA) {
 			t.Errorf("ToThread(failing) = %v", err)
 		}
-		f := task.RunInExecutor(task.Loop(ctx), func() (int, error) { return 5, nil })
-		if v, err := task.Await(ctx, task.Awaitable[int](f)); v != 5 || err != nil {
+		f := eventloop.RunInExecutor(eventloop.LoopOf(ctx), func() (int, error) { return 5, nil })
+		if v, err := eventloop.Await(ctx, eventloop.Awaitable[int](f)); v != 5 || err != nil {
 			t.Errorf("RunInExecutor = %d, %v", v, err)
 		}
 		return nil
@@ -51,8 +51,8 @@ func TestToThreadPanicBecomesError(t *testing.T) {
 		if !errors.As(err, &pe) || pe.Value != "in the thread" {
 			t.Errorf("ToThread = %v, want a *PanicError", err)
 		}
-		f := task.RunInExecutor(task.Loop(ctx), func() (int, error) { panic("in the executor") })
-		if _, err := task.Await(ctx, task.Awaitable[int](f)); !errors.As(err, &pe) || pe.Value != "in the executor" {
+		f := eventloop.RunInExecutor(eventloop.LoopOf(ctx), func() (int, error) { panic("in the executor") })
+		if _, err := eventloop.Await(ctx, eventloop.Awaitable[int](f)); !errors.As(err, &pe) || pe.Value != "in the executor" {
 			t.Errorf("RunInExecutor = %v, want a *PanicError", err)
 		}
 		return nil
@@ -68,8 +68,8 @@ func TestToThreadCancellationReturnsAtOnce(t *testing.T) {
 	var tr trace
 	release := make(chan struct{})
 	err := runErr(t, func(ctx context.Context) error {
-		running := eventloop.NewFuture[struct{}](task.Loop(ctx))
-		l := task.Loop(ctx)
+		running := eventloop.NewFuture[struct{}](eventloop.LoopOf(ctx))
+		l := eventloop.LoopOf(ctx)
 		worker := task.Go(ctx, func(ctx context.Context) error {
 			_, err := task.ToThread(ctx, func(ctx context.Context) (int, error) {
 				l.CallSoonThreadsafe(func() { running.SetResult(struct{}{}) })
@@ -82,9 +82,9 @@ func TestToThreadCancellationReturnsAtOnce(t *testing.T) {
 			tr.add("ToThread: %v", err)
 			return err
 		})
-		task.Await(ctx, task.Awaitable[struct{}](running))
+		eventloop.Await(ctx, eventloop.Awaitable[struct{}](running))
 		worker.Cancel()
-		if _, err := task.Await(ctx, worker); !isCancelled(err) {
+		if _, err := eventloop.Await(ctx, worker); !isCancelled(err) {
 			t.Errorf("ToThread cancelled = %v", err)
 		}
 		tr.add("main goes on")
@@ -122,13 +122,13 @@ func TestToThreadDoesNotStartWhenItCannotAwait(t *testing.T) {
 		if _, err := task.ToThread(cctx, fn); !isCancelled(err) {
 			t.Errorf("ToThread on a cancelled ctx = %v", err)
 		}
-		if _, err := task.ToThread(task.Loop(ctx).Context(), fn); !errors.Is(err, task.ErrNotInTask) {
+		if _, err := task.ToThread(eventloop.LoopOf(ctx).Context(), fn); !errors.Is(err, eventloop.ErrNotInTask) {
 			t.Errorf("ToThread with the loop's root ctx = %v", err)
 		}
 		if _, err := task.ToThread[int](ctx, nil); err == nil {
 			t.Error("ToThread(nil) succeeded")
 		}
-		if _, err := task.ToThread(context.Background(), fn); !errors.Is(err, task.ErrNotInTask) {
+		if _, err := task.ToThread(context.Background(), fn); !errors.Is(err, eventloop.ErrNotInTask) {
 			t.Errorf("ToThread(Background) = %v", err)
 		}
 		return nil
@@ -161,9 +161,9 @@ func TestToThreadBoundedExecutor(t *testing.T) {
 		}
 	}()
 	err := runErr(t, func(ctx context.Context) error {
-		var ws []task.Awaitable[int]
+		var ws []eventloop.Awaitable[int]
 		for i := range jobs {
-			ws = append(ws, task.Spawn(ctx, func(ctx context.Context) (int, error) {
+			ws = append(ws, eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
 				return task.ToThread(ctx, func(context.Context) (int, error) {
 					n := running.Add(1)
 					for {
@@ -217,11 +217,11 @@ func TestRunCoroutineThreadsafe(t *testing.T) {
 	bg := context.Background()
 
 	cf := task.RunCoroutineThreadsafe(l, func(ctx context.Context) (string, error) {
-		if err := task.Sleep(ctx, time.Hour); err != nil {
+		if err := eventloop.Sleep(ctx, time.Hour); err != nil {
 			return "", err
 		}
-		return "from the loop at " + task.Loop(ctx).Time().String(), nil
-	}, task.WithName("submitted"))
+		return "from the loop at " + eventloop.LoopOf(ctx).Time().String(), nil
+	}, eventloop.WithName("submitted"))
 	hangGuard(t, cf.Done(), "result")
 	if v, err := cf.Result(bg); v != "from the loop at 1h0m0s" || err != nil {
 		t.Errorf("Result = %q, %v", v, err)
@@ -259,8 +259,8 @@ func TestRunCoroutineThreadsafeCancel(t *testing.T) {
 	cf := task.RunCoroutineThreadsafe(l, func(ctx context.Context) (int, error) {
 		close(started)
 		// Not a Sleep: the virtual clock would jump past it at once.
-		_, err := task.Await(ctx, task.Awaitable[int](eventloop.NewFuture[int](task.Loop(ctx))))
-		task.Sleep(context.WithoutCancel(ctx), time.Second)
+		_, err := eventloop.Await(ctx, eventloop.Awaitable[int](eventloop.NewFuture[int](eventloop.LoopOf(ctx))))
+		eventloop.Sleep(context.WithoutCancel(ctx), time.Second)
 		cleanedUp.Store(true)
 		return 0, err
 	})
@@ -296,7 +296,7 @@ func TestRunCoroutineThreadsafeRefused(t *testing.T) {
 		}
 		cf.Cancel() // must not panic
 	}
-	if _, err := task.RunCoroutineThreadsafe(closed, fn).Result(context.Background()); !errors.Is(err, task.ErrClosed) {
+	if _, err := task.RunCoroutineThreadsafe(closed, fn).Result(context.Background()); !errors.Is(err, eventloop.ErrClosed) {
 		t.Errorf("closed loop: %v, want ErrClosed", err)
 	}
 }
@@ -312,7 +312,7 @@ func TestRunCoroutineThreadsafeLoopClosedUnderIt(t *testing.T) {
 	started := make(chan struct{})
 	cf := task.RunCoroutineThreadsafe(l, func(ctx context.Context) (int, error) {
 		close(started)
-		return 0, task.Sleep(ctx, time.Hour)
+		return 0, eventloop.Sleep(ctx, time.Hour)
 	})
 	hangGuard(t, started, "start")
 	stop()
@@ -322,7 +322,7 @@ func TestRunCoroutineThreadsafeLoopClosedUnderIt(t *testing.T) {
 	}
 	select {
 	case <-cf.Done():
-		if _, err := cf.Result(context.Background()); !errors.Is(err, task.ErrClosed) {
+		if _, err := cf.Result(context.Background()); !errors.Is(err, eventloop.ErrClosed) {
 			t.Errorf("Result = %v, want ErrClosed", err)
 		}
 	default:
@@ -398,14 +398,14 @@ func TestToThreadWithExecutorCancelled(t *testing.T) {
 	var ex goExecutor
 	release := make(chan struct{})
 	err := runErr(t, func(ctx context.Context) error {
-		tk := task.Spawn(ctx, func(ctx context.Context) (int, error) {
+		tk := eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
 			return task.ToThread(ctx, func(context.Context) (int, error) { <-release; return 1, nil }, task.WithExecutor(&ex))
 		})
 		if err := testkit.Yield(ctx, 2); err != nil {
 			return err
 		}
 		tk.Cancel()
-		if _, err := task.Await(context.WithoutCancel(ctx), tk); !testkit.IsCancelled(err) {
+		if _, err := eventloop.Await(context.WithoutCancel(ctx), tk); !testkit.IsCancelled(err) {
 			t.Errorf("cancelled ToThread = %v", err)
 		}
 		close(release)

@@ -10,14 +10,6 @@ import (
 	"github.com/aio-go/aio/eventloop"
 )
 
-// TimeoutScope is an open Timeout: asyncio's Timeout object. Get it inside
-// the body with TimeoutOf(ctx) to read or move the deadline.
-type TimeoutScope = eventloop.DeadlineScope
-
-// Never is a deadline that never comes; TimeoutAt(ctx, Never, fn) opens a
-// scope whose deadline can be set later with Reschedule.
-const Never = eventloop.Never
-
 // Timeout runs fn with a context that is cancelled d (loop time) from now
 // (asyncio.timeout); Never (or any d too large to add to now) means no
 // deadline until TimeoutOf(ctx).Reschedule sets one. If the deadline passes, the awaits in fn return
@@ -31,14 +23,14 @@ const Never = eventloop.Never
 func Timeout(ctx context.Context, d time.Duration, fn func(ctx context.Context) error) error {
 	l := eventloop.LoopOf(ctx)
 	if l == nil {
-		return fmt.Errorf("Timeout: %w: the context carries no loop", ErrNotInTask)
+		return fmt.Errorf("Timeout: %w: the context carries no loop", eventloop.ErrNotInTask)
 	}
 	return TimeoutAt(ctx, l.Deadline(d), fn)
 }
 
 // isNil reports whether w is nil, also a typed nil pointer (a nil *Task
 // passed as a Waitable), which would panic on its first method call.
-func isNil(w Waitable) bool {
+func isNil(w eventloop.Waitable) bool {
 	if w == nil {
 		return true
 	}
@@ -52,13 +44,10 @@ func TimeoutAt(ctx context.Context, when time.Duration, fn func(ctx context.Cont
 	if fn == nil {
 		return errors.New("task: Timeout with a nil function")
 	}
-	cctx, ds, err := eventloop.WithDeadline(ctx, when)
+	cctx, ds, err := eventloop.WithTimeoutAt(ctx, when)
 	if err != nil {
 		return err
 	}
 	defer ds.Close()
 	return ds.Result(fn(cctx))
 }
-
-// TimeoutOf returns the innermost open Timeout scope of ctx, or nil.
-func TimeoutOf(ctx context.Context) *TimeoutScope { return eventloop.DeadlineOf(ctx) }

@@ -28,10 +28,10 @@ import (
 
 func TestTimeoutExpires(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		var ts *task.TimeoutScope
+		var ts *eventloop.TimeoutScope
 		err := task.Timeout(ctx, 10*time.Millisecond, func(ctx context.Context) error {
-			ts = task.TimeoutOf(ctx)
-			return task.Sleep(ctx, 10*time.Second)
+			ts = eventloop.TimeoutOf(ctx)
+			return eventloop.Sleep(ctx, 10*time.Second)
 		})
 		if !isTimeout(err) || errors.Is(err, context.Canceled) {
 			t.Errorf("Timeout = %v, want ErrTimeout", err)
@@ -39,22 +39,22 @@ func TestTimeoutExpires(t *testing.T) {
 		if !ts.Expired() || ts.When() != 10*time.Millisecond {
 			t.Errorf("expired=%v when=%v", ts.Expired(), ts.When())
 		}
-		if now := task.Loop(ctx).Time(); now != 10*time.Millisecond {
+		if now := eventloop.LoopOf(ctx).Time(); now != 10*time.Millisecond {
 			t.Errorf("returned at %v", now)
 		}
 		// TimeoutAt: the deadline is absolute.
-		deadline := task.Loop(ctx).Time() + 10*time.Millisecond
+		deadline := eventloop.LoopOf(ctx).Time() + 10*time.Millisecond
 		err = task.TimeoutAt(ctx, deadline, func(ctx context.Context) error {
-			ts = task.TimeoutOf(ctx)
-			return task.Sleep(ctx, 10*time.Second)
+			ts = eventloop.TimeoutOf(ctx)
+			return eventloop.Sleep(ctx, 10*time.Second)
 		})
 		if !isTimeout(err) || !ts.Expired() || ts.When() != deadline {
 			t.Errorf("TimeoutAt = %v, expired=%v, when=%v", err, ts.Expired(), ts.When())
 		}
 		// Zero: the first await times out.
-		err = task.Timeout(ctx, 0, func(ctx context.Context) error { return task.Sleep(ctx, 10*time.Second) })
-		if !isTimeout(err) || task.Loop(ctx).Time() != 20*time.Millisecond {
-			t.Errorf("Timeout(0) = %v at %v", err, task.Loop(ctx).Time())
+		err = task.Timeout(ctx, 0, func(ctx context.Context) error { return eventloop.Sleep(ctx, 10*time.Second) })
+		if !isTimeout(err) || eventloop.LoopOf(ctx).Time() != 20*time.Millisecond {
+			t.Errorf("Timeout(0) = %v at %v", err, eventloop.LoopOf(ctx).Time())
 		}
 		return nil
 	})
@@ -66,26 +66,26 @@ func TestTimeoutExpires(t *testing.T) {
 // test_timeout_not_called, test_timeout_disabled, test_timeout_at_disabled.
 func TestTimeoutNotReached(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		var ts *task.TimeoutScope
+		var ts *eventloop.TimeoutScope
 		err := task.Timeout(ctx, 10*time.Second, func(ctx context.Context) error {
-			ts = task.TimeoutOf(ctx)
-			return task.Sleep(ctx, 10*time.Millisecond)
+			ts = eventloop.TimeoutOf(ctx)
+			return eventloop.Sleep(ctx, 10*time.Millisecond)
 		})
 		if err != nil || ts.Expired() || ts.When() != 10*time.Second {
 			t.Errorf("Timeout = %v, expired=%v, when=%v", err, ts.Expired(), ts.When())
 		}
-		if err := ts.Reschedule(time.Hour); !errors.Is(err, task.ErrInvalidState) {
+		if err := ts.Reschedule(time.Hour); !errors.Is(err, eventloop.ErrInvalidState) {
 			t.Errorf("Reschedule after the scope closed = %v, want ErrInvalidState", err)
 		}
 		for _, open := range map[string]func(func(ctx context.Context) error) error{
-			"TimeoutAt(Never)": func(fn func(ctx context.Context) error) error { return task.TimeoutAt(ctx, task.Never, fn) },
-			"Timeout(Never)":   func(fn func(ctx context.Context) error) error { return task.Timeout(ctx, task.Never, fn) },
+			"TimeoutAt(Never)": func(fn func(ctx context.Context) error) error { return task.TimeoutAt(ctx, eventloop.Never, fn) },
+			"Timeout(Never)":   func(fn func(ctx context.Context) error) error { return task.Timeout(ctx, eventloop.Never, fn) },
 		} {
 			err := open(func(ctx context.Context) error {
-				ts = task.TimeoutOf(ctx)
-				return task.Sleep(ctx, 1000*time.Hour)
+				ts = eventloop.TimeoutOf(ctx)
+				return eventloop.Sleep(ctx, 1000*time.Hour)
 			})
-			if err != nil || ts.Expired() || ts.When() != task.Never {
+			if err != nil || ts.Expired() || ts.When() != eventloop.Never {
 				t.Errorf("disabled: %v, expired=%v, when=%v", err, ts.Expired(), ts.When())
 			}
 		}
@@ -100,10 +100,10 @@ func TestTimeoutNotReached(t *testing.T) {
 func TestTimeoutInThePastExpiresBeforeTheFirstAwaitReturns(t *testing.T) {
 	for _, d := range []time.Duration{0, -11 * time.Second} {
 		err := runErr(t, func(ctx context.Context) error {
-			var ts *task.TimeoutScope
+			var ts *eventloop.TimeoutScope
 			err := task.Timeout(ctx, d, func(ctx context.Context) error {
-				ts = task.TimeoutOf(ctx)
-				return task.Sleep(ctx, 0)
+				ts = eventloop.TimeoutOf(ctx)
+				return eventloop.Sleep(ctx, 0)
 			})
 			if !isTimeout(err) || !ts.Expired() {
 				t.Errorf("Timeout(%v, Sleep(0)) = %v, expired=%v; want ErrTimeout", d, err, ts.Expired())
@@ -131,25 +131,25 @@ func TestTimeoutBodyOutcome(t *testing.T) {
 			func(ctx context.Context) error { return errA },
 			func(err error) bool { return err == errA }, false},
 		{"ErrorRaisedOnTimeoutPasses", time.Second,
-			func(ctx context.Context) error { task.Sleep(ctx, time.Hour); return errA },
+			func(ctx context.Context) error { eventloop.Sleep(ctx, time.Hour); return errA },
 			func(err error) bool { return err == errA }, true},
 		{"SwallowedTimeoutReturnsNil", time.Second,
-			func(ctx context.Context) error { task.Sleep(ctx, time.Hour); return nil },
+			func(ctx context.Context) error { eventloop.Sleep(ctx, time.Hour); return nil },
 			func(err error) bool { return err == nil }, true},
 		{"ForeignCancelIsNotATimeout", time.Hour,
 			func(ctx context.Context) error {
-				task.CurrentTask(ctx).Cancel()
-				return task.Sleep(ctx, time.Hour)
+				eventloop.CurrentTask(ctx).Cancel()
+				return eventloop.Sleep(ctx, time.Hour)
 			},
 			func(err error) bool { return isCancelled(err) && !isTimeout(err) }, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got error
-			var ts *task.TimeoutScope
+			var ts *eventloop.TimeoutScope
 			runErr(t, func(ctx context.Context) error {
 				got = task.Timeout(ctx, tt.d, func(ctx context.Context) error {
-					ts = task.TimeoutOf(ctx)
+					ts = eventloop.TimeoutOf(ctx)
 					return tt.body(ctx)
 				})
 				return nil
@@ -165,13 +165,13 @@ func TestTimeoutBodyOutcome(t *testing.T) {
 func TestTimeoutDoesNotCancelTheTask(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
 		tk := task.Go(ctx, func(ctx context.Context) error {
-			err := task.Timeout(ctx, time.Millisecond, func(ctx context.Context) error { return task.Sleep(ctx, 10*time.Second) })
+			err := task.Timeout(ctx, time.Millisecond, func(ctx context.Context) error { return eventloop.Sleep(ctx, 10*time.Second) })
 			if !isTimeout(err) {
 				return fmt.Errorf("Timeout = %v", err)
 			}
-			return task.Sleep(ctx, time.Second) // the task's own ctx is fine
+			return eventloop.Sleep(ctx, time.Second) // the task's own ctx is fine
 		})
-		if _, err := task.Await(ctx, tk); err != nil || tk.Cancelled() {
+		if _, err := eventloop.Await(ctx, tk); err != nil || tk.Cancelled() {
 			return fmt.Errorf("task: %v, cancelled=%v", err, tk.Cancelled())
 		}
 		return nil
@@ -183,13 +183,13 @@ func TestTimeoutDoesNotCancelTheTask(t *testing.T) {
 
 func TestTimeoutNestedOuterExpiresFirst(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		var inner, outer *task.TimeoutScope
+		var inner, outer *eventloop.TimeoutScope
 		var bodyErr, innerErr error
 		err := task.Timeout(ctx, time.Second, func(ctx context.Context) error {
-			outer = task.TimeoutOf(ctx)
+			outer = eventloop.TimeoutOf(ctx)
 			innerErr = task.Timeout(ctx, time.Hour, func(ctx context.Context) error {
-				inner = task.TimeoutOf(ctx)
-				bodyErr = fmt.Errorf("body: %w", task.Sleep(ctx, 10*time.Hour))
+				inner = eventloop.TimeoutOf(ctx)
+				bodyErr = fmt.Errorf("body: %w", eventloop.Sleep(ctx, 10*time.Hour))
 				return bodyErr
 			})
 			return innerErr
@@ -197,7 +197,7 @@ func TestTimeoutNestedOuterExpiresFirst(t *testing.T) {
 		if innerErr != bodyErr {
 			t.Errorf("inner Timeout = %v, want the body's error unchanged (%v)", innerErr, bodyErr)
 		}
-		if !isTimeout(err) || err != task.ErrTimeout {
+		if !isTimeout(err) || err != eventloop.ErrTimeout {
 			t.Errorf("outer Timeout = %v, want ErrTimeout", err)
 		}
 		if inner.Expired() || !outer.Expired() {
@@ -213,20 +213,20 @@ func TestTimeoutNestedOuterExpiresFirst(t *testing.T) {
 func TestTimeoutNestedInnerExpiresFirst(t *testing.T) {
 	var tr trace
 	err := runErr(t, func(ctx context.Context) error {
-		var outer *task.TimeoutScope
+		var outer *eventloop.TimeoutScope
 		err := task.Timeout(ctx, time.Hour, func(ctx context.Context) error {
-			outer = task.TimeoutOf(ctx)
-			err := task.Timeout(ctx, time.Second, func(ctx context.Context) error { return task.Sleep(ctx, 10*time.Hour) })
+			outer = eventloop.TimeoutOf(ctx)
+			err := task.Timeout(ctx, time.Second, func(ctx context.Context) error { return eventloop.Sleep(ctx, 10*time.Hour) })
 			tr.at(ctx, "inner: %v", err)
-			if task.TimeoutOf(ctx) != outer {
+			if eventloop.TimeoutOf(ctx) != outer {
 				t.Error("TimeoutOf after the inner closed is not the outer")
 			}
-			err = task.Sleep(ctx, time.Minute) // the outer carries on
+			err = eventloop.Sleep(ctx, time.Minute) // the outer carries on
 			tr.at(ctx, "outer body goes on: %v", err)
 			return err
 		})
 		tr.at(ctx, "outer: %v expired=%v", err, outer.Expired())
-		if task.TimeoutOf(ctx) != nil {
+		if eventloop.TimeoutOf(ctx) != nil {
 			t.Error("TimeoutOf outside any Timeout is not nil")
 		}
 		return nil
@@ -247,14 +247,14 @@ func TestTimeoutNestedInnerExpiresFirst(t *testing.T) {
 // test_nested_timeouts: the same deadline for both.
 func TestTimeoutNestedSameDeadline(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		deadline := task.Loop(ctx).Time() + 10*time.Millisecond
-		var cm1, cm2 *task.TimeoutScope
+		deadline := eventloop.LoopOf(ctx).Time() + 10*time.Millisecond
+		var cm1, cm2 *eventloop.TimeoutScope
 		var innerErr error
 		err := task.TimeoutAt(ctx, deadline, func(ctx context.Context) error {
-			cm1 = task.TimeoutOf(ctx)
+			cm1 = eventloop.TimeoutOf(ctx)
 			innerErr = task.TimeoutAt(ctx, deadline, func(ctx context.Context) error {
-				cm2 = task.TimeoutOf(ctx)
-				return task.Sleep(ctx, 10*time.Second)
+				cm2 = eventloop.TimeoutOf(ctx)
+				return eventloop.Sleep(ctx, 10*time.Second)
 			})
 			return innerErr
 		})
@@ -278,15 +278,15 @@ func TestTimeoutNestedLoopBusy(t *testing.T) {
 		err := task.Timeout(ctx, 100*time.Millisecond, func(ctx context.Context) error {
 			innerErr = task.Timeout(ctx, 10*time.Millisecond, func(ctx context.Context) error {
 				clock.Advance(100 * time.Millisecond) // busy for a while
-				return task.Sleep(ctx, time.Second)
+				return eventloop.Sleep(ctx, time.Second)
 			})
-			sleepErr = task.Sleep(ctx, 10*time.Second)
+			sleepErr = eventloop.Sleep(ctx, 10*time.Second)
 			return sleepErr
 		})
 		if !isTimeout(innerErr) || !isTimeout(sleepErr) || !isTimeout(err) {
 			t.Errorf("inner %v, sleep %v, outer %v", innerErr, sleepErr, err)
 		}
-		if now := task.Loop(ctx).Time(); now != 100*time.Millisecond {
+		if now := eventloop.LoopOf(ctx).Time(); now != 100*time.Millisecond {
 			t.Errorf("outer returned at %v, want 100ms (the sleep must not run)", now)
 		}
 		return nil
@@ -300,52 +300,54 @@ func TestTimeoutNestedLoopBusy(t *testing.T) {
 func TestTimeoutReschedule(t *testing.T) {
 	tests := []struct {
 		name     string
-		move     func(ts *task.TimeoutScope, now time.Duration) error
+		move     func(ts *eventloop.TimeoutScope, now time.Duration) error
 		wantErr  func(error) bool
 		wantAt   time.Duration
 		expired  bool
 		cancelAt time.Duration // 0: no cancel
 	}{
-		{"Later", func(ts *task.TimeoutScope, now time.Duration) error { return ts.Reschedule(ts.When() + 20*time.Second) },
+		{"Later", func(ts *eventloop.TimeoutScope, now time.Duration) error {
+			return ts.Reschedule(ts.When() + 20*time.Second)
+		},
 			isTimeout, 31 * time.Second, true, 0},
-		{"Earlier", func(ts *task.TimeoutScope, now time.Duration) error { return ts.Reschedule(now + time.Second) },
+		{"Earlier", func(ts *eventloop.TimeoutScope, now time.Duration) error { return ts.Reschedule(now + time.Second) },
 			isTimeout, 2 * time.Second, true, 0},
-		{"IntoThePast", func(ts *task.TimeoutScope, now time.Duration) error { return ts.Reschedule(0) },
+		{"IntoThePast", func(ts *eventloop.TimeoutScope, now time.Duration) error { return ts.Reschedule(0) },
 			isTimeout, time.Second, true, 0},
-		{"Never", func(ts *task.TimeoutScope, now time.Duration) error { return ts.Reschedule(task.Never) },
+		{"Never", func(ts *eventloop.TimeoutScope, now time.Duration) error { return ts.Reschedule(eventloop.Never) },
 			isCancelled, time.Minute, false, time.Minute},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := runErr(t, func(ctx context.Context) error {
-				scope := eventloop.NewFuture[*task.TimeoutScope](task.Loop(ctx))
-				var ts *task.TimeoutScope
+				scope := eventloop.NewFuture[*eventloop.TimeoutScope](eventloop.LoopOf(ctx))
+				var ts *eventloop.TimeoutScope
 				sleeperTask := task.Go(ctx, func(ctx context.Context) error {
 					return task.TimeoutAt(ctx, 11*time.Second, func(ctx context.Context) error {
-						scope.SetResult(task.TimeoutOf(ctx))
-						return task.Sleep(ctx, 500*time.Second)
+						scope.SetResult(eventloop.TimeoutOf(ctx))
+						return eventloop.Sleep(ctx, 500*time.Second)
 					})
 				})
-				ts, _ = task.Await(ctx, scope)
+				ts, _ = eventloop.Await(ctx, scope)
 				if ts.When() != 11*time.Second {
 					t.Errorf("When = %v", ts.When())
 				}
-				task.Sleep(ctx, time.Second)
-				if err := tt.move(ts, task.Loop(ctx).Time()); err != nil {
+				eventloop.Sleep(ctx, time.Second)
+				if err := tt.move(ts, eventloop.LoopOf(ctx).Time()); err != nil {
 					t.Errorf("Reschedule: %v", err)
 				}
 				if tt.cancelAt > 0 {
-					task.Sleep(ctx, tt.cancelAt-task.Loop(ctx).Time())
+					eventloop.Sleep(ctx, tt.cancelAt-eventloop.LoopOf(ctx).Time())
 					sleeperTask.Cancel()
 				}
-				_, err := task.Await(ctx, sleeperTask)
+				_, err := eventloop.Await(ctx, sleeperTask)
 				if !tt.wantErr(err) || ts.Expired() != tt.expired {
 					t.Errorf("Timeout = %v, expired = %v", err, ts.Expired())
 				}
-				if now := task.Loop(ctx).Time(); now != tt.wantAt {
+				if now := eventloop.LoopOf(ctx).Time(); now != tt.wantAt {
 					t.Errorf("Timeout returned at %v, want %v", now, tt.wantAt)
 				}
-				if err := ts.Reschedule(time.Hour); !errors.Is(err, task.ErrInvalidState) {
+				if err := ts.Reschedule(time.Hour); !errors.Is(err, eventloop.ErrInvalidState) {
 					t.Errorf("Reschedule after the end = %v", err)
 				}
 				return nil
@@ -360,12 +362,12 @@ func TestTimeoutReschedule(t *testing.T) {
 func TestTimeoutRescheduleAfterExpiryFails(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
 		return task.Timeout(ctx, time.Second, func(ctx context.Context) error {
-			err := task.Sleep(ctx, time.Hour)
-			ts := task.TimeoutOf(ctx)
+			err := eventloop.Sleep(ctx, time.Hour)
+			ts := eventloop.TimeoutOf(ctx)
 			if !ts.Expired() {
 				t.Error("not expired")
 			}
-			if rerr := ts.Reschedule(task.Loop(ctx).Time() + time.Hour); !errors.Is(rerr, task.ErrInvalidState) {
+			if rerr := ts.Reschedule(eventloop.LoopOf(ctx).Time() + time.Hour); !errors.Is(rerr, eventloop.ErrInvalidState) {
 				t.Errorf("Reschedule of an expired scope = %v", rerr)
 			}
 			return err
@@ -383,29 +385,29 @@ func TestTimeoutInsideCleanup(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
 		var cleanupErr error
 		err := task.Timeout(ctx, 10*time.Millisecond, func(ctx context.Context) error {
-			err := task.Sleep(ctx, time.Second)
+			err := eventloop.Sleep(ctx, time.Second)
 			cleanupErr = task.Timeout(context.WithoutCancel(ctx), 10*time.Millisecond, func(ctx context.Context) error {
-				return task.Sleep(ctx, 10*time.Second)
+				return eventloop.Sleep(ctx, 10*time.Second)
 			})
 			return err
 		})
 		if !isTimeout(err) || !isTimeout(cleanupErr) {
 			t.Errorf("outer %v, cleanup %v", err, cleanupErr)
 		}
-		if now := task.Loop(ctx).Time(); now != 20*time.Millisecond {
+		if now := eventloop.LoopOf(ctx).Time(); now != 20*time.Millisecond {
 			t.Errorf("done at %v, want 20ms", now)
 		}
 
 		tk := task.Go(ctx, func(ctx context.Context) error {
-			task.CurrentTask(ctx).Cancel()
-			if err := task.Sleep(ctx, time.Second); !isCancelled(err) {
+			eventloop.CurrentTask(ctx).Cancel()
+			if err := eventloop.Sleep(ctx, time.Second); !isCancelled(err) {
 				return fmt.Errorf("sleep after cancel = %v", err)
 			}
 			return task.Timeout(context.WithoutCancel(ctx), 0, func(ctx context.Context) error {
-				return task.Sleep(ctx, time.Second)
+				return eventloop.Sleep(ctx, time.Second)
 			})
 		})
-		if _, err := task.Await(ctx, tk); !isTimeout(err) {
+		if _, err := eventloop.Await(ctx, tk); !isTimeout(err) {
 			t.Errorf("Timeout(0) in cleanup after cancellation = %v", err)
 		}
 		return nil
@@ -419,10 +421,10 @@ func TestTimeoutUnderCancelledParent(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
 		cctx, cancel := eventloop.WithCancel(ctx)
 		cancel()
-		var ts *task.TimeoutScope
+		var ts *eventloop.TimeoutScope
 		err := task.Timeout(cctx, time.Hour, func(ctx context.Context) error {
-			ts = task.TimeoutOf(ctx)
-			return task.Sleep(ctx, time.Second)
+			ts = eventloop.TimeoutOf(ctx)
+			return eventloop.Sleep(ctx, time.Second)
 		})
 		if !isCancelled(err) || ts.Expired() {
 			t.Errorf("Timeout under a cancelled ctx = %v, expired=%v", err, ts.Expired())
@@ -436,15 +438,15 @@ func TestTimeoutUnderCancelledParent(t *testing.T) {
 
 // test_timeout_without_task, and a nil body.
 func TestTimeoutMisuse(t *testing.T) {
-	if err := task.Timeout(context.Background(), time.Second, func(context.Context) error { return nil }); !errors.Is(err, task.ErrNotInTask) {
+	if err := task.Timeout(context.Background(), time.Second, func(context.Context) error { return nil }); !errors.Is(err, eventloop.ErrNotInTask) {
 		t.Errorf("Timeout without a loop = %v", err)
 	}
-	if err := task.TimeoutAt(context.Background(), time.Second, func(context.Context) error { return nil }); !errors.Is(err, task.ErrNotInTask) {
+	if err := task.TimeoutAt(context.Background(), time.Second, func(context.Context) error { return nil }); !errors.Is(err, eventloop.ErrNotInTask) {
 		t.Errorf("TimeoutAt without a loop = %v", err)
 	}
 	l := newLoop(t)
-	err := task.Timeout(l.Context(), time.Second, func(ctx context.Context) error { return task.Sleep(ctx, time.Hour) })
-	if !errors.Is(err, task.ErrNotInTask) {
+	err := task.Timeout(l.Context(), time.Second, func(ctx context.Context) error { return eventloop.Sleep(ctx, time.Hour) })
+	if !errors.Is(err, eventloop.ErrNotInTask) {
 		t.Errorf("await in a Timeout on the loop's root ctx = %v", err)
 	}
 	err = runErr(t, func(ctx context.Context) error {

@@ -36,7 +36,7 @@ const NoTimeout time.Duration = -1
 // scope) with the split at that moment, also when the condition already
 // holds (cancellation is level-triggered); the waitables are not
 // cancelled.
-func Wait(ctx context.Context, ws []Waitable, when ReturnWhen, timeout time.Duration) (done, pending []Waitable, err error) {
+func Wait(ctx context.Context, ws []eventloop.Waitable, when ReturnWhen, timeout time.Duration) (done, pending []eventloop.Waitable, err error) {
 	if len(ws) == 0 {
 		return nil, nil, errors.New("task: Wait with no waitables")
 	}
@@ -45,7 +45,7 @@ func Wait(ctx context.Context, ws []Waitable, when ReturnWhen, timeout time.Dura
 	}
 	l := eventloop.LoopOf(ctx)
 	if l == nil {
-		return nil, nil, fmt.Errorf("Wait: %w: the context carries no loop", ErrNotInTask)
+		return nil, nil, fmt.Errorf("Wait: %w: the context carries no loop", eventloop.ErrNotInTask)
 	}
 	for i, w := range ws {
 		if isNil(w) || w.Loop() != l {
@@ -67,7 +67,7 @@ func Wait(ctx context.Context, ws []Waitable, when ReturnWhen, timeout time.Dura
 }
 
 // doneAlready reports whether when holds for ws before Wait waits.
-func doneAlready(ws []Waitable, when ReturnWhen) bool {
+func doneAlready(ws []eventloop.Waitable, when ReturnWhen) bool {
 	c := waiting{n: len(ws), when: when}
 	for _, w := range ws {
 		if w.Done() {
@@ -136,7 +136,7 @@ func (w *waiting) decide() {
 
 // wait watches ws until the condition holds, the timeout passes or ctx
 // is cancelled, and then stops watching the children still pending.
-func (w *waiting) wait(ctx context.Context, ws []Waitable, timeout time.Duration) error {
+func (w *waiting) wait(ctx context.Context, ws []eventloop.Waitable, timeout time.Duration) error {
 	l := w.wake.Loop()
 	for _, c := range ws {
 		eventloop.Watch(c, w) // a child done already is counted at once
@@ -144,7 +144,7 @@ func (w *waiting) wait(ctx context.Context, ws []Waitable, timeout time.Duration
 	var timer eventloop.TimerHandle
 	if timeout > 0 {
 		// CallAt with a saturated deadline: now+timeout must not wrap.
-		if at := l.Deadline(timeout); at != Never {
+		if at := l.Deadline(timeout); at != eventloop.Never {
 			timer, _ = l.CallAt(at, func() { w.wake.SetResult(struct{}{}) })
 		}
 	}
@@ -168,16 +168,16 @@ func (w *waiting) wait(ctx context.Context, ws []Waitable, timeout time.Duration
 //
 // Cancellation: cancelling ctx cancels a too, waits for its cleanup, and
 // returns ErrCancelled.
-func WaitFor[T any](ctx context.Context, d time.Duration, a Awaitable[T]) (T, error) {
+func WaitFor[T any](ctx context.Context, d time.Duration, a eventloop.Awaitable[T]) (T, error) {
 	var zero T
 	l := eventloop.LoopOf(ctx)
 	if l == nil {
-		return zero, fmt.Errorf("WaitFor: %w: the context carries no loop", ErrNotInTask)
+		return zero, fmt.Errorf("WaitFor: %w: the context carries no loop", eventloop.ErrNotInTask)
 	}
 	if isNil(a) {
 		return zero, errors.New("task: WaitFor of nil")
 	}
-	cctx, ds, err := eventloop.WithDeadline(ctx, l.Deadline(d))
+	cctx, ds, err := eventloop.WithTimeoutAt(ctx, l.Deadline(d))
 	if err != nil {
 		return zero, err
 	}
@@ -194,14 +194,14 @@ func WaitFor[T any](ctx context.Context, d time.Duration, a Awaitable[T]) (T, er
 // Shield waits for a like Await, but a cancellation of ctx is not passed
 // on to a (asyncio.shield): Shield returns ErrCancelled at once and a keeps
 // running; its result can be read from a later.
-func Shield[T any](ctx context.Context, a Awaitable[T]) (T, error) {
+func Shield[T any](ctx context.Context, a eventloop.Awaitable[T]) (T, error) {
 	var zero T
 	if isNil(a) {
 		return zero, errors.New("task: Shield of nil")
 	}
 	l := eventloop.LoopOf(ctx)
 	if l == nil {
-		return zero, fmt.Errorf("Shield: %w: the context carries no loop", ErrNotInTask)
+		return zero, fmt.Errorf("Shield: %w: the context carries no loop", eventloop.ErrNotInTask)
 	}
 	if a.Loop() != l {
 		return zero, fmt.Errorf("Shield: %w", eventloop.ErrWrongLoop)
@@ -229,12 +229,12 @@ func Shield[T any](ctx context.Context, a Awaitable[T]) (T, error) {
 // loop) is likewise yielded once as an error. The waitables are never
 // cancelled by AsCompleted. Breaking out of the loop early is fine: it
 // stops watching the waitables still pending. O(len(ws)) in all.
-func AsCompleted[W Waitable](ctx context.Context, ws ...W) iter.Seq2[W, error] {
+func AsCompleted[W eventloop.Waitable](ctx context.Context, ws ...W) iter.Seq2[W, error] {
 	return func(yield func(W, error) bool) {
 		var zero W
 		l := eventloop.LoopOf(ctx)
 		if l == nil {
-			yield(zero, fmt.Errorf("AsCompleted: %w: the context carries no loop", ErrNotInTask))
+			yield(zero, fmt.Errorf("AsCompleted: %w: the context carries no loop", eventloop.ErrNotInTask))
 			return
 		}
 		for i, w := range ws {

@@ -18,10 +18,10 @@ import (
 // ignores cancellations there), as Wait's doc says.
 
 // names lists the task names of ws, for comparing splits.
-func names(ws []task.Waitable) []string {
+func names(ws []eventloop.Waitable) []string {
 	out := []string{}
 	for _, w := range ws {
-		out = append(out, w.(task.TaskInfo).Name())
+		out = append(out, w.(eventloop.TaskInfo).Name())
 	}
 	return out
 }
@@ -32,9 +32,9 @@ type split struct {
 	Err           string
 }
 
-func waitSplit(ctx context.Context, ws []task.Waitable, when task.ReturnWhen, timeout time.Duration) split {
+func waitSplit(ctx context.Context, ws []eventloop.Waitable, when task.ReturnWhen, timeout time.Duration) split {
 	done, pending, err := task.Wait(ctx, ws, when, timeout)
-	s := split{Done: names(done), Pending: names(pending), At: task.Loop(ctx).Time()}
+	s := split{Done: names(done), Pending: names(pending), At: eventloop.LoopOf(ctx).Time()}
 	if err != nil {
 		s.Err = err.Error()
 	}
@@ -69,20 +69,20 @@ func TestWaitReturnWhen(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got split
-			var ws []task.Waitable
+			var ws []eventloop.Waitable
 			err := runErr(t, func(ctx context.Context) error {
 				if tt.timeout == math.MaxInt64 {
 					// Move the clock first: now+timeout must not wrap.
-					task.Sleep(ctx, time.Nanosecond)
+					eventloop.Sleep(ctx, time.Nanosecond)
 				}
 				var errB error
 				if tt.failB {
 					errB = errA
 				}
-				ws = []task.Waitable{
-					task.Spawn(ctx, sleeper(time.Second, 1), task.WithName("a")),
-					task.Spawn(ctx, failer[int](2*time.Second, errB), task.WithName("b")),
-					task.Spawn(ctx, sleeper(3*time.Second, 3), task.WithName("c")),
+				ws = []eventloop.Waitable{
+					eventloop.Spawn(ctx, sleeper(time.Second, 1), eventloop.WithName("a")),
+					eventloop.Spawn(ctx, failer[int](2*time.Second, errB), eventloop.WithName("b")),
+					eventloop.Spawn(ctx, sleeper(3*time.Second, 3), eventloop.WithName("c")),
 				}
 				got = waitSplit(ctx, ws, tt.when, tt.timeout)
 				// Wait cancels nothing: the pending ones finish normally.
@@ -97,7 +97,7 @@ func TestWaitReturnWhen(t *testing.T) {
 			}
 			for _, w := range ws {
 				if w.Cancelled() {
-					t.Errorf("%s was cancelled", names([]task.Waitable{w}))
+					t.Errorf("%s was cancelled", names([]eventloop.Waitable{w}))
 				}
 			}
 		})
@@ -106,10 +106,10 @@ func TestWaitReturnWhen(t *testing.T) {
 
 func TestWaitFirstExceptionCountsCancellation(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		a := task.Spawn(ctx, sleeper(time.Hour, 1), task.WithName("a"))
-		b := task.Spawn(ctx, sleeper(time.Hour, 2), task.WithName("b"))
-		task.Go(ctx, func(ctx context.Context) error { task.Sleep(ctx, time.Second); a.Cancel(); return nil })
-		got := waitSplit(ctx, []task.Waitable{a, b}, task.FirstException, task.NoTimeout)
+		a := eventloop.Spawn(ctx, sleeper(time.Hour, 1), eventloop.WithName("a"))
+		b := eventloop.Spawn(ctx, sleeper(time.Hour, 2), eventloop.WithName("b"))
+		task.Go(ctx, func(ctx context.Context) error { eventloop.Sleep(ctx, time.Second); a.Cancel(); return nil })
+		got := waitSplit(ctx, []eventloop.Waitable{a, b}, task.FirstException, task.NoTimeout)
 		want := split{Done: []string{"a"}, Pending: []string{"b"}, At: time.Second}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("split (-want +got):\n%s", diff)
@@ -126,16 +126,16 @@ func TestWaitFirstExceptionCountsCancellation(t *testing.T) {
 // in the same iteration as the first one, or is done already, is in done.
 func TestWaitFirstCompletedSeesEverythingDoneByThen(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		a := task.Spawn(ctx, sleeper(time.Second, 1), task.WithName("a"))
-		b := task.Spawn(ctx, sleeper(time.Second, 2), task.WithName("b"))
-		c := task.Spawn(ctx, sleeper(time.Hour, 3), task.WithName("c"))
-		got := waitSplit(ctx, []task.Waitable{c, a, b}, task.FirstCompleted, task.NoTimeout)
+		a := eventloop.Spawn(ctx, sleeper(time.Second, 1), eventloop.WithName("a"))
+		b := eventloop.Spawn(ctx, sleeper(time.Second, 2), eventloop.WithName("b"))
+		c := eventloop.Spawn(ctx, sleeper(time.Hour, 3), eventloop.WithName("c"))
+		got := waitSplit(ctx, []eventloop.Waitable{c, a, b}, task.FirstCompleted, task.NoTimeout)
 		want := split{Done: []string{"a", "b"}, Pending: []string{"c"}, At: time.Second}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("same-time completions (-want +got):\n%s", diff)
 		}
 		// Already satisfied: returns without waiting.
-		got = waitSplit(ctx, []task.Waitable{c, a}, task.FirstCompleted, task.NoTimeout)
+		got = waitSplit(ctx, []eventloop.Waitable{c, a}, task.FirstCompleted, task.NoTimeout)
 		want = split{Done: []string{"a"}, Pending: []string{"c"}, At: time.Second}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("already done (-want +got):\n%s", diff)
@@ -151,21 +151,24 @@ func TestWaitFirstCompletedSeesEverythingDoneByThen(t *testing.T) {
 func TestWaitErrors(t *testing.T) {
 	other := newLoop(t)
 	err := runErr(t, func(ctx context.Context) error {
-		a := task.Spawn(ctx, sleeper(time.Second, 1))
+		a := eventloop.Spawn(ctx, sleeper(time.Second, 1))
 		cases := map[string]func() error{
 			"empty":          func() error { _, _, err := task.Wait(ctx, nil, task.AllCompleted, task.NoTimeout); return err },
-			"bad ReturnWhen": func() error { _, _, err := task.Wait(ctx, []task.Waitable{a}, 7, task.NoTimeout); return err },
-			"nil waitable":   func() error { _, _, err := task.Wait(ctx, []task.Waitable{a, nil}, task.AllCompleted, 0); return err },
+			"bad ReturnWhen": func() error { _, _, err := task.Wait(ctx, []eventloop.Waitable{a}, 7, task.NoTimeout); return err },
+			"nil waitable": func() error {
+				_, _, err := task.Wait(ctx, []eventloop.Waitable{a, nil}, task.AllCompleted, 0)
+				return err
+			},
 			"no loop": func() error {
-				_, _, err := task.Wait(context.Background(), []task.Waitable{a}, task.AllCompleted, 0)
+				_, _, err := task.Wait(context.Background(), []eventloop.Waitable{a}, task.AllCompleted, 0)
 				return err
 			},
 			"other loop's": func() error {
-				_, _, err := task.Wait(ctx, []task.Waitable{eventloop.NewFuture[int](other)}, task.AllCompleted, 0)
+				_, _, err := task.Wait(ctx, []eventloop.Waitable{eventloop.NewFuture[int](other)}, task.AllCompleted, 0)
 				return err
 			},
 			"not a task's ctx": func() error {
-				_, _, err := task.Wait(task.Loop(ctx).Context(), []task.Waitable{a}, task.AllCompleted, task.NoTimeout)
+				_, _, err := task.Wait(eventloop.LoopOf(ctx).Context(), []eventloop.Waitable{a}, task.AllCompleted, task.NoTimeout)
 				return err
 			},
 		}
@@ -174,7 +177,7 @@ func TestWaitErrors(t *testing.T) {
 				t.Errorf("Wait with %s: no error", name)
 			}
 		}
-		_, err := task.Await(ctx, a)
+		_, err := eventloop.Await(ctx, a)
 		return err
 	})
 	if err != nil {
@@ -184,17 +187,17 @@ func TestWaitErrors(t *testing.T) {
 
 func TestWaitCancelledReturnsSplitAndCancelsNothing(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		a := task.Spawn(ctx, sleeper(time.Second, 1), task.WithName("a"))
-		b := task.Spawn(ctx, sleeper(time.Hour, 2), task.WithName("b"))
+		a := eventloop.Spawn(ctx, sleeper(time.Second, 1), eventloop.WithName("a"))
+		b := eventloop.Spawn(ctx, sleeper(time.Hour, 2), eventloop.WithName("b"))
 		var got split
 		waiter := task.Go(ctx, func(ctx context.Context) error {
-			got = waitSplit(ctx, []task.Waitable{a, b}, task.AllCompleted, task.NoTimeout)
+			got = waitSplit(ctx, []eventloop.Waitable{a, b}, task.AllCompleted, task.NoTimeout)
 			return nil
 		})
-		task.Sleep(ctx, time.Minute)
+		eventloop.Sleep(ctx, time.Minute)
 		waiter.Cancel()
-		task.Await(ctx, waiter)
-		want := split{Done: []string{"a"}, Pending: []string{"b"}, At: time.Minute, Err: task.ErrCancelled.Error()}
+		eventloop.Await(ctx, waiter)
+		want := split{Done: []string{"a"}, Pending: []string{"b"}, At: time.Minute, Err: eventloop.ErrCancelled.Error()}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("split (-want +got):\n%s", diff)
 		}
@@ -213,11 +216,11 @@ func TestWaitCancelledReturnsSplitAndCancelsNothing(t *testing.T) {
 // when the condition already holds.
 func TestWaitOnCancelledCtxReportsIt(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		f := eventloop.NewFuture[int](task.Loop(ctx))
+		f := eventloop.NewFuture[int](eventloop.LoopOf(ctx))
 		f.SetResult(1)
 		cctx, cancel := eventloop.WithCancel(ctx)
 		cancel()
-		done, pending, err := task.Wait(cctx, []task.Waitable{f}, task.AllCompleted, task.NoTimeout)
+		done, pending, err := task.Wait(cctx, []eventloop.Waitable{f}, task.AllCompleted, task.NoTimeout)
 		if len(done) != 1 || len(pending) != 0 || !isCancelled(err) {
 			t.Errorf("Wait = %v, %v, %v; want [f], [], ErrCancelled", done, pending, err)
 		}

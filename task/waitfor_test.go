@@ -21,10 +21,10 @@ import (
 // recording each step.
 func slowCleanup(tr *trace, name string, cleanup time.Duration) func(ctx context.Context) (string, error) {
 	return func(ctx context.Context) (string, error) {
-		err := task.Sleep(ctx, time.Hour)
+		err := eventloop.Sleep(ctx, time.Hour)
 		tr.at(ctx, "%s: %v", name, err)
 		if err != nil {
-			task.Sleep(context.WithoutCancel(ctx), cleanup)
+			eventloop.Sleep(context.WithoutCancel(ctx), cleanup)
 			tr.at(ctx, "%s cleaned up", name)
 		}
 		return name, err
@@ -33,23 +33,23 @@ func slowCleanup(tr *trace, name string, cleanup time.Duration) func(ctx context
 
 func TestWaitForResultInTime(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		v, err := task.WaitFor(ctx, 2*time.Second, task.Spawn(ctx, sleeper(time.Second, "ok")))
+		v, err := task.WaitFor(ctx, 2*time.Second, eventloop.Spawn(ctx, sleeper(time.Second, "ok")))
 		if v != "ok" || err != nil {
 			t.Errorf("WaitFor = %q, %v", v, err)
 		}
 		// test_wait_for_race_condition: a future set by a callback.
-		f := eventloop.NewFuture[string](task.Loop(ctx))
-		task.Loop(ctx).CallLater(time.Second, func() { f.SetResult("set") })
-		if v, err := task.WaitFor(ctx, 2*time.Second, task.Awaitable[string](f)); v != "set" || err != nil {
+		f := eventloop.NewFuture[string](eventloop.LoopOf(ctx))
+		eventloop.LoopOf(ctx).CallLater(time.Second, func() { f.SetResult("set") })
+		if v, err := task.WaitFor(ctx, 2*time.Second, eventloop.Awaitable[string](f)); v != "set" || err != nil {
 			t.Errorf("WaitFor(future) = %q, %v", v, err)
 		}
 		// The inner's own error comes back unchanged.
-		if _, err := task.WaitFor(ctx, time.Hour, task.Spawn(ctx, failer[int](time.Second, errA))); !errors.Is(err, errA) || isTimeout(err) {
+		if _, err := task.WaitFor(ctx, time.Hour, eventloop.Spawn(ctx, failer[int](time.Second, errA))); !errors.Is(err, errA) || isTimeout(err) {
 			t.Errorf("WaitFor(failing) = %v", err)
 		}
 		// test_wait_for_blocking with timeout=None: Never, even once the
 		// loop's clock has moved (now+Never must not wrap around).
-		if v, err := task.WaitFor(ctx, task.Never, task.Spawn(ctx, sleeper(time.Hour, "never"))); v != "never" || err != nil {
+		if v, err := task.WaitFor(ctx, eventloop.Never, eventloop.Spawn(ctx, sleeper(time.Hour, "never"))); v != "never" || err != nil {
 			t.Errorf("WaitFor(Never) = %q, %v", v, err)
 		}
 		return nil
@@ -63,15 +63,15 @@ func TestWaitForResultInTime(t *testing.T) {
 // WaitFor cancels the inner task and returns only after its cleanup ran.
 func TestWaitForTimeoutCancelsInnerAndWaitsForCleanup(t *testing.T) {
 	var tr trace
-	var inner *task.Task[string]
+	var inner *eventloop.Task[string]
 	err := runErr(t, func(ctx context.Context) error {
-		inner = task.Spawn(ctx, slowCleanup(&tr, "inner", time.Second))
+		inner = eventloop.Spawn(ctx, slowCleanup(&tr, "inner", time.Second))
 		v, err := task.WaitFor(ctx, time.Minute, inner)
 		tr.at(ctx, "WaitFor = %q, %v", v, err)
 		if !isTimeout(err) {
 			t.Errorf("WaitFor = %v, want ErrTimeout", err)
 		}
-		if task.TimeoutOf(ctx) != nil {
+		if eventloop.TimeoutOf(ctx) != nil {
 			t.Error("WaitFor left its timeout scope visible in the caller's ctx")
 		}
 		return nil
@@ -97,21 +97,21 @@ func TestWaitForTimeoutCancelsInnerAndWaitsForCleanup(t *testing.T) {
 func TestWaitForNonPositiveTimeout(t *testing.T) {
 	for _, d := range []time.Duration{0, -time.Second} {
 		err := runErr(t, func(ctx context.Context) error {
-			f := eventloop.NewFuture[string](task.Loop(ctx))
+			f := eventloop.NewFuture[string](eventloop.LoopOf(ctx))
 			f.SetResult("done")
-			if v, err := task.WaitFor(ctx, d, task.Awaitable[string](f)); v != "done" || err != nil {
+			if v, err := task.WaitFor(ctx, d, eventloop.Awaitable[string](f)); v != "done" || err != nil {
 				t.Errorf("WaitFor(%v, done future) = %q, %v", d, v, err)
 			}
 			var tr trace
-			started := task.Spawn(ctx, slowCleanup(&tr, "running", 0))
-			task.Sleep(ctx, 0) // let it start
+			started := eventloop.Spawn(ctx, slowCleanup(&tr, "running", 0))
+			eventloop.Sleep(ctx, 0) // let it start
 			if _, err := task.WaitFor(ctx, d, started); !isTimeout(err) {
 				t.Errorf("WaitFor(%v, pending task) = %v, want ErrTimeout", d, err)
 			}
 			if !started.Cancelled() {
 				t.Errorf("WaitFor(%v): the timed-out task is not cancelled", d)
 			}
-			if now := task.Loop(ctx).Time(); now != 0 {
+			if now := eventloop.LoopOf(ctx).Time(); now != 0 {
 				t.Errorf("WaitFor(%v) returned at %v, want 0", d, now)
 			}
 			return nil
@@ -125,18 +125,18 @@ func TestWaitForNonPositiveTimeout(t *testing.T) {
 // test_cancel_wait_for (Python issue #23219): cancelling the waiter
 // cancels the inner task too, and waits for its cleanup.
 func TestWaitForOuterCancellationCancelsInner(t *testing.T) {
-	for _, d := range []time.Duration{time.Hour * 2, task.Never} {
+	for _, d := range []time.Duration{time.Hour * 2, eventloop.Never} {
 		var tr trace
 		err := runErr(t, func(ctx context.Context) error {
-			inner := task.Spawn(ctx, slowCleanup(&tr, "inner", time.Second))
+			inner := eventloop.Spawn(ctx, slowCleanup(&tr, "inner", time.Second))
 			waiter := task.Go(ctx, func(ctx context.Context) error {
 				_, err := task.WaitFor(ctx, d, inner)
 				tr.at(ctx, "WaitFor: %v", err)
 				return err
 			})
-			task.Sleep(ctx, time.Minute)
+			eventloop.Sleep(ctx, time.Minute)
 			waiter.Cancel()
-			if _, err := task.Await(ctx, waiter); !isCancelled(err) || isTimeout(err) {
+			if _, err := eventloop.Await(ctx, waiter); !isCancelled(err) || isTimeout(err) {
 				t.Errorf("waiter = %v, want ErrCancelled", err)
 			}
 			if !inner.Cancelled() {
@@ -164,8 +164,8 @@ func TestWaitForOuterCancellationCancelsInner(t *testing.T) {
 // returns that value.
 func TestWaitForInnerSuppressingCancellationWins(t *testing.T) {
 	v, err := run(t, func(ctx context.Context) (int, error) {
-		return task.WaitFor(ctx, time.Second, task.Spawn(ctx, func(ctx context.Context) (int, error) {
-			if err := task.Sleep(ctx, time.Hour); !isCancelled(err) {
+		return task.WaitFor(ctx, time.Second, eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
+			if err := eventloop.Sleep(ctx, time.Hour); !isCancelled(err) {
 				return 0, err
 			}
 			return 42, nil
@@ -180,8 +180,8 @@ func TestWaitForInnerSuppressingCancellationWins(t *testing.T) {
 // task returns while cleaning up after the timeout is WaitFor's error.
 func TestWaitForReturnsErrorRaisedDuringCancellation(t *testing.T) {
 	_, err := run(t, func(ctx context.Context) (int, error) {
-		return task.WaitFor(ctx, time.Second, task.Spawn(ctx, func(ctx context.Context) (int, error) {
-			task.Sleep(ctx, time.Hour)
+		return task.WaitFor(ctx, time.Second, eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
+			eventloop.Sleep(ctx, time.Hour)
 			return 0, errA
 		}))
 	})
@@ -195,23 +195,23 @@ func TestWaitForReturnsErrorRaisedDuringCancellation(t *testing.T) {
 // WaitFor up until it is done, and its result stays readable.
 func TestWaitForCancelledWhileInnerIgnoresCancellation(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
-		inner := task.Spawn(ctx, func(ctx context.Context) (int, error) {
-			task.Sleep(ctx, time.Hour)
-			task.Sleep(context.WithoutCancel(ctx), 3*time.Second) // ignores it
+		inner := eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
+			eventloop.Sleep(ctx, time.Hour)
+			eventloop.Sleep(context.WithoutCancel(ctx), 3*time.Second) // ignores it
 			return 42, nil
 		})
-		waiter := task.Spawn(ctx, func(ctx context.Context) (int, error) {
+		waiter := eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
 			return task.WaitFor(ctx, time.Second*10, inner)
 		})
-		task.Sleep(ctx, time.Second)
+		eventloop.Sleep(ctx, time.Second)
 		waiter.Cancel()
-		if _, err := task.Await(ctx, waiter); !isCancelled(err) {
+		if _, err := eventloop.Await(ctx, waiter); !isCancelled(err) {
 			t.Errorf("waiter = %v, want ErrCancelled", err)
 		}
-		if now := task.Loop(ctx).Time(); now != 4*time.Second {
+		if now := eventloop.LoopOf(ctx).Time(); now != 4*time.Second {
 			t.Errorf("waiter returned at %v, want 4s (after the inner finished)", now)
 		}
-		if v, err := task.Await(ctx, inner); v != 42 || err != nil {
+		if v, err := eventloop.Await(ctx, inner); v != 42 || err != nil {
 			t.Errorf("inner = %d, %v", v, err)
 		}
 		return nil
@@ -227,19 +227,19 @@ func TestWaitForThenCancelStillCancels(t *testing.T) {
 	err := runErr(t, func(ctx context.Context) error {
 		reached := false
 		w := task.Go(ctx, func(ctx context.Context) error {
-			if _, err := task.WaitFor(ctx, 100*time.Second, task.Spawn(ctx, sleeper(0, 1))); err != nil {
+			if _, err := task.WaitFor(ctx, 100*time.Second, eventloop.Spawn(ctx, sleeper(0, 1))); err != nil {
 				return err
 			}
-			if err := task.Sleep(ctx, time.Second); err != nil {
+			if err := eventloop.Sleep(ctx, time.Second); err != nil {
 				return err
 			}
 			reached = true
 			return nil
 		})
-		task.Sleep(ctx, 0)
-		task.Sleep(ctx, 0)
+		eventloop.Sleep(ctx, 0)
+		eventloop.Sleep(ctx, 0)
 		w.Cancel()
-		if _, err := task.Await(ctx, w); !isCancelled(err) || reached {
+		if _, err := eventloop.Await(ctx, w); !isCancelled(err) || reached {
 			t.Errorf("w = %v, reached end = %v", err, reached)
 		}
 		return nil

@@ -8,6 +8,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/bench/internal/report"
 	"github.com/aio-go/aio/task"
 )
@@ -19,10 +21,10 @@ func main() {
 	sum, err := task.Run(func(ctx context.Context) (int, error) {
 		rssBefore = report.MaxRSSKB()
 		start := time.Now()
-		tasks := make([]task.Awaitable[int], n)
+		tasks := make([]eventloop.Awaitable[int], n)
 		for i := 0; i < n; i++ {
-			tasks[i] = task.Spawn(ctx, func(ctx context.Context) (int, error) {
-				if err := task.Sleep(ctx, 0); err != nil {
+			tasks[i] = eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
+				if err := eventloop.Sleep(ctx, 0); err != nil {
 					return 0, err
 				}
 				return i, nil

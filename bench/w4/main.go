@@ -14,6 +14,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/bench/internal/report"
 	"github.com/aio-go/aio/queue"
 	"github.com/aio-go/aio/task"
@@ -27,7 +29,7 @@ func main() {
 		rssBefore = report.MaxRSSKB()
 		start := time.Now()
 		ab, ba := queue.NewQueue[int](0), queue.NewQueue[int](0)
-		a := task.Spawn(ctx, func(ctx context.Context) (int, error) {
+		a := eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
 			v := 0
 			for range n {
 				if err := ab.PutNowait(v + 1); err != nil {

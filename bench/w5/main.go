@@ -6,7 +6,7 @@
 //
 // Modes:
 //   - protocol: asyncio's protocol server, Go spelling: DataReceived calls
-//     transport.Write with the same bytes (eventloop.CreateServer).
+//     transport.Write with the same bytes (transport.CreateServer).
 //   - streams: the StreamReader/StreamWriter server (read 64 KiB, write,
 //     drain), a task per connection (streams.StartServer). It reads with
 //     ReadInto into one 64 KiB buffer per connection, as Go's net server
@@ -30,6 +30,7 @@ import (
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/streams"
 	"github.com/aio-go/aio/task"
+	"github.com/aio-go/aio/transport"
 )
 
 // modes maps a mode name to the function that serves addr until ctx's task
@@ -42,16 +43,16 @@ var modes = map[string]func(ctx context.Context, addr string) error{
 
 // echo is the protocol mode's protocol: every chunk goes straight back.
 type echo struct {
-	eventloop.ProtocolBase
-	t eventloop.Transport
+	transport.ProtocolBase
+	t transport.Transport
 }
 
-func (e *echo) ConnectionMade(t eventloop.Transport) { e.t = t }
+func (e *echo) ConnectionMade(t transport.Transport) { e.t = t }
 func (e *echo) DataReceived(b []byte)                { e.t.Write(b) }
 
 func serveProtocol(ctx context.Context, addr string) error {
-	srv, err := eventloop.CreateServer(ctx, func() *echo { return &echo{} }, "tcp4", addr,
-		eventloop.WithBacklog(1024))
+	srv, err := transport.CreateServer(ctx, func() *echo { return &echo{} }, "tcp4", addr,
+		transport.WithBacklog(1024))
 	if err != nil {
 		return err
 	}
@@ -96,7 +97,7 @@ func serveStreamsRead(ctx context.Context, addr string) error {
 }
 
 func startStreams(ctx context.Context, addr string, handler func(ctx context.Context, r *streams.StreamReader, w *streams.StreamWriter)) error {
-	srv, err := streams.StartServer(ctx, handler, "tcp4", addr, streams.WithServerOptions(eventloop.WithBacklog(1024)))
+	srv, err := streams.StartServer(ctx, handler, "tcp4", addr, streams.WithServerOptions(transport.WithBacklog(1024)))
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aio-go/aio/eventloop"
+
 	"github.com/aio-go/aio/bench/internal/report"
 	"github.com/aio-go/aio/subprocess"
 	"github.com/aio-go/aio/task"
@@ -25,9 +27,9 @@ func main() {
 	_, err := task.Run(func(ctx context.Context) (struct{}, error) {
 		start := time.Now()
 		next := 0
-		workers := make([]task.Waitable, c)
+		workers := make([]eventloop.Waitable, c)
 		for w := range workers {
-			workers[w] = task.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			workers[w] = eventloop.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
 				for next < n { // one loop, one goroutine at a time: no lock needed
 					next++
 					p, err := subprocess.Exec(ctx, program, nil,

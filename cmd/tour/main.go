@@ -101,7 +101,7 @@ func (t *tour) runTasks(body func(ctx context.Context) error, opts ...eventloop.
 }
 
 // now is the loop time of ctx's loop, for printing.
-func now(ctx context.Context) time.Duration { return task.Loop(ctx).Time() }
+func now(ctx context.Context) time.Duration { return eventloop.LoopOf(ctx).Time() }
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
 
@@ -193,21 +193,21 @@ func (t *tour) tasks() error {
 		worker := func(name string) func(ctx context.Context) (string, error) {
 			return func(ctx context.Context) (string, error) {
 				for i := range 3 {
-					t.say("%s step %d (%s)", name, i, task.CurrentTask(ctx).Name())
-					if err := task.Sleep(ctx, 0); err != nil {
+					t.say("%s step %d (%s)", name, i, eventloop.CurrentTask(ctx).Name())
+					if err := eventloop.Sleep(ctx, 0); err != nil {
 						return "", err
 					}
 				}
 				return name + " done", nil
 			}
 		}
-		a := task.Spawn(ctx, worker("A"), task.WithName("worker-A"))
-		b := task.Spawn(ctx, worker("B"), task.WithName("worker-B"))
-		va, err := task.Await(ctx, a)
+		a := eventloop.Spawn(ctx, worker("A"), eventloop.WithName("worker-A"))
+		b := eventloop.Spawn(ctx, worker("B"), eventloop.WithName("worker-B"))
+		va, err := eventloop.Await(ctx, a)
 		if err != nil {
 			return err
 		}
-		vb, err := task.Await(ctx, b)
+		vb, err := eventloop.Await(ctx, b)
 		t.say("awaited: %q, %q", va, vb)
 		return err
 	})
@@ -216,7 +216,7 @@ func (t *tour) tasks() error {
 // sleeper is a task body that sleeps d and returns v, or err if not nil.
 func sleeper[T any](d time.Duration, v T, err error) func(ctx context.Context) (T, error) {
 	return func(ctx context.Context) (T, error) {
-		if e := task.Sleep(ctx, d); e != nil {
+		if e := eventloop.Sleep(ctx, d); e != nil {
 			var zero T
 			return zero, e
 		}
@@ -228,21 +228,21 @@ func (t *tour) gather() error {
 	t.stop("Gather: all results, fail-fast errors (the others keep running), GatherAll")
 	return t.runTasks(func(ctx context.Context) error {
 		vs, err := task.GatherResults(ctx,
-			task.Spawn(ctx, sleeper(3*time.Second, "c", nil)),
-			task.Spawn(ctx, sleeper(time.Second, "a", nil)),
-			task.Spawn(ctx, sleeper(2*time.Second, "b", nil)))
+			eventloop.Spawn(ctx, sleeper(3*time.Second, "c", nil)),
+			eventloop.Spawn(ctx, sleeper(time.Second, "a", nil)),
+			eventloop.Spawn(ctx, sleeper(2*time.Second, "b", nil)))
 		t.say("at %v: GatherResults = %q, %v (in the order given)", now(ctx), vs, err)
 
-		failing := task.Spawn(ctx, sleeper(time.Second, 0, errors.New("disk full")))
-		slow := task.Spawn(ctx, sleeper(2*time.Second, 42, nil))
+		failing := eventloop.Spawn(ctx, sleeper(time.Second, 0, errors.New("disk full")))
+		slow := eventloop.Spawn(ctx, sleeper(2*time.Second, 42, nil))
 		err = task.Gather(ctx, failing, slow)
 		t.say("at %v: Gather = %v; slow sibling cancelled? %v, done? %v", now(ctx), err, slow.Cancelled(), slow.Done())
-		v, err := task.Await(ctx, slow)
+		v, err := eventloop.Await(ctx, slow)
 		t.say("at %v: the sibling finished anyway: %d, %v", now(ctx), v, err)
 
 		errs, err := task.GatherAll(ctx,
-			task.Spawn(ctx, sleeper(time.Second, 1, nil)),
-			task.Spawn(ctx, sleeper(time.Second, 0, errors.New("bad input"))))
+			eventloop.Spawn(ctx, sleeper(time.Second, 1, nil)),
+			eventloop.Spawn(ctx, sleeper(time.Second, 0, errors.New("bad input"))))
 		t.say("at %v: GatherAll = %v, %v (return_exceptions=True)", now(ctx), errs, err)
 		return nil
 	})
@@ -251,15 +251,15 @@ func (t *tour) gather() error {
 func (t *tour) wait() error {
 	t.stop("Wait: FirstCompleted, and a timeout that cancels nothing")
 	return t.runTasks(func(ctx context.Context) error {
-		ws := []task.Waitable{
-			task.Spawn(ctx, sleeper(time.Second, 1, nil), task.WithName("one")),
-			task.Spawn(ctx, sleeper(2*time.Second, 2, nil), task.WithName("two")),
-			task.Spawn(ctx, sleeper(3*time.Second, 3, nil), task.WithName("three")),
+		ws := []eventloop.Waitable{
+			eventloop.Spawn(ctx, sleeper(time.Second, 1, nil), eventloop.WithName("one")),
+			eventloop.Spawn(ctx, sleeper(2*time.Second, 2, nil), eventloop.WithName("two")),
+			eventloop.Spawn(ctx, sleeper(3*time.Second, 3, nil), eventloop.WithName("three")),
 		}
-		names := func(ws []task.Waitable) []string {
+		names := func(ws []eventloop.Waitable) []string {
 			var out []string
 			for _, w := range ws {
-				out = append(out, w.(task.TaskInfo).Name())
+				out = append(out, w.(eventloop.TaskInfo).Name())
 			}
 			return out
 		}
@@ -276,19 +276,19 @@ func (t *tour) wait() error {
 func (t *tour) waitFor() error {
 	t.stop("WaitFor times out: it cancels the task and waits for its cleanup")
 	return t.runTasks(func(ctx context.Context) error {
-		slow := task.Spawn(ctx, func(ctx context.Context) (string, error) {
-			if err := task.Sleep(ctx, time.Hour); err != nil {
+		slow := eventloop.Spawn(ctx, func(ctx context.Context) (string, error) {
+			if err := eventloop.Sleep(ctx, time.Hour); err != nil {
 				t.say("at %v: slow task: %v; cleaning up, which takes 2s", now(ctx), err)
 				// Cleanup that awaits after cancellation: WithoutCancel.
-				task.Sleep(context.WithoutCancel(ctx), 2*time.Second)
+				eventloop.Sleep(context.WithoutCancel(ctx), 2*time.Second)
 				t.say("at %v: slow task: cleanup done", now(ctx))
 				return "", err
 			}
 			return "finished", nil
-		}, task.WithName("slow"))
+		}, eventloop.WithName("slow"))
 		_, err := task.WaitFor(ctx, 5*time.Second, slow)
 		t.say("at %v: WaitFor = %v (ErrTimeout: %v, context.DeadlineExceeded: %v); slow task cancelled: %v",
-			now(ctx), err, errors.Is(err, task.ErrTimeout), errors.Is(err, context.DeadlineExceeded), slow.Cancelled())
+			now(ctx), err, errors.Is(err, eventloop.ErrTimeout), errors.Is(err, context.DeadlineExceeded), slow.Cancelled())
 		return nil
 	})
 }
@@ -297,21 +297,21 @@ func (t *tour) timeout() error {
 	t.stop("Timeout: a scope with a deadline that can move; nested scopes")
 	return t.runTasks(func(ctx context.Context) error {
 		err := task.Timeout(ctx, time.Second, func(ctx context.Context) error {
-			ts := task.TimeoutOf(ctx)
+			ts := eventloop.TimeoutOf(ctx)
 			t.say("at %v: deadline at %v", now(ctx), ts.When())
-			if err := task.Sleep(ctx, 500*time.Millisecond); err != nil {
+			if err := eventloop.Sleep(ctx, 500*time.Millisecond); err != nil {
 				return err
 			}
 			ts.Reschedule(now(ctx) + 2*time.Second)
 			t.say("at %v: Reschedule: deadline moved to %v", now(ctx), ts.When())
-			return task.Sleep(ctx, time.Hour)
+			return eventloop.Sleep(ctx, time.Hour)
 		})
 		t.say("at %v: Timeout = %v", now(ctx), err)
 
 		start := now(ctx)
 		err = task.Timeout(ctx, time.Second, func(outer context.Context) error {
 			err := task.Timeout(outer, time.Hour, func(inner context.Context) error {
-				return task.Sleep(inner, 2*time.Hour)
+				return eventloop.Sleep(inner, 2*time.Hour)
 			})
 			// The inner scope's awaits saw the outer deadline. Whose was it?
 			// The scope that is cancelled says: level-triggered, outer.Err()
@@ -327,13 +327,13 @@ func (t *tour) timeout() error {
 func (t *tour) shield() error {
 	t.stop("Shield: the awaiter gives up, the shielded task goes on")
 	return t.runTasks(func(ctx context.Context) error {
-		payment := task.Spawn(ctx, sleeper(3*time.Second, "paid", nil), task.WithName("payment"))
+		payment := eventloop.Spawn(ctx, sleeper(3*time.Second, "paid", nil), eventloop.WithName("payment"))
 		err := task.Timeout(ctx, time.Second, func(ctx context.Context) error {
 			_, err := task.Shield(ctx, payment)
 			return err
 		})
 		t.say("at %v: Timeout around Shield = %v; payment cancelled? %v", now(ctx), err, payment.Cancelled())
-		v, err := task.Await(ctx, payment)
+		v, err := eventloop.Await(ctx, payment)
 		t.say("at %v: payment = %q, %v", now(ctx), v, err)
 		return nil
 	})
@@ -342,9 +342,9 @@ func (t *tour) shield() error {
 func (t *tour) asCompleted() error {
 	t.stop("AsCompleted: results in the order they finish (range over func)")
 	return t.runTasks(func(ctx context.Context) error {
-		a := task.Spawn(ctx, sleeper(3*time.Second, "three seconds", nil))
-		b := task.Spawn(ctx, sleeper(time.Second, "one second", nil))
-		c := task.Spawn(ctx, sleeper(2*time.Second, "two seconds", nil))
+		a := eventloop.Spawn(ctx, sleeper(3*time.Second, "three seconds", nil))
+		b := eventloop.Spawn(ctx, sleeper(time.Second, "one second", nil))
+		c := eventloop.Spawn(ctx, sleeper(2*time.Second, "two seconds", nil))
 		for tk, err := range task.AsCompleted(ctx, a, b, c) {
 			if err != nil {
 				return err
@@ -362,23 +362,23 @@ func (t *tour) taskGroup() error {
 	return t.runTasks(func(ctx context.Context) error {
 		err := task.Group(ctx, func(ctx context.Context, g *task.TaskGroup) error {
 			g.Go(func(ctx context.Context) error {
-				task.Sleep(ctx, time.Second)
+				eventloop.Sleep(ctx, time.Second)
 				return errDisk
-			}, task.WithName("disk"))
+			}, eventloop.WithName("disk"))
 			g.Go(func(ctx context.Context) error {
-				task.Sleep(ctx, time.Second)
+				eventloop.Sleep(ctx, time.Second)
 				return errNet
-			}, task.WithName("net"))
+			}, eventloop.WithName("net"))
 			g.Go(func(ctx context.Context) error {
-				err := task.Sleep(ctx, time.Hour)
+				err := eventloop.Sleep(ctx, time.Hour)
 				t.say("at %v: sibling: %v", now(ctx), err)
 				return err
-			}, task.WithName("sibling"))
+			}, eventloop.WithName("sibling"))
 			return nil
 		})
 		t.say("at %v: Group = %q", now(ctx), oneLine(err))
 		t.say("errors.Is disk: %v, net: %v, ErrCancelled: %v",
-			errors.Is(err, errDisk), errors.Is(err, errNet), errors.Is(err, task.ErrCancelled))
+			errors.Is(err, errDisk), errors.Is(err, errNet), errors.Is(err, eventloop.ErrCancelled))
 		t.say("the owner's ctx is not cancelled: %v", ctx.Err() == nil)
 		return nil
 	})
@@ -388,7 +388,7 @@ func (t *tour) toThread() error {
 	t.stop("ToThread: blocking calls run on the executor while the loop goes on")
 	return t.runTasks(func(ctx context.Context) error {
 		unblock := make(chan struct{})
-		helper := task.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		helper := eventloop.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
 			t.say("helper task: the loop is free while the worker blocks; releasing it")
 			close(unblock)
 			return struct{}{}, nil
@@ -398,7 +398,7 @@ func (t *tour) toThread() error {
 			return "worker result", nil
 		})
 		t.say("ToThread = %q, %v", v, err)
-		_, err = task.Await(ctx, helper)
+		_, err = eventloop.Await(ctx, helper)
 		return err
 	})
 }
@@ -414,7 +414,7 @@ func (t *tour) threadsafe() error {
 		t.say("goroutine: submitting a task to the running loop")
 		cf := task.RunCoroutineThreadsafe(l, func(ctx context.Context) (int, error) {
 			t.say("task on the loop: sleeping 10s of loop time")
-			if err := task.Sleep(ctx, 10*time.Second); err != nil {
+			if err := eventloop.Sleep(ctx, 10*time.Second); err != nil {
 				return 0, err
 			}
 			return 6 * 7, nil
@@ -549,7 +549,7 @@ func (t *tour) debugMode() error {
 		},
 	}))
 	return t.runTasks(func(ctx context.Context) error {
-		l := task.Loop(ctx)
+		l := eventloop.LoopOf(ctx)
 		_, err := task.ToThread(ctx, func(context.Context) (struct{}, error) {
 			// Wrong: CallSoon belongs to the loop goroutine.
 			if _, err := l.CallSoon(func() {}); err != nil {

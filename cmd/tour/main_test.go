@@ -79,10 +79,10 @@ func TestTour(t *testing.T) {
 		"the loop is closed all the same: true",
 		`loop "tour" (running, await tracking) at 1m30s: 5 tasks`,
 		"└── #1 main [running]",
-		"#2 web [suspended 1m30s] task.Await at tour/more.go:",
+		"#2 web [suspended 1m30s] eventloop.Await at tour/more.go:",
 		"#4 worker [suspended 1m30s] queue.Queue.Get at tour/more.go:",
 		"#5 saver [suspended 1m30s] locks.Lock.Acquire at tour/more.go:",
-		"#3 ticker [suspended 1m30s] task.Sleep at tour/more.go:",
+		"#3 ticker [suspended 1m30s] eventloop.Sleep at tour/more.go:",
 		"End of the tour.",
 	}
 	text := out.String()

@@ -45,7 +45,7 @@ func (t *tour) queueWorkers() error {
 	t.stop("A Queue of jobs and three workers; Join waits until every job is done")
 	return t.runTasks(func(ctx context.Context) error {
 		jobs := queue.NewQueue[time.Duration](2) // bounded: Put waits for room
-		var workers []task.Waitable
+		var workers []eventloop.Waitable
 		for i := 1; i <= 3; i++ {
 			name := fmt.Sprintf("worker-%d", i)
 			workers = append(workers, task.Go(ctx, func(ctx context.Context) error {
@@ -53,12 +53,12 @@ func (t *tour) queueWorkers() error {
 					if err != nil {
 						return err
 					}
-					task.Sleep(ctx, job)
+					eventloop.Sleep(ctx, job)
 					t.say("at %v: %s finished a %v job", now(ctx), name, job)
 					jobs.TaskDone()
 				}
 				return nil
-			}, task.WithName(name)))
+			}, eventloop.WithName(name)))
 		}
 		for _, d := range []time.Duration{3 * time.Second, time.Second, 2 * time.Second, time.Second, time.Second} {
 			if err := jobs.Put(ctx, d); err != nil {
@@ -97,9 +97,9 @@ func (t *tour) echoServer() error {
 		}
 		addr := srv.Addrs()[0].String()
 		t.say("server listening on 127.0.0.1 (a free port)")
-		var clients []*task.Task[string]
+		var clients []*eventloop.Task[string]
 		for i := 1; i <= 3; i++ {
-			clients = append(clients, task.Spawn(ctx, func(ctx context.Context) (string, error) {
+			clients = append(clients, eventloop.Spawn(ctx, func(ctx context.Context) (string, error) {
 				r, w, err := streams.OpenConnection(ctx, "tcp", addr)
 				if err != nil {
 					return "", err
@@ -113,10 +113,10 @@ func (t *tour) echoServer() error {
 				}
 				line, err := r.ReadLine(ctx)
 				return strings.TrimSuffix(string(line), "\n"), err
-			}, task.WithName(fmt.Sprintf("client-%d", i))))
+			}, eventloop.WithName(fmt.Sprintf("client-%d", i))))
 		}
 		for i, c := range clients {
-			got, err := task.Await(ctx, c)
+			got, err := eventloop.Await(ctx, c)
 			t.say("client %d got %q, %v", i+1, got, err)
 		}
 		srv.Close()
@@ -160,7 +160,7 @@ func (t *tour) pipeline() error {
 					return err
 				}
 			}
-		}, task.WithName("pump"))
+		}, eventloop.WithName("pump"))
 		out, _, err := upper.Communicate(ctx, nil)
 		if err != nil {
 			return err
@@ -186,27 +186,27 @@ func (t *tour) taskTree() error {
 		if err := mu.Acquire(ctx); err != nil {
 			return err
 		}
-		web := task.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
-			worker := task.Spawn(ctx, func(ctx context.Context) (string, error) {
+		web := eventloop.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			worker := eventloop.Spawn(ctx, func(ctx context.Context) (string, error) {
 				return jobs.Get(ctx) // waits for a job
-			}, task.WithName("worker"))
+			}, eventloop.WithName("worker"))
 			saver := task.Go(ctx, func(ctx context.Context) error {
 				if err := mu.Acquire(ctx); err != nil { // waits for the lock main holds
 					return err
 				}
 				mu.Release()
 				return nil
-			}, task.WithName("saver"))
-			_, err := task.Await(ctx, worker)
+			}, eventloop.WithName("saver"))
+			_, err := eventloop.Await(ctx, worker)
 			task.Gather(ctx, saver)
 			return struct{}{}, err
-		}, task.WithName("web"))
+		}, eventloop.WithName("web"))
 		ticker := task.Go(ctx, func(ctx context.Context) error {
-			return task.Sleep(ctx, time.Hour)
-		}, task.WithName("ticker"))
-		task.Sleep(ctx, 90*time.Second) // everyone parks; loop time moves on
+			return eventloop.Sleep(ctx, time.Hour)
+		}, eventloop.WithName("ticker"))
+		eventloop.Sleep(ctx, 90*time.Second) // everyone parks; loop time moves on
 		var buf strings.Builder
-		if err := task.Loop(ctx).Dump(&buf); err != nil {
+		if err := eventloop.LoopOf(ctx).Dump(&buf); err != nil {
 			return err
 		}
 		for _, line := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
@@ -214,7 +214,7 @@ func (t *tour) taskTree() error {
 		}
 		jobs.PutNowait("job")
 		mu.Release()
-		if _, err := task.Await(ctx, web); err != nil {
+		if _, err := eventloop.Await(ctx, web); err != nil {
 			return err
 		}
 		ticker.Cancel()

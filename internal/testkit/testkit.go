@@ -26,9 +26,9 @@ func StrictHandler(t testing.TB) eventloop.ExceptionHandler {
 // Later options override earlier ones. Task bodies never call t.Fatal
 // (they run on coroutine goroutines); they report with t.Errorf and
 // return.
-func Run(t testing.TB, main func(ctx context.Context) error, opts ...task.Option) {
+func Run(t testing.TB, main func(ctx context.Context) error, opts ...eventloop.Option) {
 	t.Helper()
-	base := []task.Option{
+	base := []eventloop.Option{
 		eventloop.WithClock(timer.NewVirtual()),
 		eventloop.WithExceptionHandler(StrictHandler(t)),
 	}
@@ -60,7 +60,7 @@ func InTask(tb testing.TB, body func(ctx context.Context)) {
 // Yield lets the loop run n iterations (asyncio.sleep(0), n times).
 func Yield(ctx context.Context, n int) error {
 	for range n {
-		if err := task.Sleep(ctx, 0); err != nil {
+		if err := eventloop.Sleep(ctx, 0); err != nil {
 			return err
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/aio-go/aio/eventloop"
-	"github.com/aio-go/aio/task"
 	"github.com/aio-go/aio/timer"
 	"go.uber.org/goleak"
 )
@@ -40,7 +39,7 @@ func TestRunIsStrictAndVirtual(t *testing.T) {
 	var yielded error
 	Run(r, func(ctx context.Context) error {
 		start := eventloop.LoopOf(ctx).Time()
-		if err := task.Sleep(ctx, 3600e9); err != nil { // an hour of virtual time
+		if err := eventloop.Sleep(ctx, 3600e9); err != nil { // an hour of virtual time
 			return err
 		}
 		if d := eventloop.LoopOf(ctx).Time() - start; d < 3600e9 {
@@ -48,7 +47,7 @@ func TestRunIsStrictAndVirtual(t *testing.T) {
 		}
 		yielded = Yield(ctx, 3)
 		// An error nobody retrieves: StrictHandler must report it.
-		task.Spawn(ctx, func(ctx context.Context) (int, error) { return 0, errors.New("lost") })
+		eventloop.Spawn(ctx, func(ctx context.Context) (int, error) { return 0, errors.New("lost") })
 		return Yield(ctx, 2)
 	})
 	if yielded != nil {
