@@ -147,4 +147,3 @@ func TestConnDeadlines(t *testing.T) {
 		return nil
 	})
 }
-
