@@ -36,9 +36,11 @@ import (
 //
 // Which path a call takes depends on the calling goroutine alone, never
 // on what the owner task is doing at that moment, so no call runs loop
-// code on a goroutine that is not the loop's. Calling the view from a
-// callback of its loop, or from another task of its loop, blocks that
-// loop: those must use a view of their own (NewConn with their ctx).
+// code on a goroutine that is not the loop's. A Read or Write from a
+// callback or a task of a loop that is not the owner fails with
+// ErrBlocksLoop (it would have to wait for the loop it runs on): another
+// task uses a view of its own (NewConn with its ctx), and a blocking
+// library goes into task.ToThread.
 // Read returns io.EOF at the end of the stream, and an error matching
 // net.ErrClosed once Close was called.
 //
@@ -105,6 +107,9 @@ func (c *conn) direct() bool {
 // viaLoop runs op as a task of the loop and blocks the calling goroutine
 // until it returns. mu keeps calls of one direction in turn.
 func (c *conn) viaLoop(mu *sync.Mutex, name string, op func(ctx context.Context) (int, error)) (int, error) {
+	if onLoop() {
+		return 0, c.opError(name[len("streams.Conn."):], ErrBlocksLoop)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	n, err := task.RunCoroutineThreadsafe(c.loop, op, eventloop.WithName(name)).Result(context.Background())

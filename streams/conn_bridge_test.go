@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -209,7 +210,7 @@ func TestNetHTTPOverLoop(t *testing.T) {
 		if err, _, _ := task.Recv(ctx, served); !errors.Is(err, http.ErrServerClosed) {
 			t.Errorf("Serve = %v", err)
 		}
-		return nil
+		return settle(ctx)
 	})
 }
 
@@ -248,7 +249,7 @@ func TestNetHTTPTLSOverLoop(t *testing.T) {
 		if err, _, _ := task.Recv(ctx, served); !errors.Is(err, http.ErrServerClosed) {
 			t.Errorf("Serve = %v", err)
 		}
-		return nil
+		return settle(ctx)
 	})
 }
 
@@ -316,3 +317,89 @@ func TestDialerCancelled(t *testing.T) {
 		return nil
 	})
 }
+
+// A view read from a task that is not its owner fails with
+// ErrBlocksLoop instead of waiting for the loop it blocks.
+func TestConnFromAnotherTaskFails(t *testing.T) {
+	runReal(t, func(ctx context.Context) error {
+		c, _, err := streams.Pipe(ctx)
+		if err != nil {
+			return err
+		}
+		conn := streams.NewConn(ctx, c.Reader, c.Writer)
+		other := task.Go(ctx, func(ctx context.Context) error {
+			_, err := conn.Read(make([]byte, 1))
+			if !errors.Is(err, streams.ErrBlocksLoop) {
+				t.Errorf("Read from another task = %v, want ErrBlocksLoop", err)
+			}
+			return nil
+		})
+		err = awaitTask(ctx, other)
+		conn.Close()
+		return err
+	})
+}
+
+// syncBuffer is a log sink goroutines may share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// The mistake the bridge cannot refuse: http.Client.Do called directly in
+// a task. net/http dials on a goroutine of its own and the task blocks in
+// net/http's select, so the loop that should make the connection is
+// blocked. Debug mode's watchdog reports it while it blocks, naming
+// net/http's call; the test then cancels the request to unblock it.
+func TestBlockingLibraryInTaskIsReported(t *testing.T) {
+	if testing.Short() {
+		t.Skip("wall clock: a real block of the loop")
+	}
+	var logs syncBuffer
+	rctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			if strings.Contains(logs.String(), "loop blocked") {
+				break
+			}
+		}
+		cancel()
+	}()
+	testkit.Run(t, func(ctx context.Context) error {
+		tr := &http.Transport{DialContext: (&streams.Dialer{Loop: eventloop.LoopOf(ctx)}).DialContext}
+		req, _ := http.NewRequestWithContext(rctx, "GET", "http://127.0.0.1:1/", nil)
+		_, err := (&http.Client{Transport: tr}).Do(req) // wrong: blocks the loop
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Do = %v, want the cancellation", err)
+		}
+		// Let the dial posted meanwhile run and end.
+		if err := eventloop.Sleep(ctx, 100*time.Millisecond); err != nil {
+			return err
+		}
+		tr.CloseIdleConnections()
+		return nil
+	}, eventloop.WithClock(nil), eventloop.WithDebug(true), eventloop.WithSlowCallbackDuration(20*time.Millisecond),
+		eventloop.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	out := logs.String()
+	if !strings.Contains(out, "loop blocked") || !strings.Contains(out, "in net/http.") {
+		t.Errorf("no report naming net/http's blocking call:\n%s", out)
+	}
+}
+
+// settle lets the closes that net/http's goroutines posted finish on the
+// loop (a transport closes over a few iterations) before the test's loop
+// is closed and checked for live resources.
+func settle(ctx context.Context) error { return eventloop.Sleep(ctx, 100*time.Millisecond) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/streams"
@@ -40,6 +41,8 @@ func ExampleListen() {
 		})
 		fmt.Println(body, err)
 		_, err = task.ToThread(ctx, func(context.Context) (struct{}, error) { return struct{}{}, srv.Close() })
+		// Let the closes net/http posted finish before the loop closes.
+		eventloop.Sleep(ctx, 100*time.Millisecond)
 		return struct{}{}, err
 	})
 	// Output: hello from /loop <nil>

@@ -81,6 +81,8 @@ func (ln *listener) Accept() (net.Conn, error) {
 	var err error
 	if ln.direct() {
 		c, err = ln.q.Async().Get(ln.ctx)
+	} else if onLoop() {
+		err = ErrBlocksLoop
 	} else {
 		c, err = ln.q.Sync().Get(context.Background())
 	}
@@ -123,7 +125,9 @@ func (ln *listener) Addr() net.Addr { return ln.addr }
 // DialContext, grpc.WithContextDialer, a database driver's dialer. It is
 // for goroutines that are not tasks of Loop (net/http dials on goroutines
 // of its own; from a task, call the client through task.ToThread). The
-// connections it returns take the loop path of NewConn.
+// connections it returns take the loop path of NewConn. Called from a
+// task or a callback of a loop (an http.Client used directly in a task),
+// DialContext fails with ErrBlocksLoop instead of blocking the loop.
 type Dialer struct {
 	Loop    *eventloop.Loop
 	Options []Option // passed to OpenConnection (WithTLS, WithConnOptions, ...)
@@ -140,6 +144,9 @@ type Dialer struct {
 func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	if d == nil || d.Loop == nil {
 		return nil, fmt.Errorf("streams: Dialer.DialContext: %w: no loop", eventloop.ErrNilCallback)
+	}
+	if onLoop() {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: ErrBlocksLoop}
 	}
 	l := d.Loop
 	cf := task.RunCoroutineThreadsafe(l, func(tctx context.Context) (*conn, error) {
