@@ -1,7 +1,7 @@
 package aio_test
 
-// The layering test: imports point down only (DESIGN.md, "The picture";
-// STYLE.md, "Layout shows the architecture"). It asks the go tool for the
+// The layering test: imports point down only (docs/design.md, "Layers"
+// and "Habits: Layering"; docs/architecture.md). It asks the go tool for the
 // dependencies of every library package and fails when a package reaches a
 // layer above its own, or when go.mod requires a module the library may
 // not depend on.

@@ -58,37 +58,38 @@ type Loop struct {
 	wd       watchdog     // debug mode: reports a step that blocks the loop (watchdog.go)
 
 	// Loop goroutine only.
-	todo           int // callbacks left in the batch runReady is running
-	itersSincePoll int
-	cbsSincePoll   int
-	spare          []func()
-	coroBody       func(yield func(struct{}) bool)
-	starting       *taskBase // the task coroBody is to run (see taskBase.step)
-	hosting        bool      // parked tasks may host the loop (host.go)
-	inForever      bool      // runUntilStopped is running: iterations may follow
-	hostTask       *taskBase // the task hosting the loop now, or nil
-	hostDepth      int       // hosts in the chain (host.go)
-	hostWoken      bool      // the host's own step came up
-	fds            map[int]*fdReg
-	fdGen          uint32
-	tasks          taskList
-	root           *scope
-	signals        *signalState
-	exec           executor
-	handler        ExceptionHandler
-	logger         *slog.Logger
-	debug          bool
-	trackAwaits    bool   // record where tasks park (see introspect.go)
-	virtual        bool   // the clock is a *timer.Virtual: it jumps when the loop is idle
-	running        func() // the callback running now, to name it if it panics
-	slow           time.Duration
-	unretrieved    map[*errReport]struct{}
-	resources      resources   // see Track
-	locals         map[any]any // see Local
-	stats          Stats
-	sched          *schedule        // WithPerturbation, else nil (schedule.go)
-	tracer         func(TraceEvent) // WithTracer, else nil (trace.go)
-	intro          introState       // name and close hooks (see introspect.go)
+	todo              int // callbacks left in the batch runReady is running
+	itersSincePoll    int
+	cbsSincePoll      int
+	spare             []func()
+	coroBody          func(yield func(struct{}) bool)
+	starting          *taskBase // the task coroBody is to run (see taskBase.step)
+	hosting           bool      // parked tasks may host the loop (host.go)
+	inForever         bool      // runUntilStopped is running: iterations may follow
+	hostTask          *taskBase // the task hosting the loop now, or nil
+	hostDepth         int       // hosts in the chain (host.go)
+	hostWoken         bool      // the host's own step came up
+	fds               map[int]*fdReg
+	fdGen             uint32
+	tasks             taskList
+	root              *scope
+	signals           *signalState
+	exec              executor
+	handler           ExceptionHandler
+	logger            *slog.Logger
+	debug             bool
+	trackAwaits       bool   // record where tasks park (see introspect.go)
+	virtual           bool   // the clock is a *timer.Virtual: it jumps when the loop is idle
+	running           func() // the callback running now, to name it if it panics
+	slow              time.Duration
+	unretrieved       map[*errReport]struct{}
+	resources         resources   // see Track
+	locals            map[any]any // see Local
+	completionSources int         // sources of completions outside the poller (AddCompletionSource)
+	stats             Stats
+	sched             *schedule        // WithPerturbation, else nil (schedule.go)
+	tracer            func(TraceEvent) // WithTracer, else nil (trace.go)
+	intro             introState       // name and close hooks (see introspect.go)
 }
 
 // Stats is a snapshot of a loop's counters and gauges (see
@@ -444,6 +445,8 @@ func (l *Loop) iterate(maxWait time.Duration) {
 		timeout = -1
 	case l.virtual && len(l.fds) > 0 && (l.poll(0) > 0 || l.inboxPending.Load()):
 		poll = false // something is ready now: time stands still
+	case l.virtual && l.completionSources > 0 && (l.poll(completionSettle) > 0 || l.inboxPending.Load()):
+		poll = false // a completion from outside the poller came: time stands still
 	default:
 		deadline := next.When
 		if maxWait > 0 {

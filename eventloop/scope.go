@@ -13,7 +13,7 @@ import (
 // TaskGroup or of a timeout. Scopes form a tree on the loop. Cancelling one
 // happens on the loop goroutine and walks its subtree directly: it wakes
 // the tasks parked on it and cancels its child scopes, with no goroutine
-// and no channel. That is the fast path of DESIGN.md D4; an await on any
+// and no channel. That is the fast path of docs/design.md D4; an await on any
 // other context (one derived with the standard library, say) is watched
 // with context.AfterFunc, which posts the wake-up to the loop.
 //

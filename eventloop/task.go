@@ -20,7 +20,7 @@ type TaskInfo interface {
 	Name() string
 }
 
-// Task is a function running as a coroutine on a loop (DESIGN.md D2). Its
+// Task is a function running as a coroutine on a loop (docs/design.md D2). Its
 // body is plain blocking-style Go; every await hands control back to the
 // loop, which resumes the task later from its ready queue. No two tasks of
 // a loop ever run at once. A Task is also the future of its body's result.

@@ -18,7 +18,8 @@ import (
 // NewConn returns a net.Conn view of a stream, for Go libraries that want
 // one (bufio, encoding/json, crypto/tls, net/http, gRPC, database
 // drivers, …), from the task ctx belongs to (the view's owner). Any
-// goroutine may use it, by one of two paths (docs/go-interop.md):
+// goroutine may use it, by one of two paths (docs/design.md D14,
+// docs/go-interop.md):
 //
 //   - From the owner task, on its goroutine, each call is an await on the
 //     stream (the direct path): Read parks the task until data arrives,

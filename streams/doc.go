@@ -7,7 +7,7 @@
 // drivers (docs/go-interop.md).
 //
 // Reads are awaits: they take the task's ctx and park the task until data
-// arrives (DESIGN.md D3). A read that fails, by cancellation, a limit or
+// arrives (docs/design.md D3). A read that fails, by cancellation, a limit or
 // an early EOF, loses no bytes: they stay in the reader's buffer, or come
 // back in the error (IncompleteReadError.Partial). Writes never wait;
 // Drain waits while the transport's write buffer is above its high-water

@@ -9,7 +9,7 @@ import (
 	"sync"
 )
 
-// PerCoreServer is a server that runs one loop per core (DESIGN.md D11):
+// PerCoreServer is a server that runs one loop per core (docs/design.md D11):
 // n loops, each on its own goroutine with its own poller, each with its own
 // listening socket on one shared port (SO_REUSEPORT), so the kernel spreads
 // connections over them. What runs on one loop is deterministic and needs

@@ -7,7 +7,7 @@ import (
 )
 
 // This file holds the contract of the low-level networking layer, asyncio's
-// transports and protocols (DESIGN.md D10). A transport owns a connection
+// transports and protocols (docs/design.md D10). A transport owns a connection
 // (a socket, a pipe, an in-memory link, a TLS session over another
 // transport) and moves bytes; a protocol is the user's object that the
 // transport calls back, on the loop goroutine, as things happen. The

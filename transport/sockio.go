@@ -5,6 +5,7 @@ package transport
 import (
 	"context"
 	"fmt"
+
 	"github.com/aio-go/aio/eventloop"
 
 	"golang.org/x/sys/unix"
@@ -57,17 +58,6 @@ func waitFD(ctx context.Context, l *eventloop.Loop, fd int, write bool) error {
 		l.RemoveReader(fd)
 	}
 	return err
-}
-
-func loopFor(ctx context.Context, op string) (*eventloop.Loop, error) {
-	if ctx == nil {
-		return nil, fmt.Errorf("%s: %w: nil context", op, eventloop.ErrNotInTask)
-	}
-	l := eventloop.LoopOf(ctx)
-	if l == nil {
-		return nil, fmt.Errorf("%s: %w: the context carries no loop", op, eventloop.ErrNotInTask)
-	}
-	return l, nil
 }
 
 // SockRecv reads at most n bytes from the socket fd, waiting until some
