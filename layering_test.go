@@ -26,7 +26,7 @@ const module = "github.com/aio-go/aio"
 // of these directories (say eventloop/internal/x) belongs to its layer.
 // Layers whose packages do not exist yet are skipped.
 var layers = [][]string{
-	{"timer", "internal/ilist", "internal/errs"}, // ilist: the intrusive list the loop and parking share
+	{"timer", "internal/ilist", "internal/errs", "internal/goid"}, // ilist: the intrusive list; errs: errors as pkg: Op: detail; goid: the calling goroutine (the net.Conn view's two paths)
 	{"internal/poller"},
 	{"eventloop"},
 	{"transport"},                          // networking: built on the loop's public API only

@@ -58,6 +58,7 @@ type Loop struct {
 	// clears it first (clearCurrent).
 	current  atomic.Pointer[taskBase]
 	loopGoid atomic.Int64 // debug mode: goroutine running the loop
+	wd       watchdog     // debug mode: reports a step that blocks the loop (watchdog.go)
 
 	// Loop goroutine only.
 	todo              int // callbacks left in the batch runReady is running
@@ -392,11 +393,13 @@ func (l *Loop) enter() error {
 	}
 	if l.debug {
 		l.loopGoid.Store(goid())
+		l.startWatchdog()
 	}
 	return nil
 }
 
 func (l *Loop) leave() {
+	l.stopWatchdog()
 	l.clearCurrent()
 	l.stopping.Store(false)
 	l.loopGoid.Store(0)
@@ -567,6 +570,7 @@ func (l *Loop) runReadyDebug() {
 		}
 		l.stats.Callbacks++
 		start := time.Now()
+		l.stepStart(e.t)
 		if e.t != nil {
 			if l.tracer != nil {
 				l.traceStep(e.t)
@@ -577,6 +581,7 @@ func (l *Loop) runReadyDebug() {
 			l.running = e.fn
 			e.fn()
 		}
+		l.stepEnd()
 		if d := time.Since(start); d >= l.slow {
 			l.reportSlow(e, d)
 		}

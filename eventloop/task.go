@@ -170,7 +170,9 @@ func Spawn[T any](ctx context.Context, fn func(context.Context) (T, error), opts
 func (t *Task[T]) body(yield func(struct{}) bool) {
 	t.yield = yield
 	if t.loop.debug {
-		t.getExt().goid = goid()
+		g := goid()
+		t.getExt().goid = g
+		t.loop.wd.goid.Store(g) // the watchdog's view of the step this is
 	}
 	defer t.recoverBody()
 	res, err := t.fn(&t.scope)

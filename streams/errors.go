@@ -24,6 +24,12 @@ var (
 	// ErrConnectionLost is matched by a *BrokenError: the connection ended
 	// under the writer (the peer or the OS closed it).
 	ErrConnectionLost = errors.New("streams: connection lost")
+	// ErrBlocksLoop is returned by a call of the net.Conn view, the
+	// Listener view or Dialer that would have to wait for the loop while
+	// running on it: from a task (not the view's owner) or a callback of
+	// a loop, usually a blocking library (http.Client.Do, a database
+	// call) called directly in a task. Run such calls in task.ToThread.
+	ErrBlocksLoop = errors.New("streams: blocking call from a task or callback of a loop (it would wait for the loop it blocks; run it in task.ToThread)")
 )
 
 // LimitOverrunError is the error of a ReadUntil or ReadLine that reached

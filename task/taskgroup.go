@@ -28,6 +28,12 @@ type TaskGroup struct {
 	closed   bool
 	idle     *eventloop.Future[struct{}]
 	children childWatch
+	// Cancel was called: the group's own cancellation is not an error.
+	userCancel bool
+	// SetLimit: at most limit children run fn at once (0: no limit).
+	limit int
+	slots int                           // children holding a slot
+	queue []*eventloop.Future[struct{}] // waiting for a slot, FIFO
 }
 
 // childWatch watches a group's children (its eventloop.DoneWatcher on each): no
@@ -87,7 +93,7 @@ func Group(ctx context.Context, body func(ctx context.Context, g *TaskGroup) err
 		g.abort()
 	}
 	err := g.Wait()
-	if err == nil && bodyErr != nil {
+	if err == nil && bodyErr != nil && !(g.userCancel && g.isCancellation(bodyErr)) {
 		return bodyErr
 	}
 	return err
@@ -111,6 +117,13 @@ func (g *TaskGroup) Go(fn func(ctx context.Context) error, opts ...eventloop.Tas
 // error nobody reads is reported by the loop, so the mistake is not
 // silent).
 func SpawnIn[T any](g *TaskGroup, fn func(ctx context.Context) (T, error), opts ...eventloop.TaskOption) *eventloop.Task[T] {
+	if g.limit > 0 && fn != nil && !g.closed && !g.aborting {
+		return spawnLimited(g, fn, opts...)
+	}
+	return spawnIn(g, fn, opts...)
+}
+
+func spawnIn[T any](g *TaskGroup, fn func(ctx context.Context) (T, error), opts ...eventloop.TaskOption) *eventloop.Task[T] {
 	if (g.closed || g.aborting) && g.loop != nil {
 		return eventloop.Spawn(g.loop.Context(), func(context.Context) (T, error) {
 			var zero T
