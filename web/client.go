@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -237,7 +239,8 @@ func (t *Transport) sweep() {
 	t.armed = false
 	now, d := t.loop.Time(), t.idleTimeout()
 	next := eventloop.Never
-	for k, pool := range t.idle {
+	for _, k := range slices.Sorted(maps.Keys(t.idle)) { // a fixed order: runs replay
+		pool := t.idle[k]
 		kept := pool[:0]
 		for _, c := range pool {
 			if now-c.idleAt >= d || !c.usable() {
@@ -261,8 +264,8 @@ func (t *Transport) sweep() {
 // CloseIdleConnections closes every pooled connection (and the idle
 // timer). Loop goroutine only.
 func (t *Transport) CloseIdleConnections() {
-	for k, pool := range t.idle {
-		for _, c := range pool {
+	for _, k := range slices.Sorted(maps.Keys(t.idle)) {
+		for _, c := range t.idle[k] {
 			c.close(false)
 		}
 		delete(t.idle, k)

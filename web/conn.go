@@ -36,6 +36,7 @@ type conn struct {
 	remote      string
 	tls         *tls.ConnectionState
 	idle        bool // waiting for a request's first byte
+	idx         int  // in s.conns
 	hijack      bool
 	hijackOwned bool     // HijackStreams: the caller closes
 	hijackConn  net.Conn // Hijack: closed when the handler returns
@@ -93,9 +94,13 @@ func (s *Server) serveConn(ctx context.Context, sr *streams.StreamReader, sw *st
 			c.tls = &cs
 		}
 	}
-	s.conns[c] = struct{}{}
+	c.idx = len(s.conns)
+	s.conns = append(s.conns, c)
 	defer func() {
-		delete(s.conns, c)
+		last := s.conns[len(s.conns)-1]
+		s.conns[c.idx], last.idx = last, c.idx
+		s.conns[len(s.conns)-1] = nil
+		s.conns = s.conns[:len(s.conns)-1]
 		cancel()
 		if !c.hijackOwned {
 			sw.Close()

@@ -62,7 +62,7 @@ type Server struct {
 
 	loop      *eventloop.Loop
 	listeners []*transport.Server
-	conns     map[*conn]struct{}
+	conns     []*conn // in the order accepted (a map's order would make runs differ)
 	shutting  bool
 	closed    bool
 	waiters   []eventloop.Parker // Serve and Shutdown
@@ -103,7 +103,6 @@ func (s *Server) Listen(ctx context.Context, network, address string, opts ...st
 	}
 	if s.loop == nil {
 		s.loop = l
-		s.conns = make(map[*conn]struct{})
 	} else if s.loop != l {
 		return nil, fmt.Errorf("web: Listen: %w", eventloop.ErrWrongLoop)
 	}
@@ -204,7 +203,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.shutting = true
 	s.stopListening()
-	for c := range s.conns {
+	for _, c := range slices.Clone(s.conns) {
 		if c.idle {
 			c.abort()
 		}
@@ -227,7 +226,7 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.stopListening()
-	for c := range s.conns {
+	for _, c := range slices.Clone(s.conns) {
 		c.abort()
 	}
 	s.wake()
