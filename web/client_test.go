@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aio-go/aio/eventloop"
@@ -139,9 +140,9 @@ func TestClientRedirects(t *testing.T) {
 		}
 		http.Redirect(w, r, to, code)
 	})
-	n := 0
+	var n atomic.Int32
 	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) {
-		n++
+		n.Add(1)
 		http.Redirect(w, r, "/loop", 302)
 	})
 	cs := newCounting(t, mux, false)
@@ -201,7 +202,7 @@ func TestClientRedirects(t *testing.T) {
 		}
 		return nil
 	})
-	if n != 10 { // net/http: the 11th is not sent
+	if n := n.Load(); n != 10 { // net/http: the 11th is not sent
 		t.Errorf("redirect loop served %d requests, want 10", n)
 	}
 }
@@ -246,19 +247,24 @@ func TestClientGzip(t *testing.T) {
 }
 
 func TestClientCancel(t *testing.T) {
+	var mu sync.Mutex // l and cancel: set on the loop, used by the handler
 	var l *eventloop.Loop
 	var cancel context.CancelFunc
 	cs := newCounting(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/hang" {
 			// Cancel the client from here: the request is surely sent.
-			l.CallSoonThreadsafe(func() { cancel() })
+			mu.Lock()
+			l.CallSoonThreadsafe(cancel)
+			mu.Unlock()
 			<-r.Context().Done() // ends when the client closes
 			return
 		}
 		w.Write([]byte("ok"))
 	}), false)
 	onLoop(t, func(ctx context.Context) error {
+		mu.Lock()
 		l = eventloop.LoopOf(ctx)
+		mu.Unlock()
 		tr := &web.Transport{}
 		defer tr.CloseIdleConnections()
 		c := &web.Client{Transport: tr}
@@ -270,7 +276,9 @@ func TestClientCancel(t *testing.T) {
 		// The pooled connection is taken by the hanging request; the
 		// next request dials a new one.
 		cctx, cf := eventloop.WithCancel(ctx)
+		mu.Lock()
 		cancel = cf
+		mu.Unlock()
 		_, err = c.Get(cctx, cs.URL+"/hang")
 		if !errors.Is(err, eventloop.ErrCancelled) {
 			t.Errorf("cancelled Get: %v", err)
