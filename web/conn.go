@@ -28,9 +28,9 @@ type conn struct {
 	rctx        context.Context    // what reads and writes await under now
 	br          *bufio.Reader
 	bw          *bufio.Writer
-	hbr         *bufio.Reader // ReadRequest's reader over the header block
-	hsrc        bytes.Reader
-	hdr         []byte // header block that did not fit br's buffer
+	one         [1]byte // the idle wait's read, before br is taken
+	pending     bool    // one[0] is yet to be read through br
+	hdr         []byte  // header block that did not fit br's buffer
 	res         response
 	body        body
 	remote      string
@@ -47,7 +47,15 @@ type conn struct {
 // writes await under c.rctx.
 type connIO struct{ c *conn }
 
-func (x connIO) Read(p []byte) (int, error) { return x.c.sr.ReadInto(x.c.rctx, p) }
+func (x connIO) Read(p []byte) (int, error) {
+	c := x.c
+	if c.pending && len(p) > 0 {
+		c.pending = false
+		p[0] = c.one[0]
+		return 1, nil
+	}
+	return c.sr.ReadInto(c.rctx, p)
+}
 
 func (x connIO) Write(p []byte) (int, error) {
 	c := x.c
@@ -65,6 +73,48 @@ func (x connIO) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// takeBuffers gives c a reader and a writer from the server's free lists.
+func (c *conn) takeBuffers() {
+	s := c.s
+	if n := len(s.freeBR); n > 0 {
+		c.br, s.freeBR = s.freeBR[n-1], s.freeBR[:n-1]
+		c.br.Reset(connIO{c})
+	} else {
+		c.br = bufio.NewReaderSize(connIO{c}, 4096)
+	}
+	if n := len(s.freeBW); n > 0 {
+		c.bw, s.freeBW = s.freeBW[n-1], s.freeBW[:n-1]
+		c.bw.Reset(connIO{c})
+	} else {
+		c.bw = bufio.NewWriterSize(connIO{c}, 4096)
+	}
+}
+
+// maxFree bounds the buffers a server keeps for connections to come.
+const maxFree = 1024
+
+// releaseBuffers returns c's reader and writer when they hold nothing.
+func (c *conn) releaseBuffers() {
+	s := c.s
+	if c.br != nil && c.br.Buffered() == 0 && !c.pending {
+		c.br.Reset(nil)
+		if len(s.freeBR) < maxFree {
+			s.freeBR = append(s.freeBR, c.br)
+		}
+		c.br = nil
+	}
+	if c.bw != nil && c.br == nil {
+		c.bw.Reset(nil)
+		if len(s.freeBW) < maxFree {
+			s.freeBW = append(s.freeBW, c.bw)
+		}
+		c.bw = nil
+	}
+	if cap(c.res.pre) > bufferBeforeChunking {
+		c.res.pre = nil
+	}
+}
+
 func (c *conn) abort() {
 	c.cancel()
 	c.sw.Transport().Abort()
@@ -78,10 +128,6 @@ func (s *Server) serveConn(ctx context.Context, sr *streams.StreamReader, sw *st
 	}
 	cctx, cancel := eventloop.WithCancel(ctx)
 	c := &conn{s: s, sr: sr, sw: sw, ctx: cctx, cancel: cancel, rctx: cctx}
-	io := connIO{c}
-	c.br = bufio.NewReaderSize(io, 4096)
-	c.bw = bufio.NewWriterSize(io, 4096)
-	c.hbr = bufio.NewReaderSize(&c.hsrc, 4096)
 	c.res.c = c
 	c.body.c = c
 	if a, ok := sw.Extra(transport.ExtraPeerName); ok {
@@ -97,6 +143,9 @@ func (s *Server) serveConn(ctx context.Context, sr *streams.StreamReader, sw *st
 	c.idx = len(s.conns)
 	s.conns = append(s.conns, c)
 	defer func() {
+		if !c.hijack {
+			c.releaseBuffers()
+		}
 		last := s.conns[len(s.conns)-1]
 		s.conns[c.idx], last.idx = last, c.idx
 		s.conns[len(s.conns)-1] = nil
@@ -132,10 +181,12 @@ func (c *conn) serve() {
 			return
 		}
 		if c.br.Buffered() == 0 {
-			// Nothing pipelined behind: send what the responses left.
+			// Nothing pipelined behind: send what the responses left,
+			// and give the buffers back while the connection idles.
 			if err := c.bw.Flush(); err != nil {
 				return
 			}
+			c.releaseBuffers()
 		}
 	}
 }
@@ -165,7 +216,19 @@ func (c *conn) readRequest() (*http.Request, error) {
 		c.rctx, ts = dctx, sc
 		defer func() { ts.Close(); c.rctx = c.ctx }()
 	}
-	// The first byte, as the idle wait.
+	// The first byte, as the idle wait: without buffers when none are
+	// held (an idle connection costs its task and its stream only).
+	if c.br == nil {
+		n, err := c.sr.ReadInto(c.rctx, c.one[:])
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, io.ErrUnexpectedEOF
+		}
+		c.pending = true
+		c.takeBuffers()
+	}
 	for {
 		b, err := c.br.Peek(1)
 		if err != nil {
@@ -202,9 +265,11 @@ func (c *conn) readRequest() (*http.Request, error) {
 	if err := checkHeaderBlock(block); err != nil {
 		return nil, err
 	}
-	c.hsrc.Reset(block)
-	c.hbr.Reset(&c.hsrc)
-	req, err := http.ReadRequest(c.hbr)
+	// ReadRequest reads the block from memory and never parks: one
+	// reader per server serves every connection.
+	s.hsrc.Reset(block)
+	s.hbr.Reset(&s.hsrc)
+	req, err := http.ReadRequest(s.hbr)
 	if n > 0 {
 		c.br.Discard(n)
 	}

@@ -46,7 +46,7 @@ func (w *response) reset(req *http.Request) {
 	} else {
 		clear(h)
 	}
-	*w = response{c: w.c, req: req, header: h, contentLength: -1, pre: w.pre[:0], cw: w.cw, head: req.Method == "HEAD"}
+	*w = response{c: w.c, req: req, header: h, contentLength: -1, pre: w.pre[:0], head: req.Method == "HEAD"}
 }
 
 // Header implements http.ResponseWriter.
@@ -246,9 +246,7 @@ func (w *response) commit(final bool) error {
 	}
 	if w.chunked {
 		bw.WriteString("Transfer-Encoding: chunked\r\n")
-		if w.cw == nil {
-			w.cw = httputil.NewChunkedWriter(bw)
-		}
+		w.cw = httputil.NewChunkedWriter(bw) // bw is the connection's for this request only
 	}
 	switch {
 	case w.closeAfter && is11 && !headerHasToken(h["Connection"], "close"):

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -68,6 +70,10 @@ type Server struct {
 	waiters   []eventloop.Parker // Serve and Shutdown
 	dateSec   int64
 	date      []byte
+	hbr       *bufio.Reader // ReadRequest's reader over a header block
+	hsrc      bytes.Reader
+	freeBR    []*bufio.Reader // buffers of idle connections, for the next busy one
+	freeBW    []*bufio.Writer
 }
 
 func (s *Server) maxHeaderBytes() int {
@@ -103,6 +109,7 @@ func (s *Server) Listen(ctx context.Context, network, address string, opts ...st
 	}
 	if s.loop == nil {
 		s.loop = l
+		s.hbr = bufio.NewReaderSize(&s.hsrc, 4096)
 	} else if s.loop != l {
 		return nil, fmt.Errorf("web: Listen: %w", eventloop.ErrWrongLoop)
 	}
