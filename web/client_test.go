@@ -143,7 +143,7 @@ func TestClientRedirects(t *testing.T) {
 	var n atomic.Int32
 	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
-		http.Redirect(w, r, "/loop", 302)
+		http.Redirect(w, r, "/loop", http.StatusFound)
 	})
 	cs := newCounting(t, mux, false)
 	other := strings.Replace(cs.URL, "127.0.0.1", "localhost", 1)

@@ -313,7 +313,7 @@ func (c *conn) headerBlock() ([]byte, int, error) {
 					return nil, 0, tooLarge()
 				}
 				if _, err := c.br.Peek(len(buf) + 1); err != nil {
-					return nil, 0, noHeader(err, len(buf))
+					return nil, 0, noHeader(err)
 				}
 				continue
 			}
@@ -334,7 +334,7 @@ func (c *conn) headerBlock() ([]byte, int, error) {
 			return nil, 0, tooLarge()
 		}
 		if _, err := c.br.Peek(1); err != nil {
-			return nil, 0, noHeader(err, len(c.hdr))
+			return nil, 0, noHeader(err)
 		}
 	}
 }
@@ -345,7 +345,7 @@ func tooLarge() error {
 
 // noHeader is the error of a connection that ended (or timed out) inside
 // a header: a partial header gets no answer, as net/http.
-func noHeader(err error, _ int) error {
+func noHeader(err error) error {
 	if err == io.EOF {
 		return io.ErrUnexpectedEOF
 	}

@@ -3,7 +3,6 @@ package web_test
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
-	"github.com/aio-go/aio/streams"
 	"github.com/aio-go/aio/web"
 )
 
@@ -169,6 +167,3 @@ func bodyOf(r *http.Response) string {
 	b, _ := io.ReadAll(r.Body)
 	return string(b)
 }
-
-var _ = tls.Config{}
-var _ = streams.DefaultLimit

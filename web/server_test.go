@@ -299,8 +299,6 @@ func TestHandlerPanic(t *testing.T) {
 }
 
 func TestFlusherAndHead(t *testing.T) {
-	step := eventloop.Future[struct{}]{}
-	_ = step
 	ls := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		for i := range 3 {
@@ -431,8 +429,7 @@ func TestShutdownGraceful(t *testing.T) {
 	release := make(chan struct{})
 	var started sync.WaitGroup
 	started.Add(1)
-	var ls *liveServer
-	ls = serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ls := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
 			started.Done()
 			// Wait on the loop for the test's go-ahead, polled.
