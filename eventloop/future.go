@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/aio-go/aio/internal/errs"
 )
 
 // Waitable is what every awaitable of a loop (Future, Task) offers without
@@ -81,7 +83,7 @@ func (f *futureCore) Cancelled() bool { return f.cancelled }
 // retrieving the error.
 func (f *futureCore) Err() error {
 	if !f.done {
-		return fmt.Errorf("Err of a pending future: %w", ErrInvalidState)
+		return fmt.Errorf("eventloop: Err of a pending future: %w", ErrInvalidState)
 	}
 	f.retrieved = true
 	return f.err
@@ -255,7 +257,7 @@ func NewFuture[T any](l *Loop) *Future[T] {
 // SetResult completes f with v. It fails with ErrInvalidState if f is done.
 func (f *Future[T]) SetResult(v T) error {
 	if f.done {
-		return fmt.Errorf("SetResult: %w: future already done", ErrInvalidState)
+		return errs.Op("eventloop", "SetResult", fmt.Errorf("%w: future already done", ErrInvalidState))
 	}
 	f.result = v
 	f.complete(nil)
@@ -269,7 +271,7 @@ func (f *Future[T]) SetError(err error) error {
 		return errors.New("eventloop: SetError with a nil error")
 	}
 	if f.done {
-		return fmt.Errorf("SetError: %w: future already done", ErrInvalidState)
+		return errs.Op("eventloop", "SetError", fmt.Errorf("%w: future already done", ErrInvalidState))
 	}
 	f.complete(err)
 	return nil
@@ -290,7 +292,7 @@ func (f *Future[T]) Cancel() bool {
 func (f *Future[T]) Result() (T, error) {
 	if !f.done {
 		var zero T
-		return zero, fmt.Errorf("Result of a pending future: %w", ErrInvalidState)
+		return zero, fmt.Errorf("eventloop: Result of a pending future: %w", ErrInvalidState)
 	}
 	f.retrieved = true
 	return f.result, f.err
@@ -338,7 +340,7 @@ func WaitDone(ctx context.Context, w Waitable) error {
 	f := w.core()
 	t, err := currentTask(ctx, f.loop)
 	if err != nil {
-		return err
+		return errs.Op("eventloop", "Await", err)
 	}
 	if err := ctxError(ctx); err != nil {
 		if !f.done {

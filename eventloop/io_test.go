@@ -349,3 +349,8 @@ func TestRunOnceMaxWaitBoundsVirtualJump(t *testing.T) {
 		t.Errorf("RunOnce(-1): time %v, fired %v", l.Time(), fired)
 	}
 }
+
+// withPoller replaces the OS poller (tests use the fake).
+func withPoller(p poller.Poller) Option {
+	return func(cf *config) { cf.newPoller = func() (poller.Poller, error) { return p, nil } }
+}

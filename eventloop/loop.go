@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/aio-go/aio/internal/errs"
 
 	"github.com/aio-go/aio/internal/poller"
 	"github.com/aio-go/aio/timer"
@@ -57,37 +60,38 @@ type Loop struct {
 	loopGoid atomic.Int64 // debug mode: goroutine running the loop
 
 	// Loop goroutine only.
-	todo           int // callbacks left in the batch runReady is running
-	itersSincePoll int
-	cbsSincePoll   int
-	spare          []func()
-	coroBody       func(yield func(struct{}) bool)
-	starting       *taskBase // the task coroBody is to run (see taskBase.step)
-	hosting        bool      // parked tasks may host the loop (host.go)
-	inForever      bool      // runUntilStopped is running: iterations may follow
-	hostTask       *taskBase // the task hosting the loop now, or nil
-	hostDepth      int       // hosts in the chain (host.go)
-	hostWoken      bool      // the host's own step came up
-	fds            map[int]*fdReg
-	fdGen          uint32
-	tasks          taskList
-	root           *scope
-	signals        *signalState
-	exec           executor
-	handler        ExceptionHandler
-	logger         *slog.Logger
-	debug          bool
-	trackAwaits    bool   // record where tasks park (see introspect.go)
-	virtual        bool   // the clock is a *timer.Virtual: it jumps when the loop is idle
-	running        func() // the callback running now, to name it if it panics
-	slow           time.Duration
-	unretrieved    map[*errReport]struct{}
-	resources      resources   // see Track
-	locals         map[any]any // see Local
-	stats          Stats
-	sched          *schedule        // WithPerturbation, else nil (schedule.go)
-	tracer         func(TraceEvent) // WithTracer, else nil (trace.go)
-	intro          introState       // name and close hooks (see introspect.go)
+	todo              int // callbacks left in the batch runReady is running
+	itersSincePoll    int
+	cbsSincePoll      int
+	spare             []func()
+	coroBody          func(yield func(struct{}) bool)
+	starting          *taskBase // the task coroBody is to run (see taskBase.step)
+	hosting           bool      // parked tasks may host the loop (host.go)
+	inForever         bool      // runUntilStopped is running: iterations may follow
+	hostTask          *taskBase // the task hosting the loop now, or nil
+	hostDepth         int       // hosts in the chain (host.go)
+	hostWoken         bool      // the host's own step came up
+	fds               map[int]*fdReg
+	fdGen             uint32
+	tasks             taskList
+	root              *scope
+	signals           *signalState
+	exec              executor
+	handler           ExceptionHandler
+	logger            *slog.Logger
+	debug             bool
+	trackAwaits       bool   // record where tasks park (see introspect.go)
+	virtual           bool   // the clock is a *timer.Virtual: it jumps when the loop is idle
+	running           func() // the callback running now, to name it if it panics
+	slow              time.Duration
+	unretrieved       map[*errReport]struct{}
+	resources         resources   // see Track
+	locals            map[any]any // see Local
+	completionSources int         // sources of completions outside the poller (AddCompletionSource)
+	stats             Stats
+	sched             *schedule        // WithPerturbation, else nil (schedule.go)
+	tracer            func(TraceEvent) // WithTracer, else nil (trace.go)
+	intro             introState       // name and close hooks (see introspect.go)
 }
 
 // Stats is a snapshot of a loop's counters and gauges (see
@@ -199,7 +203,7 @@ func (l *Loop) CallSoon(fn func()) (Handle, error) {
 		return Handle{}, err
 	}
 	if fn == nil {
-		return Handle{}, fmt.Errorf("CallSoon: %w", ErrNilCallback)
+		return Handle{}, errs.Op("eventloop", "CallSoon", ErrNilCallback)
 	}
 	return Handle{l, l.ready.push(fn)}, nil
 }
@@ -240,7 +244,7 @@ func (l *Loop) callAt(op string, when time.Duration, fn func()) (TimerHandle, er
 		return TimerHandle{}, err
 	}
 	if fn == nil {
-		return TimerHandle{}, fmt.Errorf("%s: %w", op, ErrNilCallback)
+		return TimerHandle{}, errs.Op("eventloop", op, ErrNilCallback)
 	}
 	return l.pushTimer(when, fn), nil
 }
@@ -250,7 +254,7 @@ func (l *Loop) callAt(op string, when time.Duration, fn func()) (TimerHandle, er
 // queued. It fails with ErrClosed once the loop is closed.
 func (l *Loop) CallSoonThreadsafe(fn func()) error {
 	if fn == nil {
-		return fmt.Errorf("CallSoonThreadsafe: %w", ErrNilCallback)
+		return errs.Op("eventloop", "CallSoonThreadsafe", ErrNilCallback)
 	}
 	l.inboxMu.Lock()
 	if l.state.Load() == stateClosed {
@@ -329,16 +333,16 @@ func (l *Loop) protect(fn func()) (ok bool) {
 // ErrStopped.
 func (l *Loop) RunUntilComplete(w Waitable) error {
 	if w == nil {
-		return fmt.Errorf("RunUntilComplete: %w", ErrNilCallback)
+		return errs.Op("eventloop", "RunUntilComplete", ErrNilCallback)
 	}
 	if w.Loop() != l {
-		return fmt.Errorf("RunUntilComplete: %w", ErrWrongLoop)
+		return errs.Op("eventloop", "RunUntilComplete", ErrWrongLoop)
 	}
 	if l.IsClosed() {
 		return ErrClosed
 	}
 	if l.IsRunning() {
-		return fmt.Errorf("RunUntilComplete: %w", ErrRunning)
+		return errs.Op("eventloop", "RunUntilComplete", ErrRunning)
 	}
 	if !w.Done() {
 		id := w.OnDone(l.stopFromCallback)
@@ -441,6 +445,8 @@ func (l *Loop) iterate(maxWait time.Duration) {
 		timeout = -1
 	case l.virtual && len(l.fds) > 0 && (l.poll(0) > 0 || l.inboxPending.Load()):
 		poll = false // something is ready now: time stands still
+	case l.virtual && l.completionSources > 0 && (l.poll(completionSettle) > 0 || l.inboxPending.Load()):
+		poll = false // a completion from outside the poller came: time stands still
 	default:
 		deadline := next.When
 		if maxWait > 0 {
@@ -726,7 +732,11 @@ func (l *Loop) CheckNeeded() bool { return l.debug || l.state.Load() == stateClo
 // running task's.
 func (l *Loop) check(method string) error {
 	if l.state.Load() == stateClosed {
-		return fmt.Errorf("%s: %w", method, ErrClosed)
+		pkg, op := "eventloop", method
+		if p, o, ok := strings.Cut(method, ": "); ok { // a library's "pkg: Op" (Check)
+			pkg, op = p, o
+		}
+		return errs.Op(pkg, op, ErrClosed)
 	}
 	if l.debug {
 		return l.checkGoroutine(method)
@@ -739,7 +749,7 @@ func (l *Loop) Stats() Stats {
 	s := l.stats
 	s.Ready = l.ready.len()
 	s.Timers = l.timers.Len()
-	s.Tasks = l.tasks.n
+	s.Tasks = l.tasks.Len()
 	s.FDs = len(l.fds)
 	s.Spawned = l.tasks.seq
 	return s
@@ -759,7 +769,7 @@ func (l *Loop) Close() error {
 	case stateClosed:
 		return nil
 	case stateRunning:
-		return fmt.Errorf("Close: %w", ErrRunning)
+		return errs.Op("eventloop", "Close", ErrRunning)
 	}
 	alive := &AliveError{Executor: l.exec.running + len(l.exec.queue)}
 	l.timers.Entries(func(it timer.Item[timerValue]) bool {
@@ -768,7 +778,7 @@ func (l *Loop) Close() error {
 		}
 		return true
 	})
-	for t := l.tasks.head; t != nil; t = t.tnext {
+	for t := l.tasks.Front(); t != nil; t = t.tlinks.Next() {
 		alive.Tasks = append(alive.Tasks, t.Name())
 	}
 	readers, writers := map[int]bool{}, map[int]bool{}

@@ -86,8 +86,3 @@ func WithExecutorWorkers(n int) Option {
 		}
 	}
 }
-
-// withPoller replaces the OS poller (tests use the fake).
-func withPoller(p poller.Poller) Option {
-	return func(cf *config) { cf.newPoller = func() (poller.Poller, error) { return p, nil } }
-}

@@ -3,6 +3,8 @@ package eventloop
 import (
 	"context"
 	"time"
+
+	"github.com/aio-go/aio/internal/errs"
 )
 
 // Parker lets a library build its own awaits (a lock, a queue, a stream
@@ -17,7 +19,7 @@ type Parker struct{ t *taskBase }
 func ParkerFor(ctx context.Context, want *Loop) (Parker, error) {
 	t, err := currentTask(ctx, want)
 	if err != nil {
-		return Parker{}, err
+		return Parker{}, errs.Op("eventloop", "ParkerFor", err)
 	}
 	return Parker{t}, nil
 }
@@ -136,7 +138,7 @@ func (p Parker) Task() TaskInfo { return p.t.self }
 func Sleep(ctx context.Context, d time.Duration) error {
 	t, err := currentTask(ctx, nil)
 	if err != nil {
-		return err
+		return errs.Op("eventloop", "Sleep", err)
 	}
 	if err := ctxError(ctx); err != nil {
 		return err

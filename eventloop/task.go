@@ -8,6 +8,10 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
+
+	"github.com/aio-go/aio/internal/errs"
+
+	"github.com/aio-go/aio/internal/ilist"
 )
 
 // TaskInfo is a task seen without its result type, as AllTasks and
@@ -18,7 +22,7 @@ type TaskInfo interface {
 	Name() string
 }
 
-// Task is a function running as a coroutine on a loop (DESIGN.md D2). Its
+// Task is a function running as a coroutine on a loop (docs/design.md D2). Its
 // body is plain blocking-style Go; every await hands control back to the
 // loop, which resumes the task later from its ready queue. No two tasks of
 // a loop ever run at once. A Task is also the future of its body's result.
@@ -47,13 +51,12 @@ type taskBase struct {
 	seq        uint32 // spawn number: an unnamed task is "Task-<seq>"
 	waitGen    uint32 // counts parks, to recognise stale foreign wake-ups
 	started    bool
-	parked     bool      // suspended in park
-	wakeQueued bool      // a step is queued for the parked task
-	wakeCancel bool      // ... and it was queued by a cancellation
-	unwinding  bool      // the loop is closing: every suspend fails
-	hosting    bool      // in the chain of hosts (host.go)
-	tprev      *taskBase // links in the loop's task list
-	tnext      *taskBase
+	parked     bool                  // suspended in park
+	wakeQueued bool                  // a step is queued for the parked task
+	wakeCancel bool                  // ... and it was queued by a cancellation
+	unwinding  bool                  // the loop is closing: every suspend fails
+	hosting    bool                  // in the chain of hosts (host.go)
+	tlinks     ilist.Links[taskBase] // in the loop's task list
 	ext        *taskExt
 }
 
@@ -121,9 +124,9 @@ func Spawn[T any](ctx context.Context, fn func(context.Context) (T, error), opts
 	var err error
 	switch {
 	case fn == nil:
-		err = fmt.Errorf("Spawn: %w", ErrNilCallback)
+		err = errs.Op("eventloop", "Spawn", ErrNilCallback)
 	case sc == nil:
-		err = fmt.Errorf("Spawn: %w: the context carries no loop (use Loop.Context outside tasks)", ErrNotInTask)
+		err = errs.Op("eventloop", "Spawn", fmt.Errorf("%w: the context carries no loop (use Loop.Context outside tasks)", ErrNotInTask))
 	default:
 		err = sc.loop.check("Spawn")
 	}
@@ -151,7 +154,7 @@ func Spawn[T any](ctx context.Context, fn func(context.Context) (T, error), opts
 	// which every collection they triggered had to scan (W2: stack
 	// scanning and assists were then two thirds of the collector's work).
 	t.next, _ = iter.Pull(l.coroBody)
-	l.tasks.add(&t.taskBase)
+	l.tasks.PushBack(&t.taskBase)
 	l.ready.pushTask(&t.taskBase)
 	return t
 }
@@ -193,7 +196,7 @@ func (t *taskBase) complete(err error) { t.settle(err, t) }
 
 func (t *Task[T]) finish(res T, err error) {
 	t.result = res
-	t.loop.tasks.remove(&t.taskBase)
+	t.loop.tasks.Remove(&t.taskBase)
 	t.scope.release()
 	// A task ends cancelled when its error is a cancellation, or a timeout
 	// of its own context (a Timeout scope it was spawned under expired).
@@ -309,7 +312,7 @@ func currentTask(ctx context.Context, want *Loop) (*taskBase, error) {
 	}
 	l := sc.loop
 	if want != nil && want != l {
-		return nil, fmt.Errorf("await: %w", ErrWrongLoop)
+		return nil, fmt.Errorf("eventloop: await: %w", ErrWrongLoop)
 	}
 	cur := l.current.Load()
 	switch {
@@ -359,7 +362,7 @@ func (t *taskBase) Cancel() bool {
 func (t *Task[T]) Result() (T, error) {
 	if !t.done {
 		var zero T
-		return zero, fmt.Errorf("Result of a pending task: %w", ErrInvalidState)
+		return zero, fmt.Errorf("eventloop: Result of a pending task: %w", ErrInvalidState)
 	}
 	t.markRetrieved()
 	return t.result, t.err
@@ -369,7 +372,7 @@ func (t *Task[T]) Result() (T, error) {
 // ErrInvalidState while it runs.
 func (t *taskBase) Err() error {
 	if !t.done {
-		return fmt.Errorf("Err of a pending task: %w", ErrInvalidState)
+		return fmt.Errorf("eventloop: Err of a pending task: %w", ErrInvalidState)
 	}
 	t.markRetrieved()
 	return t.err
@@ -409,56 +412,30 @@ func CurrentTask(ctx context.Context) TaskInfo {
 // AllTasks returns the loop's tasks that are not done, oldest first.
 // Loop goroutine only.
 func (l *Loop) AllTasks() []TaskInfo {
-	out := make([]TaskInfo, 0, l.tasks.n)
-	for t := l.tasks.head; t != nil; t = t.tnext {
+	out := make([]TaskInfo, 0, l.tasks.Len())
+	for t := l.tasks.Front(); t != nil; t = t.tlinks.Next() {
 		out = append(out, t.self)
 	}
 	return out
 }
 
-// taskList is the loop's intrusive list of live tasks.
+// taskList is the loop's list of live tasks, oldest first.
 type taskList struct {
-	head, tail *taskBase
-	n          int
-	seq        uint64 // tasks spawned, for default names
-	reports    uint64 // unretrieved-error reports made, for their order
+	ilist.List[taskBase, *taskBase]
+	seq     uint64 // tasks spawned, for default names
+	reports uint64 // unretrieved-error reports made, for their order
 }
 
-func (tl *taskList) add(t *taskBase) {
-	t.tprev = tl.tail
-	if tl.tail != nil {
-		tl.tail.tnext = t
-	} else {
-		tl.head = t
-	}
-	tl.tail = t
-	tl.n++
-}
-
-func (tl *taskList) remove(t *taskBase) {
-	if t.tprev != nil {
-		t.tprev.tnext = t.tnext
-	} else if tl.head == t {
-		tl.head = t.tnext
-	} else {
-		return // not in the list
-	}
-	if t.tnext != nil {
-		t.tnext.tprev = t.tprev
-	} else {
-		tl.tail = t.tprev
-	}
-	t.tprev, t.tnext = nil, nil
-	tl.n--
-}
+// Links gives the task list its links (ilist.Elem).
+func (t *taskBase) Links() *ilist.Links[taskBase] { return &t.tlinks }
 
 // unwindTasks is Close's way of ending live tasks: each started one is
 // resumed with every await failing with ErrClosed until its body returns;
 // one never started ends with ErrClosed without running.
 func (l *Loop) unwindTasks() {
-	for round := 0; l.tasks.head != nil && round < 1000; round++ {
-		for t := l.tasks.head; t != nil; {
-			next := t.tnext
+	for round := 0; l.tasks.Front() != nil && round < 1000; round++ {
+		for t := l.tasks.Front(); t != nil; {
+			next := t.tlinks.Next()
 			if !t.started {
 				t.started = true
 				t.self.finishEarly(ErrClosed)

@@ -100,7 +100,7 @@ func runFor(l *Loop, d time.Duration) {
 	l.RunUntilComplete(stop)
 }
 
-type uncomparableWatcher struct{ errs []error }
+type uncomparableWatcher struct{ _ []error } // a slice field makes it uncomparable
 
 func (u uncomparableWatcher) FutureDone(error) bool { return false }
 

@@ -5,7 +5,7 @@
 // They coordinate tasks, not goroutines: every method runs on the loop's
 // goroutine (in a task or a callback), and no mutex is involved. Awaits
 // (Acquire, Wait) take the task's ctx, as every await in aio does
-// (DESIGN.md D3, D4).
+// (docs/design.md D3, D4).
 //
 // # Fairness
 //

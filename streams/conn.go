@@ -14,7 +14,7 @@ import (
 
 // NewConn returns a net.Conn view of a stream, for Go libraries that want
 // one (bufio, encoding/json, crypto/tls, net/http's client pieces, …),
-// used from inside the task ctx belongs to (DESIGN.md: no function
+// used from inside the task ctx belongs to (docs/design.md D14: no function
 // colouring). Read parks the task until data arrives, as
 // StreamReader.Read; Write queues the bytes and waits in Drain, so a
 // library writing in a loop keeps the buffer bounded. Read returns io.EOF

@@ -4,7 +4,7 @@
 // (NewConn) that hands a loop stream to any Go library from inside a task.
 //
 // Reads are awaits: they take the task's ctx and park the task until data
-// arrives (DESIGN.md D3). A read that fails, by cancellation, a limit or
+// arrives (docs/design.md D3). A read that fails, by cancellation, a limit or
 // an early EOF, loses no bytes: they stay in the reader's buffer, or come
 // back in the error (IncompleteReadError.Partial). Writes never wait;
 // Drain waits while the transport's write buffer is above its high-water

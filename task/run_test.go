@@ -8,6 +8,7 @@ import (
 
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/task"
+	"github.com/aio-go/aio/timer"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -165,5 +166,15 @@ func TestRunUsesOptions(t *testing.T) {
 	}
 	if len(rec.errs) != 1 || !errors.Is(rec.errs[0], errB) {
 		t.Errorf("reports %q %v, want the unretrieved errB", rec.messages(), rec.errs)
+	}
+}
+
+func TestMainReturnsMainsError(t *testing.T) {
+	boom := errors.New("boom")
+	if err := task.Main(func(ctx context.Context) error { return boom }, eventloop.WithClock(timer.NewVirtual())); !errors.Is(err, boom) {
+		t.Errorf("Main = %v, want main's error", err)
+	}
+	if err := task.Main(nil); err == nil {
+		t.Error("Main(nil) returned nil")
 	}
 }

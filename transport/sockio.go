@@ -5,6 +5,7 @@ package transport
 import (
 	"context"
 	"fmt"
+
 	"github.com/aio-go/aio/eventloop"
 
 	"golang.org/x/sys/unix"
@@ -59,17 +60,6 @@ func waitFD(ctx context.Context, l *eventloop.Loop, fd int, write bool) error {
 	return err
 }
 
-func loopFor(ctx context.Context, op string) (*eventloop.Loop, error) {
-	if ctx == nil {
-		return nil, fmt.Errorf("%s: %w: nil context", op, eventloop.ErrNotInTask)
-	}
-	l := eventloop.LoopOf(ctx)
-	if l == nil {
-		return nil, fmt.Errorf("%s: %w: the context carries no loop", op, eventloop.ErrNotInTask)
-	}
-	return l, nil
-}
-
 // SockRecv reads at most n bytes from the socket fd, waiting until some
 // arrive; an empty result with a nil error is the peer's EOF (asyncio's
 // sock_recv). It must be called from a task of the loop, with its ctx.
@@ -78,7 +68,7 @@ func loopFor(ctx context.Context, op string) (*eventloop.Loop, error) {
 // nothing was read, the data stays in the kernel for the next read.
 func SockRecv(ctx context.Context, fd int, n int) ([]byte, error) {
 	if n < 0 {
-		return nil, fmt.Errorf("eventloop: SockRecv: negative size %d", n)
+		return nil, fmt.Errorf("transport: SockRecv: negative size %d", n)
 	}
 	buf := make([]byte, n)
 	m, err := SockRecvInto(ctx, fd, buf)
@@ -153,7 +143,7 @@ func SockConnect(ctx context.Context, fd int, sa unix.Sockaddr) error {
 		return err
 	}
 	if sa == nil {
-		return &NetError{Op: "connect", Err: fmt.Errorf("eventloop: nil address")}
+		return &NetError{Op: "connect", Err: fmt.Errorf("transport: nil address")}
 	}
 	err = unix.Connect(fd, sa)
 	if err == nil {

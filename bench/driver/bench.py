@@ -8,7 +8,7 @@ by side and reports ratios (see bench/README.md and docs/benchmarks.md).
     python3 bench/driver/bench.py --only-ours      # just our programs
     python3 bench/driver/bench.py --check-peers    # do the peers' checks fail?
 
-Method (WORKLOADS.md): every row runs --runs times, round-robin over the rows
+Method (docs/workloads.md): every row runs --runs times, round-robin over the rows
 of one workload. Before each run the driver waits until every CPU is <= 15 %
 busy over 0.25 s; after it, it subtracts the program's own CPU time (wait4
 rusage; plus the W5 server's) from the CPU time all processes used

@@ -1,6 +1,6 @@
 """What the driver runs: every workload's rows (ours and the peers).
 
-A row is one program invocation that prints one JSON line (WORKLOADS.md).
+A row is one program invocation that prints one JSON line (docs/workloads.md).
 Rows of a workload share a *group* when they do the same variant of the work;
 the report divides each of our rows by every peer row of its group.
 
@@ -65,7 +65,7 @@ SECONDARY = {
 # wall floor, so CPU per timer is the fairer comparison for them).
 EXTRA_RATIOS = {"W3": [("timers_per_cpu_s", "CPU")]}
 
-# Workload sizes: full (WORKLOADS.md defaults) and --quick (smoke run).
+# Workload sizes: full (docs/workloads.md defaults) and --quick (smoke run).
 SIZES = {
     "full": {"W1": 1_000_000, "W2": 100_000, "W3": 1_000_000, "W4": 1_000_000,
              "W5": 5.0, "W6": 500, "W7": 5.0},
