@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/errs"
 	"github.com/aio-go/aio/streams"
 	"github.com/aio-go/aio/transport"
 )
@@ -101,7 +102,7 @@ func (s *Server) idleTimeout() time.Duration {
 // ctx is cancelled nothing is left listening.
 func (s *Server) Listen(ctx context.Context, network, address string, opts ...streams.Option) (net.Addr, error) {
 	if s.Handler == nil {
-		return nil, fmt.Errorf("web: Listen: %w", ErrNilHandler)
+		return nil, errs.Op("web", "Listen", ErrNilHandler)
 	}
 	l := eventloop.LoopOf(ctx)
 	if l == nil {

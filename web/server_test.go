@@ -3,6 +3,7 @@ package web_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -531,4 +532,19 @@ func TestUnixSocket(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 	_ = ls
+}
+
+func TestListenErrors(t *testing.T) {
+	onLoop(t, func(ctx context.Context) error {
+		_, err := (&web.Server{}).Listen(ctx, "tcp", "127.0.0.1:0")
+		if !errors.Is(err, web.ErrNilHandler) || err.Error() != "web: Listen: server has no Handler" {
+			t.Errorf("no handler: %v", err)
+		}
+		s := &web.Server{Handler: http.NotFoundHandler()}
+		s.Close()
+		if _, err := s.Listen(ctx, "tcp", "127.0.0.1:0"); !errors.Is(err, web.ErrServerClosed) {
+			t.Errorf("after Close: %v", err)
+		}
+		return nil
+	})
 }
