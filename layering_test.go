@@ -34,6 +34,7 @@ var layers = [][]string{
 	{"internal/parking", "locks", "queue"}, // parking: the waiter list locks and queues share
 	{"streams"},
 	{"subprocess"},
+	{"web"},         // HTTP/1.1 server and client over streams
 	{"debugserver"}, // the outside view of loops: imports eventloop; nothing in the library imports it
 	{"looptest"},    // the testing toolkit: may use every layer
 }

@@ -2,7 +2,8 @@
 // step by step: callbacks, timers on a virtual clock, tasks, the asyncio
 // combinators (Gather, Wait, WaitFor, Timeout, Shield, AsCompleted,
 // TaskGroup), a queue of workers, an echo server with clients over TCP
-// streams, a subprocess pipeline, the ways in and out of the loop (ToThread,
+// streams, an HTTP server and client (package web), a subprocess
+// pipeline, the ways in and out of the loop (ToThread,
 // RunCoroutineThreadsafe), file descriptors and signals, and how the loop
 // reports what goes wrong (the exception handler, debug mode, Close), and
 // ends with the live task tree and the loop's statistics.
@@ -118,6 +119,7 @@ func run(w io.Writer) error {
 		t.taskGroup,
 		t.queueWorkers,
 		t.echoServer,
+		t.httpServer,
 		t.pipeline,
 		t.toThread,
 		t.threadsafe,
