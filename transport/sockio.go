@@ -4,9 +4,11 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/errs"
 
 	"golang.org/x/sys/unix"
 )
@@ -33,6 +35,28 @@ func (e *SendallError) Error() string {
 
 // Unwrap returns the cause.
 func (e *SendallError) Unwrap() error { return e.Err }
+
+// errBlockingSocket is why a Sock* await refuses a blocking descriptor: a
+// read or write on it would block the whole loop.
+var errBlockingSocket = errors.New("transport: the socket is in blocking mode (set it non-blocking first: unix.SetNonblock)")
+
+// sockLoop is the check every Sock* await makes first: ctx is a task's
+// and fd is non-blocking (asyncio checks this in debug mode; a blocking
+// read here would freeze the loop, so the check is always on: one fcntl).
+func sockLoop(ctx context.Context, op string, fd int) (*eventloop.Loop, error) {
+	l, err := loopFor(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	if err != nil {
+		return nil, &NetError{Op: op, Err: err}
+	}
+	if fl&unix.O_NONBLOCK == 0 {
+		return nil, errs.Op("transport", op, errBlockingSocket)
+	}
+	return l, nil
+}
 
 // waitFD parks the task of ctx until fd is readable (or writable).
 func waitFD(ctx context.Context, l *eventloop.Loop, fd int, write bool) error {
@@ -81,7 +105,7 @@ func SockRecv(ctx context.Context, fd int, n int) ([]byte, error) {
 //
 // Cancellation: as SockRecv: nothing was read.
 func SockRecvInto(ctx context.Context, fd int, buf []byte) (int, error) {
-	l, err := loopFor(ctx, "SockRecvInto")
+	l, err := sockLoop(ctx, "SockRecvInto", fd)
 	if err != nil {
 		return 0, err
 	}
@@ -109,7 +133,7 @@ func SockRecvInto(ctx context.Context, fd int, buf []byte) (int, error) {
 // kernel; data[Sent:] was not sent, so the caller can resume or account
 // for it. No partial byte is lost or duplicated.
 func SockSendall(ctx context.Context, fd int, data []byte) error {
-	l, err := loopFor(ctx, "SockSendall")
+	l, err := sockLoop(ctx, "SockSendall", fd)
 	if err != nil {
 		return err
 	}
@@ -138,7 +162,7 @@ func SockSendall(ctx context.Context, fd int, data []byte) error {
 // attempt is abandoned half-way and the socket is in no defined state:
 // close it.
 func SockConnect(ctx context.Context, fd int, sa unix.Sockaddr) error {
-	l, err := loopFor(ctx, "SockConnect")
+	l, err := sockLoop(ctx, "SockConnect", fd)
 	if err != nil {
 		return err
 	}
@@ -168,7 +192,7 @@ func SockConnect(ctx context.Context, fd int, sa unix.Sockaddr) error {
 // Cancellation: returns ErrCancelled (or ErrTimeout); no connection was
 // taken, pending ones stay in the backlog.
 func SockAccept(ctx context.Context, fd int) (int, unix.Sockaddr, error) {
-	l, err := loopFor(ctx, "SockAccept")
+	l, err := sockLoop(ctx, "SockAccept", fd)
 	if err != nil {
 		return -1, nil, err
 	}
