@@ -177,6 +177,20 @@ func WaitFor[T any](ctx context.Context, d time.Duration, a eventloop.Awaitable[
 	if isNil(a) {
 		return zero, errors.New("task: WaitFor of nil")
 	}
+	if d <= 0 && !a.Done() {
+		// Times out at once, before a runs again: a task not started yet
+		// never runs its body (waiting for the deadline's timer would let
+		// its first step, queued already, run first).
+		a.Cancel()
+		if err := eventloop.WaitDone(ctx, a); err != nil {
+			return zero, err
+		}
+		v, err := a.Result()
+		if a.Cancelled() {
+			return zero, eventloop.ErrTimeout
+		}
+		return v, err
+	}
 	cctx, ds, err := eventloop.WithTimeoutAt(ctx, l.Deadline(d))
 	if err != nil {
 		return zero, err
