@@ -39,6 +39,20 @@ func (l *Loop) host(t *taskBase) bool {
 	return l.hostDone(t)
 }
 
+// LoopOfTask returns the loop of the task ctx belongs to, which must be
+// the running task of its loop: the check every await makes before it
+// does anything. Otherwise it returns an error wrapping ErrNotInTask that
+// says why (a nil ctx, a ctx that carries no loop, a loop's root context,
+// another task's context, a call from a callback or another goroutine);
+// callers wrap it with their operation's name.
+func LoopOfTask(ctx context.Context) (*Loop, error) {
+	t, err := currentTask(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return t.loop, nil
+}
+
 // Park suspends the task until Unpark, or until ctx is cancelled. It
 // returns nil after Unpark, ErrCancelled (ErrTimeout in an expired scope)
 // after a cancellation, and ErrClosed when the loop is closing. An

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/aio-go/aio/internal/errs"
+
 	"github.com/aio-go/aio/eventloop"
 )
 
@@ -76,11 +78,10 @@ func NewTaskGroup(ctx context.Context) *TaskGroup {
 // for all of them, then returns ErrCancelled (ErrTimeout when ctx's
 // Timeout expired) joined with any failures.
 func Group(ctx context.Context, body func(ctx context.Context, g *TaskGroup) error) error {
-	g := NewTaskGroup(ctx)
-	if g.loop == nil {
-		g.cancel()
-		return fmt.Errorf("Group: %w: the context carries no loop", eventloop.ErrNotInTask)
+	if _, err := eventloop.LoopOfTask(ctx); err != nil {
+		return errs.Op("task", "Group", err) // the body would run outside any task
 	}
+	g := NewTaskGroup(ctx)
 	var bodyErr error
 	if body != nil {
 		bodyErr = body(g.ctx, g)
@@ -182,10 +183,10 @@ func (g *TaskGroup) abort() {
 // an expired Timeout) to the result.
 func (g *TaskGroup) Wait() error {
 	if g.loop == nil {
-		return fmt.Errorf("TaskGroup.Wait: %w: the context carries no loop", eventloop.ErrNotInTask)
+		return errs.Op("task", "TaskGroup.Wait", fmt.Errorf("%w: the context carries no loop", eventloop.ErrNotInTask))
 	}
 	if g.closed {
-		return fmt.Errorf("TaskGroup.Wait: %w: already waited", eventloop.ErrInvalidState)
+		return errs.Op("task", "TaskGroup.Wait", fmt.Errorf("%w: already waited", eventloop.ErrInvalidState))
 	}
 	for g.left > 0 {
 		g.idle = eventloop.NewFuture[struct{}](g.loop)

@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 	"sync"
 
+	"github.com/aio-go/aio/internal/errs"
+
 	"github.com/aio-go/aio/eventloop"
 )
 
@@ -29,12 +31,12 @@ func ToThread[T any](ctx context.Context, fn func(ctx context.Context) (T, error
 	var zero T
 	l := eventloop.LoopOf(ctx)
 	if l == nil || fn == nil {
-		return zero, fmt.Errorf("ToThread: %w: nil function or a context without a loop", eventloop.ErrNotInTask)
+		return zero, errs.Op("task", "ToThread", fmt.Errorf("%w: nil function or a context without a loop", eventloop.ErrNotInTask))
 	}
 	// Check that this await can happen before starting fn: a goroutine
 	// cannot be taken back.
 	if eventloop.CurrentTask(ctx) == nil {
-		return zero, fmt.Errorf("ToThread: %w: the context is not the running task's", eventloop.ErrNotInTask)
+		return zero, errs.Op("task", "ToThread", fmt.Errorf("%w: the context is not the running task's", eventloop.ErrNotInTask))
 	}
 	if err := eventloop.AwaitError(ctx); err != nil {
 		return zero, err
@@ -93,7 +95,7 @@ func toThread[T any](ctx context.Context, l *eventloop.Loop, fn func(ctx context
 	})
 	if err != nil {
 		release()
-		return zero, fmt.Errorf("ToThread: the executor refused the call: %w", err)
+		return zero, errs.Op("task", "ToThread", fmt.Errorf("the executor refused the call: %w", err))
 	}
 	return eventloop.Await(ctx, f)
 }
@@ -171,7 +173,7 @@ type ConcurrentFuture[T any] struct {
 func RunCoroutineThreadsafe[T any](l *eventloop.Loop, fn func(ctx context.Context) (T, error), opts ...eventloop.TaskOption) *ConcurrentFuture[T] {
 	cf := &ConcurrentFuture[T]{loop: l, done: make(chan struct{})}
 	if l == nil || fn == nil {
-		cf.finish(*new(T), fmt.Errorf("RunCoroutineThreadsafe: %w: nil loop or function", eventloop.ErrNilCallback))
+		cf.finish(*new(T), errs.Op("task", "RunCoroutineThreadsafe", fmt.Errorf("%w: nil loop or function", eventloop.ErrNilCallback)))
 		return cf
 	}
 	err := l.CallSoonThreadsafe(func() {

@@ -7,6 +7,8 @@ import (
 	"iter"
 	"time"
 
+	"github.com/aio-go/aio/internal/errs"
+
 	"github.com/aio-go/aio/eventloop"
 )
 
@@ -43,13 +45,13 @@ func Wait(ctx context.Context, ws []eventloop.Waitable, when ReturnWhen, timeout
 	if when < AllCompleted || when > FirstException {
 		return nil, nil, fmt.Errorf("task: Wait: invalid ReturnWhen %d", when)
 	}
-	l := eventloop.LoopOf(ctx)
-	if l == nil {
-		return nil, nil, fmt.Errorf("Wait: %w: the context carries no loop", eventloop.ErrNotInTask)
+	l, lerr := eventloop.LoopOfTask(ctx)
+	if lerr != nil {
+		return nil, nil, errs.Op("task", "Wait", lerr)
 	}
 	for i, w := range ws {
 		if isNil(w) || w.Loop() != l {
-			return nil, nil, fmt.Errorf("Wait: waitable %d: nil or %w", i, eventloop.ErrWrongLoop)
+			return nil, nil, errs.Op("task", "Wait", fmt.Errorf("waitable %d: nil or %w", i, eventloop.ErrWrongLoop))
 		}
 	}
 	err = eventloop.AwaitError(ctx)
@@ -170,9 +172,9 @@ func (w *waiting) wait(ctx context.Context, ws []eventloop.Waitable, timeout tim
 // returns ErrCancelled.
 func WaitFor[T any](ctx context.Context, d time.Duration, a eventloop.Awaitable[T]) (T, error) {
 	var zero T
-	l := eventloop.LoopOf(ctx)
-	if l == nil {
-		return zero, fmt.Errorf("WaitFor: %w: the context carries no loop", eventloop.ErrNotInTask)
+	l, lerr := eventloop.LoopOfTask(ctx)
+	if lerr != nil {
+		return zero, errs.Op("task", "WaitFor", lerr)
 	}
 	if isNil(a) {
 		return zero, errors.New("task: WaitFor of nil")
@@ -213,12 +215,12 @@ func Shield[T any](ctx context.Context, a eventloop.Awaitable[T]) (T, error) {
 	if isNil(a) {
 		return zero, errors.New("task: Shield of nil")
 	}
-	l := eventloop.LoopOf(ctx)
-	if l == nil {
-		return zero, fmt.Errorf("Shield: %w: the context carries no loop", eventloop.ErrNotInTask)
+	l, lerr := eventloop.LoopOfTask(ctx)
+	if lerr != nil {
+		return zero, errs.Op("task", "Shield", lerr)
 	}
 	if a.Loop() != l {
-		return zero, fmt.Errorf("Shield: %w", eventloop.ErrWrongLoop)
+		return zero, errs.Op("task", "Shield", eventloop.ErrWrongLoop)
 	}
 	if a.Done() {
 		if err := eventloop.WaitDone(ctx, a); err != nil { // still reports a cancelled ctx
@@ -246,14 +248,14 @@ func Shield[T any](ctx context.Context, a eventloop.Awaitable[T]) (T, error) {
 func AsCompleted[W eventloop.Waitable](ctx context.Context, ws ...W) iter.Seq2[W, error] {
 	return func(yield func(W, error) bool) {
 		var zero W
-		l := eventloop.LoopOf(ctx)
-		if l == nil {
-			yield(zero, fmt.Errorf("AsCompleted: %w: the context carries no loop", eventloop.ErrNotInTask))
+		l, lerr := eventloop.LoopOfTask(ctx)
+		if lerr != nil {
+			yield(zero, errs.Op("task", "AsCompleted", lerr))
 			return
 		}
 		for i, w := range ws {
 			if isNil(w) || w.Loop() != l {
-				yield(zero, fmt.Errorf("AsCompleted: waitable %d: nil or %w", i, eventloop.ErrWrongLoop))
+				yield(zero, errs.Op("task", "AsCompleted", fmt.Errorf("waitable %d: nil or %w", i, eventloop.ErrWrongLoop)))
 				return
 			}
 		}

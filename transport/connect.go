@@ -68,6 +68,11 @@ func awaitStarted(ctx context.Context, t Transport) error {
 	return nil
 }
 
+// loopFor is the loop ctx carries. Unlike the task-level awaits, the
+// transport calls accept a loop's root context too (l.Context()): a
+// server or a connection can be set up from a callback or before the loop
+// runs, as long as nothing has to wait (a name to resolve parks, and then
+// fails with ErrNotInTask).
 func loopFor(ctx context.Context, op string) (*eventloop.Loop, error) {
 	if ctx == nil {
 		return nil, errs.Op("transport", op, fmt.Errorf("%w: nil context", eventloop.ErrNotInTask))
