@@ -58,7 +58,6 @@ type Loop struct {
 	// clears it first (clearCurrent).
 	current  atomic.Pointer[taskBase]
 	loopGoid atomic.Int64 // debug mode: goroutine running the loop
-	wd       watchdog     // debug mode: reports a step that blocks the loop (watchdog.go)
 
 	// Loop goroutine only.
 	todo              int // callbacks left in the batch runReady is running
@@ -93,6 +92,7 @@ type Loop struct {
 	sched             *schedule        // WithPerturbation, else nil (schedule.go)
 	tracer            func(TraceEvent) // WithTracer, else nil (trace.go)
 	intro             introState       // name and close hooks (see introspect.go)
+	wd                watchdog         // debug mode: reports a step that blocks the loop (watchdog.go); cold, so last
 }
 
 // Stats is a snapshot of a loop's counters and gauges (see
@@ -737,16 +737,25 @@ func (l *Loop) CheckNeeded() bool { return l.debug || l.state.Load() == stateClo
 // running task's.
 func (l *Loop) check(method string) error {
 	if l.state.Load() == stateClosed {
-		pkg, op := "eventloop", method
-		if p, o, ok := strings.Cut(method, ": "); ok { // a library's "pkg: Op" (Check)
-			pkg, op = p, o
-		}
-		return errs.Op(pkg, op, ErrClosed)
+		return closedError(method)
 	}
 	if l.debug {
 		return l.checkGoroutine(method)
 	}
 	return nil
+}
+
+// closedError is check's error for a closed loop, out of line so that
+// check stays small on the hot path. method may name a library's
+// operation with its package ("locks: Lock.Acquire", from Check).
+//
+//go:noinline
+func closedError(method string) error {
+	pkg, op := "eventloop", method
+	if p, o, ok := strings.Cut(method, ": "); ok {
+		pkg, op = p, o
+	}
+	return errs.Op(pkg, op, ErrClosed)
 }
 
 // Stats returns a snapshot of the loop's counters. Loop goroutine only.

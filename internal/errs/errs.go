@@ -8,7 +8,10 @@ import "strings"
 // Op returns err as the error of operation op in package pkg. Its message
 // is "pkg: op: " followed by err's message, from which a leading "pkg: "
 // is dropped (a sentinel of the same package says its name already).
-// errors.Is and errors.As see err. Op(pkg, op, nil) is nil.
+// errors.Is and errors.As see err. Op(pkg, op, nil) is nil. It is never
+// inlined: errors are the cold path, and callers on hot paths stay small.
+//
+//go:noinline
 func Op(pkg, op string, err error) error {
 	if err == nil {
 		return nil
