@@ -61,7 +61,7 @@ func Unwatch(w Waitable, dw DoneWatcher) bool {
 func checkWatch(op string, w Waitable, dw DoneWatcher) error {
 	switch {
 	case w == nil || isNilPointer(w):
-		return fmt.Errorf("%s: %w: nil future", op, ErrNilCallback)
+		return fmt.Errorf("%s: %w", op, ErrNilWaitable)
 	case dw == nil:
 		return fmt.Errorf("%s: %w: nil watcher", op, ErrNilCallback)
 	case !reflect.TypeOf(dw).Comparable():
