@@ -69,6 +69,15 @@ type futureCore struct {
 
 func (f *futureCore) core() *futureCore { return f }
 
+// core returns nil for a nil *Future, so that awaits can tell it apart
+// (ErrNilWaitable) instead of panicking.
+func (f *Future[T]) core() *futureCore {
+	if f == nil {
+		return nil
+	}
+	return &f.futureCore
+}
+
 // Loop returns the loop the future belongs to.
 func (f *futureCore) Loop() *Loop { return f.loop }
 
@@ -98,6 +107,7 @@ func (f *futureCore) OnDone(fn func()) CallbackID {
 	}
 	if f.done {
 		f.nextID++
+		f.loop.syncInbox()
 		f.loop.ready.push(fn)
 		return CallbackID(f.nextID)
 	}
@@ -233,6 +243,7 @@ func (f *futureCore) fire(h any, t *taskBase) {
 	case *taskBase:
 		f.loop.unpark(h, false)
 	case func():
+		f.loop.syncInbox()
 		f.loop.ready.push(h)
 	case DoneWatcher:
 		f.tell(h, t)
@@ -327,7 +338,10 @@ func (f *Future[T]) String() string {
 // out). An await on an already cancelled ctx returns that error at once.
 func Await[T any](ctx context.Context, a Awaitable[T]) (T, error) {
 	if err := WaitDone(ctx, a); err != nil {
-		v, _ := a.Result()
+		var v T
+		if !errors.Is(err, ErrNilWaitable) {
+			v, _ = a.Result()
+		}
 		return v, err
 	}
 	return a.Result()
@@ -335,12 +349,23 @@ func Await[T any](ctx context.Context, a Awaitable[T]) (T, error) {
 
 // WaitDone is Await without the result: it waits until w is done and
 // returns nil, or the await's own error (cancellation, misuse). It does not
-// return w's error; read it with w.Err().
+// return w's error; read it with w.Err(). Misuse fails at once: a nil w
+// with ErrNilWaitable, a task awaiting itself with ErrAwaitSelf, a ctx
+// that is not the running task's with ErrNotInTask.
 func WaitDone(ctx context.Context, w Waitable) error {
+	if w == nil {
+		return errs.Op("eventloop", "Await", ErrNilWaitable)
+	}
 	f := w.core()
+	if f == nil {
+		return errs.Op("eventloop", "Await", ErrNilWaitable)
+	}
 	t, err := currentTask(ctx, f.loop)
 	if err != nil {
 		return errs.Op("eventloop", "Await", err)
+	}
+	if f == &t.futureCore {
+		return errs.Op("eventloop", "Await", ErrAwaitSelf)
 	}
 	if err := ctxError(ctx); err != nil {
 		if !f.done {

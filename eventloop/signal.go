@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"sort"
 	"sync"
 	"syscall"
 
@@ -104,20 +103,4 @@ func (l *Loop) stopSignals() {
 	close(st.quit)
 	st.wg.Wait()
 	l.signals = nil
-}
-
-func (l *Loop) signalList() []os.Signal {
-	if l.signals == nil {
-		return nil
-	}
-	var sigs []int
-	for s := range l.signals.handlers {
-		sigs = append(sigs, int(s))
-	}
-	sort.Ints(sigs)
-	out := make([]os.Signal, len(sigs))
-	for i, s := range sigs {
-		out[i] = syscall.Signal(s)
-	}
-	return out
 }

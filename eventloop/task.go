@@ -155,8 +155,17 @@ func Spawn[T any](ctx context.Context, fn func(context.Context) (T, error), opts
 	// scanning and assists were then two thirds of the collector's work).
 	t.next, _ = iter.Pull(l.coroBody)
 	l.tasks.PushBack(&t.taskBase)
+	l.syncInbox()
 	l.ready.pushTask(&t.taskBase)
 	return t
+}
+
+// core returns nil for a nil *Task (see Future's core).
+func (t *Task[T]) core() *futureCore {
+	if t == nil {
+		return nil
+	}
+	return &t.futureCore
 }
 
 // body is the coroutine: it runs fn and completes the task. A panic in fn
@@ -180,16 +189,32 @@ func (t *Task[T]) body(yield func(struct{}) bool) {
 }
 
 // recoverBody, deferred by body, turns a panic in fn into the task's
-// error. After a normal return the task is done and it does nothing; a
-// runtime.Goexit in fn is not recovered and goes on as before.
+// error. After a normal return the task is done and it does nothing.
+//
+// A runtime.Goexit in fn (t.FailNow in a test) cannot be stopped, and
+// iter.Pull would pass it on to the goroutine that resumed the task: the
+// loop's. So the task ends with ErrGoexit and hands control back as if it
+// parked; its coroutine, still in the middle of the Goexit, is resumed
+// once more from a goroutine of its own, where the Goexit ends both. A
+// host (host.go) that sees a Goexit did not call it: a callback it ran
+// did, and that Goexit goes on up to the loop goroutine (see protect).
 func (t *Task[T]) recoverBody() {
 	if t.done {
 		return
 	}
+	var zero T
 	if r := recover(); r != nil {
-		var zero T
 		t.finish(zero, &PanicError{Value: r, Stack: debug.Stack()})
+		return
 	}
+	if t.hosting {
+		t.finish(zero, fmt.Errorf("%w: a callback run while the task was parked called it", ErrGoexit))
+		return
+	}
+	t.finish(zero, ErrGoexit)
+	next := t.next
+	t.loop.ready.push(func() { go next() })
+	t.yield(struct{}{})
 }
 
 // complete completes the task's future (futureCore.complete, knowing it
@@ -292,6 +317,7 @@ func (l *Loop) unpark(t *taskBase, cancel bool) {
 	}
 	t.wakeQueued = true
 	t.wakeCancel = cancel
+	l.syncInbox()
 	l.ready.pushTask(t)
 }
 

@@ -63,7 +63,7 @@ func Unwatch(w Waitable, dw DoneWatcher) bool {
 func checkWatch(op string, w Waitable, dw DoneWatcher) error {
 	switch {
 	case w == nil || isNilPointer(w):
-		return errs.Op("eventloop", op, fmt.Errorf("%w: nil future", ErrNilCallback))
+		return errs.Op("eventloop", op, ErrNilWaitable)
 	case dw == nil:
 		return errs.Op("eventloop", op, fmt.Errorf("%w: nil watcher", ErrNilCallback))
 	case !reflect.TypeOf(dw).Comparable():

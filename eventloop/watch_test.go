@@ -119,8 +119,8 @@ func TestWatchRejectsBadInput(t *testing.T) {
 		dw   DoneWatcher
 		want error
 	}{
-		{"nil future", nil, h, ErrNilCallback},
-		{"nil pointer future", nilFuture, h, ErrNilCallback},
+		{"nil future", nil, h, ErrNilWaitable},
+		{"nil pointer future", nilFuture, h, ErrNilWaitable},
 		{"nil watcher", f, nil, ErrNilCallback},
 		{"uncomparable watcher", f, uncomparableWatcher{}, errUncomparableWatcher},
 	}
