@@ -178,6 +178,9 @@ func (w *StreamWriter) WaitClosed(ctx context.Context) error {
 // Cancellation: a cancelled StartTLS aborts the handshake and the
 // connection.
 func (w *StreamWriter) StartTLS(ctx context.Context, cfg *tls.Config, opts ...Option) error {
+	if cfg == nil {
+		return fmt.Errorf("streams: StartTLS: %w", ErrNilTLSConfig)
+	}
 	cf := w.p.cf
 	for _, o := range opts {
 		o(&cf)
