@@ -97,7 +97,18 @@ func newConn(ctx context.Context, r *StreamReader, w *StreamWriter, owner uintpt
 	if a, ok := w.Extra(transport.ExtraPeerName); ok {
 		c.remote, _ = a.(net.Addr)
 	}
+	c.local, c.remote = unnamedUnix(c.local), unnamedUnix(c.remote)
 	return c
+}
+
+// unnamedUnix returns a with an unnamed Unix socket's name, which Linux
+// reports as "@" (an empty abstract name), made empty as net.Dial's
+// connections show it.
+func unnamedUnix(a net.Addr) net.Addr {
+	if u, ok := a.(*net.UnixAddr); ok && u.Name == "@" {
+		return &net.UnixAddr{Net: u.Net}
+	}
+	return a
 }
 
 type conn struct {

@@ -3,9 +3,13 @@ package streams_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
+	"path/filepath"
 	"testing"
 
 	"github.com/aio-go/aio/streams"
+	"github.com/aio-go/aio/transport"
 )
 
 // A nil reader or writer gives NewConn's view errors, not a nil-pointer
@@ -73,6 +77,42 @@ func TestWithTLSNil(t *testing.T) {
 		defer s.Writer.Close()
 		if err := c.Writer.StartTLS(ctx, nil); !errors.Is(err, streams.ErrNilTLSConfig) {
 			t.Errorf("StartTLS(nil) = %v, want ErrNilTLSConfig", err)
+		}
+		return nil
+	})
+}
+
+// The address of an unnamed Unix socket (a client's own end) reads as
+// net.Dial's does (an empty name), not as "@", Linux's spelling of an
+// empty abstract name.
+func TestNewConnUnixClientAddr(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s")
+	run(t, func(ctx context.Context) error {
+		got := make(chan net.Addr, 1)
+		srv, err := streams.StartUnixServer(ctx, func(ctx context.Context, r *streams.StreamReader, w *streams.StreamWriter) {
+			got <- streams.NewConn(ctx, r, w).RemoteAddr()
+			w.Close()
+		}, path)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		r, w, err := streams.OpenUnixConnection(ctx, path)
+		if err != nil {
+			return err
+		}
+		defer w.Close()
+		if a, _ := w.Extra(transport.ExtraSockName); a == nil || a.(net.Addr).String() != "" {
+			t.Errorf("client ExtraSockName = %v, want an empty unix name", a)
+		}
+		if a := streams.NewConn(ctx, r, w).LocalAddr(); a == nil || a.String() != "" {
+			t.Errorf("client LocalAddr = %v, want an empty unix name", a)
+		}
+		if _, err := r.Read(ctx, 1); err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		if a := <-got; a == nil || a.String() != "" {
+			t.Errorf("server's RemoteAddr = %v, want an empty unix name", a)
 		}
 		return nil
 	})

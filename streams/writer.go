@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"net"
 
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/transport"
@@ -31,7 +32,15 @@ func (w *StreamWriter) Reader() *StreamReader { return w.r }
 
 // Extra returns information about the connection (transport.ExtraPeerName,
 // ExtraSockName, ExtraTLSState, …): asyncio's get_extra_info.
-func (w *StreamWriter) Extra(key string) (any, bool) { return w.t.Extra(key) }
+// An unnamed Unix socket's address (ExtraSockName of a client,
+// ExtraPeerName of a server's connection) has an empty name, not "@".
+func (w *StreamWriter) Extra(key string) (any, bool) {
+	v, ok := w.t.Extra(key)
+	if a, isAddr := v.(net.Addr); isAddr && (key == transport.ExtraSockName || key == transport.ExtraPeerName) {
+		v = unnamedUnix(a)
+	}
+	return v, ok
+}
 
 // Write queues data for sending; it never waits. The caller may reuse
 // data at once. It fails with ErrClosed after Close, a *BrokenError after
