@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/errs"
 	"github.com/aio-go/aio/internal/goid"
 	"github.com/aio-go/aio/task"
 	"github.com/aio-go/aio/transport"
@@ -70,7 +71,7 @@ func NewConn(ctx context.Context, r *StreamReader, w *StreamWriter) net.Conn {
 		if r != nil {
 			what = "writer"
 		}
-		return badConn{err: fmt.Errorf("streams: NewConn: %w: the %s is nil", ErrNilStream, what)}
+		return badConn{err: errs.Op("streams", "NewConn", fmt.Errorf("%w: the %s is nil", ErrNilStream, what))}
 	}
 	return newConn(ctx, r, w, goid.ID())
 }

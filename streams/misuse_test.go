@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aio-go/aio/streams"
@@ -30,6 +31,8 @@ func TestNewConnNilStreams(t *testing.T) {
 			conn := streams.NewConn(ctx, tc.r, tc.w)
 			if _, err := conn.Read(make([]byte, 1)); !errors.Is(err, streams.ErrNilStream) {
 				t.Errorf("%s: Read = %v, want ErrNilStream", tc.name, err)
+			} else if strings.Count(err.Error(), "streams: ") != 1 {
+				t.Errorf("%s: Read says %q: the prefix more than once", tc.name, err)
 			}
 			if _, err := conn.Write([]byte("x")); !errors.Is(err, streams.ErrNilStream) {
 				t.Errorf("%s: Write = %v, want ErrNilStream", tc.name, err)
@@ -51,6 +54,8 @@ func TestWithTLSNil(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		if _, _, err := streams.Pipe(ctx, streams.WithTLS(nil)); !errors.Is(err, streams.ErrNilTLSConfig) {
 			t.Errorf("Pipe(WithTLS(nil)) = %v, want ErrNilTLSConfig", err)
+		} else if got, want := err.Error(), "streams: Pipe: WithTLS: nil *tls.Config"; got != want {
+			t.Errorf("Pipe(WithTLS(nil)) says %q, want %q (the prefix once)", got, want)
 		}
 		if _, _, err := streams.OpenConnection(ctx, "tcp", "127.0.0.1:1", streams.WithTLS(nil)); !errors.Is(err, streams.ErrNilTLSConfig) {
 			t.Errorf("OpenConnection(WithTLS(nil)) = %v, want ErrNilTLSConfig", err)

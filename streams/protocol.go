@@ -3,11 +3,11 @@ package streams
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"sync"
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/errs"
 	"github.com/aio-go/aio/internal/parking"
 	"github.com/aio-go/aio/transport"
 )
@@ -58,7 +58,7 @@ func WithTLS(cfg *tls.Config) Option {
 // check returns the misuse the options hold, said as op's error.
 func (c *config) check(op string) error {
 	if c.nilTLS {
-		return fmt.Errorf("streams: %s: %w", op, ErrNilTLSConfig)
+		return errs.Op("streams", op, ErrNilTLSConfig)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/errs"
 	"github.com/aio-go/aio/transport"
 )
 
@@ -115,7 +116,7 @@ func (w *StreamWriter) Drain(ctx context.Context) error {
 		return &BrokenError{Op: "Drain", Err: err}
 	}
 	if p.closing {
-		return fmt.Errorf("streams: Drain: %w", ErrClosed)
+		return errs.Op("streams", "Drain", ErrClosed)
 	}
 	if p.lost {
 		return &BrokenError{Op: "Drain", Err: p.lostErr}
@@ -188,7 +189,7 @@ func (w *StreamWriter) WaitClosed(ctx context.Context) error {
 // connection.
 func (w *StreamWriter) StartTLS(ctx context.Context, cfg *tls.Config, opts ...Option) error {
 	if cfg == nil {
-		return fmt.Errorf("streams: StartTLS: %w", ErrNilTLSConfig)
+		return errs.Op("streams", "StartTLS", ErrNilTLSConfig)
 	}
 	cf := w.p.cf
 	for _, o := range opts {
