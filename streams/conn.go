@@ -3,6 +3,7 @@ package streams
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/errs"
 	"github.com/aio-go/aio/internal/goid"
 	"github.com/aio-go/aio/task"
 	"github.com/aio-go/aio/transport"
@@ -59,9 +61,32 @@ import (
 // with a deadline or with Close, as with any net.Conn; a Read that ends
 // so has consumed nothing, and a Write that fails reports 0 bytes (those
 // queued before the failure may still be sent).
+//
+// A nil r or w gives a view whose every method fails with an error
+// matching ErrNilStream (Close too; the addresses are nil): misuse comes
+// back as an error from the first call, not as a nil-pointer panic.
 func NewConn(ctx context.Context, r *StreamReader, w *StreamWriter) net.Conn {
+	if r == nil || w == nil {
+		what := "reader"
+		if r != nil {
+			what = "writer"
+		}
+		return badConn{err: errs.Op("streams", "NewConn", fmt.Errorf("%w: the %s is nil", ErrNilStream, what))}
+	}
 	return newConn(ctx, r, w, goid.ID())
 }
+
+// badConn is NewConn's view of a nil reader or writer: every call fails.
+type badConn struct{ err error }
+
+func (c badConn) Read([]byte) (int, error)         { return 0, c.err }
+func (c badConn) Write([]byte) (int, error)        { return 0, c.err }
+func (c badConn) Close() error                     { return c.err }
+func (c badConn) LocalAddr() net.Addr              { return nil }
+func (c badConn) RemoteAddr() net.Addr             { return nil }
+func (c badConn) SetDeadline(time.Time) error      { return c.err }
+func (c badConn) SetReadDeadline(time.Time) error  { return c.err }
+func (c badConn) SetWriteDeadline(time.Time) error { return c.err }
 
 // newConn makes a view owned by the goroutine owner (0: none, every call
 // goes through the loop).
@@ -73,7 +98,18 @@ func newConn(ctx context.Context, r *StreamReader, w *StreamWriter, owner uintpt
 	if a, ok := w.Extra(transport.ExtraPeerName); ok {
 		c.remote, _ = a.(net.Addr)
 	}
+	c.local, c.remote = unnamedUnix(c.local), unnamedUnix(c.remote)
 	return c
+}
+
+// unnamedUnix returns a with an unnamed Unix socket's name, which Linux
+// reports as "@" (an empty abstract name), made empty as net.Dial's
+// connections show it.
+func unnamedUnix(a net.Addr) net.Addr {
+	if u, ok := a.(*net.UnixAddr); ok && u.Name == "@" {
+		return &net.UnixAddr{Net: u.Net}
+	}
+	return a
 }
 
 type conn struct {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"reflect"
 	"time"
 
 	"github.com/aio-go/aio/internal/errs"
@@ -244,7 +245,9 @@ func Shield[T any](ctx context.Context, a eventloop.Awaitable[T]) (T, error) {
 // and stops. Misuse (no loop in ctx, a nil waitable or one of another
 // loop) is likewise yielded once as an error. The waitables are never
 // cancelled by AsCompleted. Breaking out of the loop early is fine: it
-// stops watching the waitables still pending. O(len(ws)) in all.
+// stops watching the waitables still pending. A waitable given more than
+// once is yielded once, at its first position (asyncio.as_completed takes
+// a set). O(len(ws)) in all.
 func AsCompleted[W eventloop.Waitable](ctx context.Context, ws ...W) iter.Seq2[W, error] {
 	return func(yield func(W, error) bool) {
 		var zero W
@@ -259,6 +262,7 @@ func AsCompleted[W eventloop.Waitable](ctx context.Context, ws ...W) iter.Seq2[W
 				return
 			}
 		}
+		ws = distinct(ws)
 		c := newCompletions(l, len(ws))
 		for i, w := range ws {
 			eventloop.Watch(w, &c.slots[i])
@@ -329,4 +333,37 @@ func (c *completions) deliverOne() {
 	if !c.wake.Done() {
 		c.wake.SetResult(struct{}{})
 	}
+}
+
+// distinct returns ws without its repeats (the first of each kept, in
+// order); ws itself when it has none, so the common case copies nothing.
+func distinct[W eventloop.Waitable](ws []W) []W {
+	if len(ws) < 2 {
+		return ws
+	}
+	seen := make(map[any]struct{}, len(ws))
+	var out []W
+	for i, w := range ws {
+		var k any = w
+		if !reflect.TypeOf(k).Comparable() {
+			if out != nil {
+				out = append(out, w)
+			}
+			continue
+		}
+		if _, dup := seen[k]; dup {
+			if out == nil {
+				out = append(make([]W, 0, len(ws)-1), ws[:i]...)
+			}
+			continue
+		}
+		seen[k] = struct{}{}
+		if out != nil {
+			out = append(out, w)
+		}
+	}
+	if out == nil {
+		return ws
+	}
+	return out
 }
