@@ -45,7 +45,6 @@ func TestMisuse(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				q := newQ(0)
 				q.PutNowait(7)
-				//lint:ignore SA1012 a nil ctx is the misuse under test
 				if err := await(q, nil); !errors.Is(err, eventloop.ErrNotInTask) { //nolint:staticcheck
 					t.Errorf("nil ctx: %v", err)
 				}

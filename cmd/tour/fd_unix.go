@@ -97,7 +97,7 @@ func (t *tour) close() error {
 	err = l.Close()
 	var alive *eventloop.AliveError
 	if !errors.As(err, &alive) {
-		return fmt.Errorf("Close = %v, want an *AliveError", err)
+		return fmt.Errorf("close returned %v, want an *AliveError", err)
 	}
 	t.say("Close = *AliveError: tasks %v, %d timer(s), %d reader(s)", alive.Tasks, alive.Timers, len(alive.Readers))
 	t.say("the loop is closed all the same: %v; CallSoon now: %v", l.IsClosed(), func() error { _, err := l.CallSoon(func() {}); return err }())

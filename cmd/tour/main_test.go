@@ -73,7 +73,7 @@ func TestTour(t *testing.T) {
 		"RemoveSignalHandler: true",
 		`exception handler: panic in callback: panic "boom", with its stack (true)`,
 		"the next callback runs all the same",
-		`task "buggy" ended with eventloop: panic: assignment to entry in nil map (a *PanicError: true)`,
+		`task "buggy" ended with eventloop: panic: runtime error: index out of range [0] with length 0 (a *PanicError: true)`,
 		"CallSoon called from ",
 		"the executor goroutine's CallSoon failed: method CallSoon, ErrWrongGoroutine: true",
 		"CallSoonThreadsafe from the same goroutine: <nil>, and the callback ran",
