@@ -432,8 +432,9 @@ def main():
         py_real = os.path.realpath(tools["python"])
         path_py = shutil.which("python3")
         if path_py and os.path.realpath(path_py) != py_real:
+            # The other python3's path is this machine's, not the page's.
             notes.append("peers run with %s (Debian's, which sees python3-uvloop and "
-                         "python3-trio), not %s from PATH" % (tools["python"], path_py))
+                         "python3-trio), not another python3 that comes first on PATH" % tools["python"])
     features = {m for m in ("uvloop", "trio", "aiohttp") if tools["python"] and py_has(tools["python"], m)}
 
     if args.check_peers:
