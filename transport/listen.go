@@ -94,8 +94,12 @@ func setPort(sa unix.Sockaddr, port int) {
 }
 
 // removeStaleSocket removes path if it is a socket nobody listens on any
-// more (a server that died without unlinking it). Anything else is left
-// for bind to complain about.
+// more (a server that died without unlinking it): a connect to it is
+// refused. A socket where a live server accepts (the connect succeeds or
+// would block on a full backlog) is left, so bind fails with "address
+// already in use" instead of making that server unreachable; anything else
+// is left for bind to complain about. asyncio removes the socket file
+// unconditionally.
 func removeStaleSocket(path string) {
 	if len(path) == 0 || path[0] == '@' || path[0] == 0 {
 		return // abstract namespace: nothing on disk
@@ -104,7 +108,15 @@ func removeStaleSocket(path string) {
 	if err != nil || fi.Mode()&os.ModeSocket == 0 {
 		return
 	}
-	os.Remove(path)
+	fd, err := newSocket(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	if err != nil {
+		return
+	}
+	err = unix.Connect(fd, &unix.SockaddrUnix{Name: path})
+	unix.Close(fd)
+	if errors.Is(err, unix.ECONNREFUSED) {
+		os.Remove(path)
+	}
 }
 
 func listenOne(l *eventloop.Loop, nk netKind, sa unix.Sockaddr, cfg *ServerConfig) (*osListener, error) {
@@ -145,7 +157,7 @@ func listenOne(l *eventloop.Loop, nk netKind, sa unix.Sockaddr, cfg *ServerConfi
 	} else {
 		ln.addr = sockaddrToAddr(netw, sa)
 	}
-	if u, ok := sa.(*unix.SockaddrUnix); ok {
+	if u, ok := sa.(*unix.SockaddrUnix); ok && cfg.CleanupSocket {
 		ln.unlink = u.Name
 		if fi, err := os.Stat(u.Name); err == nil {
 			ln.unlinkInfo = fi

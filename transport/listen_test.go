@@ -4,7 +4,9 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -83,5 +85,73 @@ func TestAcceptPausesOnEMFILE(t *testing.T) {
 		srv.Close()
 		srv.AbortClients()
 		return 0, srv.WaitClosed(ctx)
+	})
+}
+
+// TestUnixServerLivePath: a path where a live server listens is not taken
+// over (bind fails with "address already in use" and the first server stays
+// reachable); a stale socket file (nobody accepts: ECONNREFUSED) is
+// replaced; the server removes its own socket file on close unless told
+// not to.
+func TestUnixServerLivePath(t *testing.T) {
+	checkFDLeak(t)
+	l := newVirtualLoop(t)
+	dir := t.TempDir()
+	runTask(t, l, func(ctx context.Context) (int, error) {
+		path := dir + "/live.sock"
+		a, err := CreateServer(ctx, func() *recProto { return &recProto{} }, "unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := CreateServer(ctx, func() *recProto { return &recProto{} }, "unix", path)
+		if err == nil {
+			b.Close()
+			t.Error("second server on a live path: no error")
+		} else if !errors.Is(err, unix.EADDRINUSE) || !strings.Contains(err.Error(), "address already in use") {
+			t.Errorf("second server on a live path: %v", err)
+		}
+		// The first server is still reachable at its path.
+		fd, _ := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err := unix.Connect(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+			t.Errorf("first server unreachable after the second tried its path: %v", err)
+		}
+		unix.Close(fd)
+		a.Close()
+		a.AbortClients()
+		if err := a.WaitClosed(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("socket file left after Close: %v", err)
+		}
+
+		// A stale socket: bound, never listening, closed without unlinking.
+		stale := dir + "/stale.sock"
+		sfd, _ := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err := unix.Bind(sfd, &unix.SockaddrUnix{Name: stale}); err != nil {
+			t.Fatal(err)
+		}
+		unix.Close(sfd)
+		c, err := CreateServer(ctx, func() *recProto { return &recProto{} }, "unix", stale, WithCleanupSocket(false))
+		if err != nil {
+			t.Fatalf("server on a stale socket path: %v", err)
+		}
+		c.Close()
+		if _, err := os.Stat(stale); err != nil {
+			t.Errorf("WithCleanupSocket(false): socket file gone after Close: %v", err)
+		}
+		os.Remove(stale)
+
+		// A regular file is never removed.
+		reg := dir + "/file"
+		os.WriteFile(reg, []byte("x"), 0o600)
+		if d, err := CreateServer(ctx, func() *recProto { return &recProto{} }, "unix", reg); err == nil {
+			d.Close()
+			t.Error("server on a regular file's path: no error")
+		}
+		if _, err := os.Stat(reg); err != nil {
+			t.Errorf("regular file removed: %v", err)
+		}
+		return 0, nil
 	})
 }
