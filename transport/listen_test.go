@@ -155,3 +155,62 @@ func TestUnixServerLivePath(t *testing.T) {
 		return 0, nil
 	})
 }
+
+// TestServerProtocolPanic: a protocol callback of a served connection that
+// panics is reported at once naming the connection's two ends, that
+// connection is aborted (asyncio's _fatal_error), and the server goes on
+// serving others.
+func TestServerProtocolPanic(t *testing.T) {
+	checkFDLeak(t)
+	var reports []eventloop.ExceptionContext
+	l := newVirtualLoop(t, eventloop.WithExceptionHandler(func(l *eventloop.Loop, c eventloop.ExceptionContext) {
+		reports = append(reports, c)
+	}))
+	_, err := runTask(t, l, func(ctx context.Context) (int, error) {
+		srv, err := CreateServer(ctx, func() *recProto {
+			return &recProto{onData: func(p *recProto, b []byte) {
+				if string(b) == "boom" {
+					panic("protocol boom")
+				}
+				p.tr.Write(b)
+			}}
+		}, "tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		addr := srv.Addrs()[0].String()
+		c1 := &recProto{}
+		t1, _, err := CreateConnection(ctx, func() *recProto { return c1 }, "tcp", addr)
+		if err != nil {
+			return 0, err
+		}
+		local, _ := t1.Extra(ExtraSockName)
+		t1.Write([]byte("boom"))
+		waitUntil(ctx, t, func() bool { return c1.lostCount > 0 || len(c1.events) > 1 && c1.events[len(c1.events)-1] == "eof" })
+		if len(reports) != 1 {
+			t.Fatalf("reports after the panic: %+v", reports)
+		}
+		if m := reports[0].Message; !strings.Contains(m, addr) || !strings.Contains(m, local.(net.Addr).String()) {
+			t.Errorf("report %q names neither %s nor %s", m, addr, local)
+		}
+		var pe *eventloop.PanicError
+		if !errors.As(reports[0].Err, &pe) || pe.Value != "protocol boom" {
+			t.Errorf("report's error: %v", reports[0].Err)
+		}
+		t1.Close()
+		c2 := &recProto{}
+		t2, _, err := CreateConnection(ctx, func() *recProto { return c2 }, "tcp", addr)
+		if err != nil {
+			return 0, err
+		}
+		t2.Write([]byte("hi"))
+		waitUntil(ctx, t, func() bool { return string(c2.data) == "hi" })
+		t2.Close()
+		srv.Close()
+		srv.AbortClients()
+		return 0, srv.WaitClosed(ctx)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
