@@ -31,6 +31,7 @@ import (
 type fdTransport struct {
 	loop     *eventloop.Loop
 	fd       int
+	claim    eventloop.FDClaim // the loop's record that fd is this transport's
 	kind     fdKind
 	netw     string // "tcp", "unix", "pipe": for Extra and descriptions
 	proto    StreamProtocol
@@ -82,11 +83,19 @@ func newFDTransport(l *eventloop.Loop, fd int, kind fdKind, netw string, proto S
 	if kind != kindWritePipe {
 		t.rbuf = netStateOf(l).readBuf()
 	}
+	claim, err := l.ClaimFD(fd, t)
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	t.claim = claim
 	if _, err := l.CallSoon(t.startFn); err != nil {
+		t.claim.Release()
 		unix.Close(fd)
 		return nil, err
 	}
 	if err := l.Track(t); err != nil {
+		t.claim.Release()
 		unix.Close(fd)
 		return nil, err
 	}
@@ -133,7 +142,7 @@ func (t *fdTransport) startReading() {
 	if t.reading || t.lost {
 		return
 	}
-	if err := t.loop.AddReader(t.fd, t.readFn); err != nil {
+	if err := t.claim.AddReader(t.readFn); err != nil {
 		t.fatal("read", err)
 		return
 	}
@@ -143,14 +152,14 @@ func (t *fdTransport) startReading() {
 func (t *fdTransport) stopReading() {
 	if t.reading {
 		t.reading = false
-		t.loop.RemoveReader(t.fd)
+		t.claim.RemoveReader()
 	}
 }
 
 func (t *fdTransport) stopWriting() {
 	if t.writing {
 		t.writing = false
-		t.loop.RemoveWriter(t.fd)
+		t.claim.RemoveWriter()
 	}
 }
 
@@ -251,6 +260,7 @@ func (t *fdTransport) finish(err error) {
 	t.stopReading()
 	t.stopWriting()
 	if t.fd >= 0 {
+		t.claim.Release()
 		unix.Close(t.fd)
 		t.fd = -1
 	}
@@ -446,7 +456,7 @@ func (t *fdTransport) startWriting() bool {
 	if t.writing {
 		return true
 	}
-	if err := t.loop.AddWriter(t.fd, t.writeFn); err != nil {
+	if err := t.claim.AddWriter(t.writeFn); err != nil {
 		t.fatal("write", err)
 		return false
 	}
@@ -585,8 +595,7 @@ func (t *fdTransport) describe() string {
 // CloseNow releases the descriptor at once (eventloop.Resource: the loop
 // is closing).
 func (t *fdTransport) CloseNow() {
-	t.loop.RemoveReader(t.fd)
-	t.loop.RemoveWriter(t.fd)
+	t.claim.Release()
 	unix.Close(t.fd)
 	t.fd = -1
 	t.closing, t.lost = true, true
