@@ -17,23 +17,29 @@ import (
 
 func TestAcceptPausesOnEMFILE(t *testing.T) {
 	checkFDLeak(t)
+	const queued, firstFree = 8, 3
 	var errs []string
 	l := newVirtualLoop(t, eventloop.WithExceptionHandler(func(l *eventloop.Loop, c eventloop.ExceptionContext) {
 		errs = append(errs, c.Err.Error())
 	}))
-	runTask(t, l, func(ctx context.Context) (int, error) {
+	_, err := runTask(t, l, func(ctx context.Context) (int, error) {
 		accepted := 0
+		batches := map[uint64]int{} // loop iteration -> connections accepted in it
 		srv, err := CreateServer(ctx, func() *recProto {
 			accepted++
+			batches[l.Stats().Iterations]++
 			return &recProto{}
 		}, "tcp", "127.0.0.1:0", WithStartServing(false), WithAcceptRetryDelay(time.Second))
 		if err != nil {
 			return 0, err
 		}
+		defer func() {
+			srv.Close()
+			srv.AbortClients()
+		}()
 		addr := srv.Addrs()[0].(*net.TCPAddr)
-		// Three clients complete their handshakes into the backlog.
 		var clients []int
-		for range 3 {
+		connect := func() {
 			fd, _ := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 			if err := unix.Connect(fd, &unix.SockaddrInet4{Port: addr.Port, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
 				t.Fatal(err)
@@ -45,29 +51,36 @@ func TestAcceptPausesOnEMFILE(t *testing.T) {
 				unix.Close(fd)
 			}
 		}()
+		// Several clients complete their handshakes into the backlog.
+		for range queued {
+			connect()
+		}
 		// Fill the descriptor table up to a lowered soft limit.
 		var old unix.Rlimit
 		unix.Getrlimit(unix.RLIMIT_NOFILE, &old)
+		lim := old
+		lim.Cur = uint64(countFDs(t) + 64)
+		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+			t.Skipf("setrlimit: %v", err)
+		}
+		defer unix.Setrlimit(unix.RLIMIT_NOFILE, &old)
 		var fillers []int
-		func() {
-			lim := old
-			lim.Cur = uint64(countFDs(t) + 64)
-			if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-				t.Skipf("setrlimit: %v", err)
+		for {
+			fd, err := unix.Dup(0)
+			if err != nil {
+				break
 			}
-			defer unix.Setrlimit(unix.RLIMIT_NOFILE, &old)
-			for {
-				fd, err := unix.Dup(0)
-				if err != nil {
-					break
-				}
-				fillers = append(fillers, fd)
-			}
-			srv.StartServing()
-			for range 5 {
-				eventloop.Sleep(ctx, 10*time.Millisecond) // less than the retry delay
+			fillers = append(fillers, fd)
+		}
+		defer func() {
+			for _, fd := range fillers {
+				unix.Close(fd)
 			}
 		}()
+		srv.StartServing()
+		for range 5 {
+			eventloop.Sleep(ctx, 10*time.Millisecond) // less than the retry delay
+		}
 		st := srv.Stats()
 		if st.Accept.Pauses != 1 || st.Accept.AcceptCalls != 1 || accepted != 0 {
 			t.Errorf("with no descriptors left: %+v, %d accepted", st.Accept, accepted)
@@ -75,17 +88,46 @@ func TestAcceptPausesOnEMFILE(t *testing.T) {
 		if len(errs) != 1 || !strings.Contains(errs[0], "too many open files") {
 			t.Errorf("exception handler got %v", errs)
 		}
-		for _, fd := range fillers {
-			unix.Close(fd)
+
+		// freeAndWait frees n descriptors and waits until want connections
+		// are accepted: within one retry interval of loop time, and those
+		// the pause held back all in one batch (one loop iteration), not
+		// one accept per interval.
+		freeAndWait := func(n, want int, what string, then func()) {
+			t.Helper()
+			for _, fd := range fillers[:n] {
+				unix.Close(fd)
+			}
+			fillers = fillers[n:]
+			freed, before := l.Time(), accepted
+			then()
+			clear(batches)
+			waitUntil(ctx, t, func() bool { return accepted == want })
+			if took := l.Time() - freed; took > time.Second {
+				t.Errorf("%s: accepted %v after descriptors were freed, want within the 1s retry interval", what, took)
+			}
+			if len(batches) != 1 {
+				t.Errorf("%s: %d connections accepted over %d loop iterations, want one batch: %v", what, accepted-before, len(batches), batches)
+			}
 		}
-		waitUntil(ctx, t, func() bool { return accepted == 3 })
-		if st := srv.Stats(); st.Accept.Pauses != 1 || st.Accept.Accepted != 3 {
-			t.Errorf("after the retry: %+v", st.Accept)
+		// A few descriptors free up: as many connections are accepted,
+		// then accepting pauses again.
+		freeAndWait(firstFree, firstFree, "a few descriptors free", func() {})
+		eventloop.Sleep(ctx, 10*time.Millisecond)
+		if st := srv.Stats(); st.Accept.Pauses != 2 || accepted != firstFree {
+			t.Errorf("after the first retry: %+v, %d accepted", st.Accept, accepted)
 		}
-		srv.Close()
-		srv.AbortClients()
-		return 0, srv.WaitClosed(ctx)
+		// Every descriptor is free: the rest of the backlog, and a client
+		// that connects now, are accepted at the next retry.
+		freeAndWait(len(fillers), queued+1, "all descriptors free", connect)
+		if st := srv.Stats(); st.Accept.Pauses != 2 || st.Accept.Accepted != queued+1 {
+			t.Errorf("after the last retry: %+v", st.Accept)
+		}
+		return 0, nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestUnixServerLivePath: a path where a live server listens is not taken
