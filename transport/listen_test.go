@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/timer"
 	"golang.org/x/sys/unix"
 )
 
@@ -208,6 +209,35 @@ func TestServerProtocolPanic(t *testing.T) {
 	l := newVirtualLoop(t, eventloop.WithExceptionHandler(func(l *eventloop.Loop, c eventloop.ExceptionContext) {
 		reports = append(reports, c)
 	}))
+	serverProtocolPanic(t, l, &reports)
+}
+
+// TestServerProtocolPanicGoNetwork is TestServerProtocolPanic over Go's
+// net package (the OS network where the loop has no poller), on a real
+// clock: that network's I/O completes on goroutines.
+func TestServerProtocolPanicGoNetwork(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real clock")
+	}
+	checkFDLeak(t)
+	var reports []eventloop.ExceptionContext
+	l, err := eventloop.New(eventloop.WithClock(timer.NewReal()), WithNetwork(GoNetwork{}),
+		eventloop.WithExceptionHandler(func(l *eventloop.Loop, c eventloop.ExceptionContext) {
+			reports = append(reports, c)
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := l.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	}()
+	serverProtocolPanic(t, l, &reports)
+}
+
+func serverProtocolPanic(t *testing.T, l *eventloop.Loop, reportsp *[]eventloop.ExceptionContext) {
+	t.Helper()
 	_, err := runTask(t, l, func(ctx context.Context) (int, error) {
 		srv, err := CreateServer(ctx, func() *recProto {
 			return &recProto{onData: func(p *recProto, b []byte) {
@@ -229,15 +259,15 @@ func TestServerProtocolPanic(t *testing.T) {
 		local, _ := t1.Extra(ExtraSockName)
 		t1.Write([]byte("boom"))
 		waitUntil(ctx, t, func() bool { return c1.lostCount > 0 || len(c1.events) > 1 && c1.events[len(c1.events)-1] == "eof" })
-		if len(reports) != 1 {
-			t.Fatalf("reports after the panic: %+v", reports)
+		if len(*reportsp) != 1 {
+			t.Fatalf("reports after the panic: %+v", *reportsp)
 		}
-		if m := reports[0].Message; !strings.Contains(m, addr) || !strings.Contains(m, local.(net.Addr).String()) {
+		if m := (*reportsp)[0].Message; !strings.Contains(m, addr) || !strings.Contains(m, local.(net.Addr).String()) {
 			t.Errorf("report %q names neither %s nor %s", m, addr, local)
 		}
 		var pe *eventloop.PanicError
-		if !errors.As(reports[0].Err, &pe) || pe.Value != "protocol boom" {
-			t.Errorf("report's error: %v", reports[0].Err)
+		if !errors.As((*reportsp)[0].Err, &pe) || pe.Value != "protocol boom" {
+			t.Errorf("report's error: %v", (*reportsp)[0].Err)
 		}
 		t1.Close()
 		c2 := &recProto{}
