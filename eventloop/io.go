@@ -109,6 +109,17 @@ func (c *FDClaim) Release() {
 	*c = FDClaim{}
 }
 
+// CheckFDFree returns an error matching ErrFDOwned, naming the owner, when
+// a transport owns fd (ClaimFD), and nil otherwise: for calls that would
+// use the descriptor directly (the Sock* awaits). One map look-up, none
+// while no fd is claimed. Loop goroutine only.
+func (l *Loop) CheckFDFree(fd int) error {
+	if o, ok := l.owned[fd]; ok {
+		return fmt.Errorf("%w: fd %d, owned by %s", ErrFDOwned, fd, o)
+	}
+	return nil
+}
+
 // ownedErr returns ErrFDOwned (naming the owner) when fd is claimed. Only
 // the loop's public fd methods ask; claims skip it.
 func (l *Loop) ownedErr(op string, fd int) error {

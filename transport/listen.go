@@ -152,6 +152,10 @@ func listenOne(l *eventloop.Loop, nk netKind, sa unix.Sockaddr, cfg *ServerConfi
 		netw = "unix"
 	}
 	ln := &osListener{loop: l, fd: fd, netw: netw, cfg: cfg}
+	if ln.claim, err = l.ClaimFD(fd, ln); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
 	if bound, err := unix.Getsockname(fd); err == nil {
 		ln.addr = sockaddrToAddr(netw, bound)
 	} else {
@@ -175,6 +179,7 @@ func listenOne(l *eventloop.Loop, nk netKind, sa unix.Sockaddr, cfg *ServerConfi
 type osListener struct {
 	loop       *eventloop.Loop
 	fd         int
+	claim      eventloop.FDClaim // the loop's record that fd is this listener's
 	netw       string
 	addr       net.Addr
 	cfg        *ServerConfig
@@ -190,6 +195,7 @@ type osListener struct {
 }
 
 func (ln *osListener) Addr() net.Addr       { return ln.addr }
+func (ln *osListener) String() string       { return ln.netw + " listener " + addrString(ln.addr) }
 func (ln *osListener) FD() int              { return ln.fd }
 func (ln *osListener) Stats() ListenerStats { return ln.stats }
 
@@ -208,7 +214,7 @@ func (ln *osListener) watch() error {
 	if ln.watching {
 		return nil
 	}
-	if err := ln.loop.AddReader(ln.fd, ln.readFn); err != nil {
+	if err := ln.claim.AddReader(ln.readFn); err != nil {
 		return err
 	}
 	ln.watching = true
@@ -218,7 +224,7 @@ func (ln *osListener) watch() error {
 func (ln *osListener) unwatch() {
 	if ln.watching {
 		ln.watching = false
-		ln.loop.RemoveReader(ln.fd)
+		ln.claim.RemoveReader()
 	}
 }
 
@@ -235,6 +241,7 @@ func (ln *osListener) Close() error {
 	}
 	ln.Stop()
 	ln.closed = true
+	ln.claim.Release()
 	err := unix.Close(ln.fd)
 	ln.removePath()
 	return err
@@ -253,8 +260,7 @@ func (ln *osListener) removePath() {
 
 func (ln *osListener) closeNow() {
 	ln.closed = true
-	ln.loop.RemoveReader(ln.fd)
-	ln.loop.RemoveWriter(ln.fd)
+	ln.claim.Release()
 	unix.Close(ln.fd)
 	ln.removePath()
 }

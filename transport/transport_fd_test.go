@@ -346,6 +346,8 @@ func TestAddReaderOnTransportFD(t *testing.T) {
 			"AddWriter":    func() error { return l.AddWriter(fd, steal) },
 			"RemoveReader": func() error { _, err := l.RemoveReader(fd); return err },
 			"RemoveWriter": func() error { _, err := l.RemoveWriter(fd); return err },
+			"SockRecv":     func() error { _, err := SockRecv(ctx, fd, 16); return err },
+			"SockSendall":  func() error { return SockSendall(ctx, fd, []byte("x")) },
 		} {
 			err := call()
 			if !errors.Is(err, eventloop.ErrFDOwned) || !strings.Contains(err.Error(), "tcp transport") {
@@ -353,6 +355,11 @@ func TestAddReaderOnTransportFD(t *testing.T) {
 			}
 		}
 		unix.Write(peer, []byte("ping"))
+		var buf [8]byte
+		unix.SetNonblock(peer, true)
+		if n, _ := unix.Read(peer, buf[:]); n > 0 {
+			t.Errorf("peer got %q written past the transport", buf[:n])
+		}
 		for i := 0; i < 100 && string(p.data) != "ping" && !stolen; i++ {
 			eventloop.Sleep(ctx, time.Millisecond)
 		}
@@ -373,6 +380,15 @@ func TestAddReaderOnTransportFD(t *testing.T) {
 			t.Errorf("AddReader after the transport closed: %v", err)
 		}
 		l.RemoveReader(r)
+		// A server's listening socket is claimed the same way.
+		srv, err := CreateServer(ctx, func() *recProto { return &recProto{} }, "tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		if err := l.AddReader(srv.Sockets()[0], steal); !errors.Is(err, eventloop.ErrFDOwned) {
+			t.Errorf("AddReader on a listening socket: %v", err)
+		}
+		srv.Close()
 		return 0, nil
 	})
 	if err != nil {
