@@ -72,7 +72,7 @@ func OpenUnixConnection(ctx context.Context, path string, opts ...Option) (*Stre
 // TLS handshake first (a failed handshake closes it, and handler is not
 // called). The handler owns its writer: close it when done. If the handler
 // is cancelled, the connection is closed. If it panics, the connection is
-// aborted and the panic goes at once to the loop's exception handler (a
+// closed (what it wrote is still sent) and the panic goes at once to the loop's exception handler (a
 // *eventloop.PanicError, with a message naming the server's and the
 // peer's addresses); the server goes on serving.
 //

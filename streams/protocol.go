@@ -195,11 +195,11 @@ func (p *Protocol) serve(ctx context.Context, h func(ctx context.Context, r *Str
 			// Reported now, as asyncio's "Unhandled exception in
 			// client_connected_cb", not left in the task for the loop to
 			// find at Close; the server goes on serving.
-			p.writer.t.Abort()
 			peer := "?"
 			if a, ok := p.writer.t.Extra(transport.ExtraPeerName); ok && a != nil {
 				peer = fmt.Sprint(a)
 			}
+			p.writer.t.Close()
 			eventloop.LoopOf(ctx).CallExceptionHandler(eventloop.ExceptionContext{
 				Message: fmt.Sprintf("streams: StartServer: handler panicked (server %s, peer %s)", p.server, peer),
 				Err:     &eventloop.PanicError{Value: r, Stack: debug.Stack()},
