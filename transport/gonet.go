@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"sync"
@@ -21,8 +22,10 @@ import (
 //
 // Against the readiness-based OS network of Unix it costs two goroutines
 // and a hand-off per read and per write, and it ignores ServerConfig's
-// Backlog, ReuseAddr and ReusePort (Go's defaults apply) and the accept
-// retry delay (Go's listener retries by itself).
+// Backlog and ReuseAddr (Go's defaults apply) and the accept retry delay
+// (Go's listener retries by itself). ReusePort, which one loop per core
+// needs, is refused with an error wrapping errors.ErrUnsupported: Go's
+// net package does not share a port between listeners.
 type GoNetwork struct{}
 
 // Dial implements Network.
@@ -95,6 +98,10 @@ func (GoNetwork) Listen(ctx context.Context, network, address string, cfg *Serve
 	l, err := loopFor(ctx, "Listen")
 	if err != nil {
 		return nil, err
+	}
+	if cfg != nil && cfg.ReusePort {
+		return nil, &NetError{Op: "listen", Net: network, Addr: address,
+			Err: fmt.Errorf("SO_REUSEPORT over Go's net package: %w", errors.ErrUnsupported)}
 	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(context.Background(), network, address)
