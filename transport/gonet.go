@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/errs"
 )
 
 // GoNetwork is a Network built on Go's net package: Dial runs
@@ -100,8 +101,7 @@ func (GoNetwork) Listen(ctx context.Context, network, address string, cfg *Serve
 		return nil, err
 	}
 	if cfg != nil && cfg.ReusePort {
-		return nil, &NetError{Op: "listen", Net: network, Addr: address,
-			Err: fmt.Errorf("SO_REUSEPORT over Go's net package: %w", errors.ErrUnsupported)}
+		return nil, errs.Op("transport", "Listen", fmt.Errorf("SO_REUSEPORT over Go's net package: %w", errors.ErrUnsupported))
 	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(context.Background(), network, address)
