@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/errs"
 )
 
 // Go is Spawn for a body that returns only an error.
@@ -22,7 +23,9 @@ func Go(ctx context.Context, fn func(context.Context) error, opts ...eventloop.T
 // default executor down (waiting for its jobs), and closes the loop
 // (asyncio.run). It returns main's result. Errors of the cancelled
 // leftovers, and anything else still alive at close, go to the loop's
-// exception handler.
+// exception handler. Called from a task or a callback of a running loop,
+// it returns eventloop.ErrNestedLoop at once and main never runs (asyncio:
+// "asyncio.run() cannot be called from a running event loop").
 func Run[T any](main func(ctx context.Context) (T, error), opts ...eventloop.Option) (T, error) {
 	var zero T
 	if main == nil {
@@ -34,6 +37,12 @@ func Run[T any](main func(ctx context.Context) (T, error), opts ...eventloop.Opt
 	}
 	t := eventloop.Spawn(l.Context(), main, eventloop.WithName("main"))
 	runErr := l.RunUntilComplete(t)
+	if errors.Is(runErr, eventloop.ErrNestedLoop) {
+		// Called from a task or callback of a running loop: main never
+		// ran, and the new loop has nothing else to unwind.
+		l.Close()
+		return zero, errs.Op("task", "Run", eventloop.ErrNestedLoop)
+	}
 	cancelAll(l)
 	if f := l.ShutdownDefaultExecutor(); !f.Done() {
 		l.RunUntilComplete(f)
