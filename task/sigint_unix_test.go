@@ -117,3 +117,24 @@ func sigintChild() {
 	fmt.Println("Run returned")
 	os.Exit(0)
 }
+
+// A main whose cleanup fails after the SIGINT: Run returns the failure,
+// joined with ErrInterrupted (the failure is not taken for the
+// cancellation).
+func TestRunSigintCleanupFailure(t *testing.T) {
+	guard := make(chan os.Signal, 1)
+	signal.Notify(guard, syscall.SIGINT)
+	defer signal.Stop(guard)
+
+	_, err := task.Run(func(ctx context.Context) (int, error) {
+		syscall.Kill(os.Getpid(), syscall.SIGINT)
+		err := eventloop.Sleep(ctx, 10*time.Second)
+		if err == nil {
+			return 0, errors.New("main was not cancelled by SIGINT")
+		}
+		return 0, errors.Join(errCleanup, err)
+	})
+	if !errors.Is(err, errCleanup) || !errors.Is(err, task.ErrInterrupted) {
+		t.Errorf("Run = %v, want the cleanup failure and ErrInterrupted", err)
+	}
+}
