@@ -138,3 +138,28 @@ func TestRunSigintCleanupFailure(t *testing.T) {
 		t.Errorf("Run = %v, want the cleanup failure and ErrInterrupted", err)
 	}
 }
+
+// A main that installs its own SIGINT handler replaces Run's: the signal
+// reaches that handler and main is not cancelled.
+func TestRunSigintOwnHandlerReplacesRuns(t *testing.T) {
+	guard := make(chan os.Signal, 1)
+	signal.Notify(guard, syscall.SIGINT)
+	defer signal.Stop(guard)
+
+	v, err := task.Run(func(ctx context.Context) (int, error) {
+		l := eventloop.LoopOf(ctx)
+		got := eventloop.NewFuture[int](l)
+		if err := l.AddSignalHandler(os.Interrupt, func() { got.SetResult(1) }); err != nil {
+			return 0, err
+		}
+		syscall.Kill(os.Getpid(), syscall.SIGINT)
+		_, err := task.WaitFor(ctx, 10*time.Second, eventloop.Awaitable[int](got))
+		if err != nil {
+			return 0, err // cancelled (Run's handler ran) or timed out
+		}
+		return 2, eventloop.Sleep(ctx, 0) // still not cancelled
+	})
+	if v != 2 || err != nil {
+		t.Errorf("Run = %d, %v; want 2, nil", v, err)
+	}
+}
