@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aio-go/aio/internal/testkit"
 	"github.com/aio-go/aio/streams"
 	"github.com/aio-go/aio/transport"
 )
@@ -91,6 +92,7 @@ func TestWithTLSNil(t *testing.T) {
 // net.Dial's does (an empty name), not as "@", Linux's spelling of an
 // empty abstract name.
 func TestNewConnUnixClientAddr(t *testing.T) {
+	testkit.NeedUnixSockets(t)
 	path := filepath.Join(t.TempDir(), "s")
 	run(t, func(ctx context.Context) error {
 		got := make(chan net.Addr, 1)

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/netip"
 	"strconv"
@@ -57,9 +58,10 @@ func GetAddrInfo(ctx context.Context, network, host, port string) ([]netip.AddrP
 	return out, nil
 }
 
-// GetNameInfo looks up the host names of addr's IP and the service name
-// of its port on the loop's executor (asyncio's loop.getnameinfo); a
-// port with no service name comes back as its number.
+// GetNameInfo looks up the host names of addr's IP on the loop's executor
+// (asyncio's loop.getnameinfo). An address with no name comes back as its
+// numeric form, as getnameinfo(3) does without NI_NAMEREQD; the port comes
+// back as its number.
 //
 // Cancellation: as GetAddrInfo.
 func GetNameInfo(ctx context.Context, addr netip.AddrPort) (hosts []string, port string, err error) {
@@ -71,7 +73,14 @@ func GetNameInfo(ctx context.Context, addr netip.AddrPort) (hosts []string, port
 		return nil, "", err
 	}
 	fut := eventloop.RunInExecutor(l, func() ([]string, error) {
-		return net.DefaultResolver.LookupAddr(context.Background(), addr.Addr().String())
+		hosts, err := net.DefaultResolver.LookupAddr(context.Background(), addr.Addr().String())
+		if len(hosts) == 0 {
+			var dnsErr *net.DNSError
+			if err == nil || errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+				return []string{addr.Addr().String()}, nil
+			}
+		}
+		return hosts, err
 	})
 	hosts, err = eventloop.Await(ctx, fut)
 	if err != nil {

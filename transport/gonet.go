@@ -3,12 +3,14 @@ package transport
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/errs"
 )
 
 // GoNetwork is a Network built on Go's net package: Dial runs
@@ -21,8 +23,10 @@ import (
 //
 // Against the readiness-based OS network of Unix it costs two goroutines
 // and a hand-off per read and per write, and it ignores ServerConfig's
-// Backlog, ReuseAddr and ReusePort (Go's defaults apply) and the accept
-// retry delay (Go's listener retries by itself).
+// Backlog and ReuseAddr (Go's defaults apply) and the accept retry delay
+// (Go's listener retries by itself). ReusePort, which one loop per core
+// needs, is refused with an error wrapping errors.ErrUnsupported: Go's
+// net package does not share a port between listeners.
 type GoNetwork struct{}
 
 // Dial implements Network.
@@ -95,6 +99,9 @@ func (GoNetwork) Listen(ctx context.Context, network, address string, cfg *Serve
 	l, err := loopFor(ctx, "Listen")
 	if err != nil {
 		return nil, err
+	}
+	if cfg != nil && cfg.ReusePort {
+		return nil, errs.Op("transport", "Listen", fmt.Errorf("SO_REUSEPORT over Go's net package: %w", errors.ErrUnsupported))
 	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(context.Background(), network, address)

@@ -259,9 +259,9 @@ type NetError struct {
 	Err  error
 }
 
-// Error returns "eventloop: <op> <net> <addr>: <cause>".
+// Error returns "transport: <op> <net> <addr>: <cause>".
 func (e *NetError) Error() string {
-	s := "eventloop: " + e.Op
+	s := "transport: " + e.Op
 	if e.Net != "" {
 		s += " " + e.Net
 	}
@@ -284,9 +284,9 @@ type BrokenError struct {
 	Err error  // the cause, usually a syscall.Errno
 }
 
-// Error returns "eventloop: transport broken: <op>: <cause>".
+// Error returns "transport: broken: <op>: <cause>".
 func (e *BrokenError) Error() string {
-	return "eventloop: transport broken: " + e.Op + ": " + e.Err.Error()
+	return "transport: broken: " + e.Op + ": " + e.Err.Error()
 }
 
 // Unwrap returns the cause.

@@ -28,9 +28,9 @@ type SendallError struct {
 	Err  error
 }
 
-// Error returns "eventloop: sendall: sent N bytes: <cause>".
+// Error returns "transport: sendall: sent N bytes: <cause>".
 func (e *SendallError) Error() string {
-	return fmt.Sprintf("eventloop: sendall: sent %d bytes: %v", e.Sent, e.Err)
+	return fmt.Sprintf("transport: sendall: sent %d bytes: %v", e.Sent, e.Err)
 }
 
 // Unwrap returns the cause.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/testkit"
 	"github.com/aio-go/aio/web"
 )
 
@@ -516,6 +517,7 @@ func TestShutdownGraceful(t *testing.T) {
 }
 
 func TestUnixSocket(t *testing.T) {
+	testkit.NeedUnixSockets(t)
 	path := t.TempDir() + "/web.sock"
 	ls := serveOn(t, "unix", path, echoMux())
 	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
