@@ -1,0 +1,59 @@
+package files_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/testkit"
+)
+
+// run runs body as the main task of a fresh loop (virtual clock, strict
+// exception handler) and checks that no descriptor is left open.
+func run(t *testing.T, body func(ctx context.Context) error, opts ...eventloop.Option) {
+	t.Helper()
+	before := openFDs(t)
+	testkit.Run(t, body, opts...)
+	if after := openFDs(t); after > before {
+		t.Errorf("descriptors open: %d before, %d after", before, after)
+	}
+}
+
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc/self/fd: %v", err)
+	}
+	return len(ents)
+}
+
+// until yields to the loop until cond holds; it fails after 10 s of wall
+// time (a worker that never gets there), which no passing run comes near.
+func until(ctx context.Context, cond func() bool) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return errors.New("until: condition not met in 10 s")
+		}
+		if err := eventloop.Sleep(ctx, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func tempFile(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if data != nil {
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return p
+}
