@@ -347,7 +347,7 @@ func (f *File) read(p []byte, stop *atomic.Bool) (int, error) {
 // p[:n] read.
 func (f *File) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
 	j, err := f.do(ctx, "ReadAt", func(j *job) {
-		for j.n < len(p) && !j.stop.Load() {
+		for first := true; j.n < len(p) && (first || !j.stop.Load()); first = false {
 			k := min(len(p)-j.n, chunk)
 			m, err := f.os.ReadAt(p[j.n:j.n+k], off+int64(j.n))
 			j.n += m
@@ -372,7 +372,7 @@ func (f *File) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
 // offset moved by n. p is never read after Write returns.
 func (f *File) Write(ctx context.Context, p []byte) (int, error) {
 	j, err := f.do(ctx, "Write", func(j *job) {
-		for j.n < len(p) && !j.stop.Load() {
+		for first := true; j.n < len(p) && (first || !j.stop.Load()); first = false {
 			k := min(len(p)-j.n, chunk)
 			m, err := f.os.Write(p[j.n : j.n+k])
 			j.n += m
@@ -403,7 +403,7 @@ func (f *File) WriteAt(ctx context.Context, p []byte, off int64) (int, error) {
 			_, j.err = f.os.WriteAt(p, off) // the O_APPEND and negative-offset errors
 			return
 		}
-		for j.n < len(p) && !j.stop.Load() {
+		for first := true; j.n < len(p) && (first || !j.stop.Load()); first = false {
 			k := min(len(p)-j.n, chunk)
 			m, err := f.os.WriteAt(p[j.n:j.n+k], off+int64(j.n))
 			j.n += m

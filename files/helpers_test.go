@@ -3,6 +3,7 @@ package files_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -57,3 +58,5 @@ func tempFile(t *testing.T, name string, data []byte) string {
 	}
 	return p
 }
+
+func errorsIsClosed(err error) bool { return errors.Is(err, fs.ErrClosed) }

@@ -132,7 +132,7 @@ func readFile(name string, j *job) ([]byte, error) {
 		size = int(min(fi.Size(), 1<<40)) + 1 // one byte more, to see the EOF
 	}
 	buf := make([]byte, 0, max(size, 512))
-	for !j.stop.Load() {
+	for first := true; first || !j.stop.Load(); first = false {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
@@ -167,7 +167,7 @@ func WriteFile(ctx context.Context, name string, data []byte, perm fs.FileMode) 
 			return struct{}{}, err
 		}
 		n := 0
-		for n < len(data) && !j.stop.Load() {
+		for first := true; n < len(data) && (first || !j.stop.Load()); first = false {
 			m, err := f.Write(data[n : n+min(len(data)-n, chunk)])
 			n += m
 			if err != nil {
