@@ -15,3 +15,6 @@ func ownerOf(fi fs.FileInfo) (int, bool) {
 	}
 	return int(st.Uid), true
 }
+
+// modeBitsGuard: permission bits decide who may enter a directory.
+const modeBitsGuard = true

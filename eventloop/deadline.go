@@ -7,6 +7,8 @@ import (
 	"math"
 	"time"
 
+	"github.com/aio-go/aio/internal/errs"
+
 	"github.com/aio-go/aio/timer"
 )
 
@@ -49,7 +51,7 @@ func (c deadlineCtx) Value(key any) any {
 func WithTimeoutAt(parent context.Context, when time.Duration) (context.Context, *TimeoutScope, error) {
 	up := scopeOf(parent)
 	if up == nil {
-		return nil, nil, fmt.Errorf("WithTimeoutAt: %w: the context carries no loop", ErrNotInTask)
+		return nil, nil, errs.Op("eventloop", "WithTimeoutAt", fmt.Errorf("%w: the context carries no loop", ErrNotInTask))
 	}
 	if err := up.loop.check("WithTimeoutAt"); err != nil {
 		return nil, nil, err
@@ -80,7 +82,7 @@ func (d *TimeoutScope) Expired() bool { return d.expired }
 // It fails with ErrInvalidState once the scope expired or was closed.
 func (d *TimeoutScope) Reschedule(when time.Duration) error {
 	if d.closed || d.expired {
-		return fmt.Errorf("Reschedule: %w: the timeout scope has expired or is closed", ErrInvalidState)
+		return errs.Op("eventloop", "Reschedule", fmt.Errorf("%w: the timeout scope has expired or is closed", ErrInvalidState))
 	}
 	l := d.sc.loop
 	d.stopTimer()

@@ -27,10 +27,20 @@
 //
 // Networking lives in package transport, files in package files, child
 // processes in subprocess: each is built on this package's public API
-// only. What they need from the loop is small and public: AddReader and
-// AddWriter for descriptors, Parker to park a task until a callback wakes
-// it, Watch to hear of a future's completion, Track so that Close names
-// and releases what they own, and Local for state they keep per loop.
+// only. Applications rarely need the hooks they use; they are grouped
+// here so library authors find them:
+//
+//   - awaits of your own: ParkerFor and Parker (park the running task
+//     until a callback unparks it), AwaitError (the error an await on a
+//     cancelled ctx returns);
+//   - hearing of completions without a callback per waiter: Watch,
+//     Unwatch and DoneWatcher;
+//   - descriptors: AddReader, AddWriter, RemoveReader, RemoveWriter;
+//     I/O that completes on goroutines: AddCompletionSource;
+//   - lifetime: Track, Untrack and Resource, so Close names and releases
+//     what a library owns;
+//   - per-loop state: Local, SetLocal and WithLocal;
+//   - guarding loop-only methods: Check and CheckNeeded.
 //
 // Package task builds asyncio's high-level API (Run, Gather, Wait,
 // TaskGroup, ...) on these pieces.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 )
@@ -42,6 +41,23 @@ var (
 	// ErrStopped is returned by RunUntilComplete when the loop was stopped
 	// before the awaited future completed.
 	ErrStopped = errors.New("eventloop: loop stopped before the future completed")
+	// ErrNestedLoop is returned by RunForever, RunUntilComplete and RunOnce
+	// when called from inside a running loop, from one of its callbacks
+	// or tasks (asyncio: "Cannot run the event loop while another loop is
+	// running"). A loop's callbacks and tasks must await instead; another
+	// loop runs on a goroutine of its own.
+	ErrNestedLoop = errors.New("eventloop: cannot run a loop from inside a running loop")
+	// ErrAwaitSelf is returned by an await of a task on its own future
+	// (asyncio: "Task cannot await on itself"): it would wait forever.
+	ErrAwaitSelf = errors.New("eventloop: a task cannot await itself")
+	// ErrNilWaitable is returned when a nil future or task (a nil
+	// interface or a nil pointer) is given where one is awaited or run.
+	ErrNilWaitable = errors.New("eventloop: nil future or task")
+	// ErrGoexit is the error of a task ended by runtime.Goexit (t.FailNow
+	// in a test calls it): its body called it, and the task ended, its
+	// deferred calls having run, while the loop goes on; or, rarer, a
+	// callback the task ran while it was parked called it (see Loop).
+	ErrGoexit = errors.New("eventloop: task ended by runtime.Goexit")
 )
 
 // ErrCancelled is the error of a cancelled task, future or await. It matches
@@ -112,16 +128,16 @@ func (e *GoroutineError) Error() string {
 func (e *GoroutineError) Is(target error) bool { return target == ErrWrongGoroutine }
 
 // AliveError is what Close returns when the loop still owned live things:
-// tasks not done, timers not fired, file descriptors watched, signal
-// handlers installed, executor jobs running. Close has released them all
+// tasks not done, timers not fired, file descriptors watched, executor
+// jobs running. Signal handlers are not among them: Close removes them
+// quietly, as asyncio's close does. Close has released them all
 // anyway; the error says what a well-behaved program should have finished.
 type AliveError struct {
-	Tasks    []string    // names of tasks that were not done
-	Timers   int         // pending (not cancelled) timers
-	Readers  []int       // fds with a reader
-	Writers  []int       // fds with a writer
-	Signals  []os.Signal // signals with a handler
-	Executor int         // executor jobs still running
+	Tasks    []string // names of tasks that were not done
+	Timers   int      // pending (not cancelled) timers
+	Readers  []int    // fds with a reader
+	Writers  []int    // fds with a writer
+	Executor int      // executor jobs still running
 	// Resources describes what libraries registered with Track and had
 	// not released, in the order they were tracked: transports and servers
 	// with their addresses and descriptors ("tcp transport fd 7
@@ -142,9 +158,6 @@ func (e *AliveError) Error() string {
 	}
 	if len(e.Writers) > 0 {
 		parts = append(parts, fmt.Sprintf("writers on fds %v", e.Writers))
-	}
-	if len(e.Signals) > 0 {
-		parts = append(parts, fmt.Sprintf("signal handlers for %v", e.Signals))
 	}
 	if e.Executor > 0 {
 		parts = append(parts, fmt.Sprintf("%d executor job(s)", e.Executor))

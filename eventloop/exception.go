@@ -3,6 +3,7 @@ package eventloop
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"reflect"
 	"runtime"
 	"strconv"
@@ -32,18 +33,34 @@ func (l *Loop) SetExceptionHandler(h ExceptionHandler) { l.handler = h }
 func (l *Loop) ExceptionHandler() ExceptionHandler { return l.handler }
 
 // CallExceptionHandler passes c to the installed handler (or the default).
-// Loop goroutine only.
+// A panic in the handler is logged and dropped; a panic in the logger
+// itself (a broken slog handler) is written to standard error and dropped:
+// either way the loop goes on. Loop goroutine only.
 func (l *Loop) CallExceptionHandler(c ExceptionContext) {
 	if l.handler == nil {
-		l.DefaultExceptionHandler(c)
+		l.logContained(c, func() { l.DefaultExceptionHandler(c) })
 		return
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			l.logger.Error("eventloop: panic in exception handler", "panic", r, "while", c.Message)
+			l.logContained(c, func() {
+				l.logger.Error("eventloop: panic in exception handler", "panic", r, "while", c.Message)
+			})
 		}
 	}()
 	l.handler(l, c)
+}
+
+// logContained runs log, a call of the loop's logger about c, and if the
+// logger panics writes c to standard error instead: what no caller could
+// receive must not be lost, nor take the loop down.
+func (l *Loop) logContained(c ExceptionContext, log func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(os.Stderr, "eventloop: logger panicked (%v) while reporting: %s: %v\n", r, c.Message, c.Err)
+		}
+	}()
+	log()
 }
 
 // DefaultExceptionHandler logs c at error level through the loop's logger.

@@ -3,6 +3,8 @@ package eventloop
 import (
 	"fmt"
 	"runtime/debug"
+
+	"github.com/aio-go/aio/internal/errs"
 )
 
 // executor runs blocking functions on goroutines of their own, at most max
@@ -53,10 +55,10 @@ func RunInExecutor[T any](l *Loop, fn func() (T, error)) *Future[T] {
 	f := NewFuture[T](l)
 	switch {
 	case fn == nil:
-		f.complete(fmt.Errorf("RunInExecutor: %w", ErrNilCallback))
+		f.complete(errs.Op("eventloop", "RunInExecutor", ErrNilCallback))
 		return f
 	case l.exec.shut:
-		f.complete(fmt.Errorf("RunInExecutor: executor shut down: %w", ErrClosed))
+		f.complete(errs.Op("eventloop", "RunInExecutor", fmt.Errorf("executor shut down: %w", ErrClosed)))
 		return f
 	}
 	if err := l.check("RunInExecutor"); err != nil {

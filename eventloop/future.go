@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/aio-go/aio/internal/errs"
 )
 
 // Waitable is what every awaitable of a loop (Future, Task) offers without
@@ -67,6 +69,15 @@ type futureCore struct {
 
 func (f *futureCore) core() *futureCore { return f }
 
+// core returns nil for a nil *Future, so that awaits can tell it apart
+// (ErrNilWaitable) instead of panicking.
+func (f *Future[T]) core() *futureCore {
+	if f == nil {
+		return nil
+	}
+	return &f.futureCore
+}
+
 // Loop returns the loop the future belongs to.
 func (f *futureCore) Loop() *Loop { return f.loop }
 
@@ -81,7 +92,7 @@ func (f *futureCore) Cancelled() bool { return f.cancelled }
 // retrieving the error.
 func (f *futureCore) Err() error {
 	if !f.done {
-		return fmt.Errorf("Err of a pending future: %w", ErrInvalidState)
+		return fmt.Errorf("eventloop: Err of a pending future: %w", ErrInvalidState)
 	}
 	f.retrieved = true
 	return f.err
@@ -96,6 +107,7 @@ func (f *futureCore) OnDone(fn func()) CallbackID {
 	}
 	if f.done {
 		f.nextID++
+		f.loop.syncInbox()
 		f.loop.ready.push(fn)
 		return CallbackID(f.nextID)
 	}
@@ -231,6 +243,7 @@ func (f *futureCore) fire(h any, t *taskBase) {
 	case *taskBase:
 		f.loop.unpark(h, false)
 	case func():
+		f.loop.syncInbox()
 		f.loop.ready.push(h)
 	case DoneWatcher:
 		f.tell(h, t)
@@ -255,7 +268,7 @@ func NewFuture[T any](l *Loop) *Future[T] {
 // SetResult completes f with v. It fails with ErrInvalidState if f is done.
 func (f *Future[T]) SetResult(v T) error {
 	if f.done {
-		return fmt.Errorf("SetResult: %w: future already done", ErrInvalidState)
+		return errs.Op("eventloop", "SetResult", fmt.Errorf("%w: future already done", ErrInvalidState))
 	}
 	f.result = v
 	f.complete(nil)
@@ -269,7 +282,7 @@ func (f *Future[T]) SetError(err error) error {
 		return errors.New("eventloop: SetError with a nil error")
 	}
 	if f.done {
-		return fmt.Errorf("SetError: %w: future already done", ErrInvalidState)
+		return errs.Op("eventloop", "SetError", fmt.Errorf("%w: future already done", ErrInvalidState))
 	}
 	f.complete(err)
 	return nil
@@ -290,7 +303,7 @@ func (f *Future[T]) Cancel() bool {
 func (f *Future[T]) Result() (T, error) {
 	if !f.done {
 		var zero T
-		return zero, fmt.Errorf("Result of a pending future: %w", ErrInvalidState)
+		return zero, fmt.Errorf("eventloop: Result of a pending future: %w", ErrInvalidState)
 	}
 	f.retrieved = true
 	return f.result, f.err
@@ -325,7 +338,10 @@ func (f *Future[T]) String() string {
 // out). An await on an already cancelled ctx returns that error at once.
 func Await[T any](ctx context.Context, a Awaitable[T]) (T, error) {
 	if err := WaitDone(ctx, a); err != nil {
-		v, _ := a.Result()
+		var v T
+		if !errors.Is(err, ErrNilWaitable) {
+			v, _ = a.Result()
+		}
 		return v, err
 	}
 	return a.Result()
@@ -333,12 +349,23 @@ func Await[T any](ctx context.Context, a Awaitable[T]) (T, error) {
 
 // WaitDone is Await without the result: it waits until w is done and
 // returns nil, or the await's own error (cancellation, misuse). It does not
-// return w's error; read it with w.Err().
+// return w's error; read it with w.Err(). Misuse fails at once: a nil w
+// with ErrNilWaitable, a task awaiting itself with ErrAwaitSelf, a ctx
+// that is not the running task's with ErrNotInTask.
 func WaitDone(ctx context.Context, w Waitable) error {
+	if w == nil {
+		return errs.Op("eventloop", "Await", ErrNilWaitable)
+	}
 	f := w.core()
+	if f == nil {
+		return errs.Op("eventloop", "Await", ErrNilWaitable)
+	}
 	t, err := currentTask(ctx, f.loop)
 	if err != nil {
-		return err
+		return errs.Op("eventloop", "Await", err)
+	}
+	if f == &t.futureCore {
+		return errs.Op("eventloop", "Await", ErrAwaitSelf)
 	}
 	if err := ctxError(ctx); err != nil {
 		if !f.done {

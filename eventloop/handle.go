@@ -7,20 +7,33 @@ import (
 )
 
 // Handle identifies a callback queued by CallSoon. The zero Handle refers
-// to nothing. A Handle is a small value; copying it is fine.
+// to nothing. A Handle is a small value; copying it is fine, but keep the
+// one you cancel through if you will ask Cancelled after the loop has run
+// past the callback (as for TimerHandle).
 type Handle struct {
-	loop *Loop
-	pos  uint64
+	loop      *Loop
+	pos       uint64
+	cancelled bool // Cancel through this handle succeeded
 }
 
 // Cancel stops the callback from running. It reports whether the callback
 // was still queued (false when it already ran or was already cancelled).
 // Loop goroutine (or running task) only. O(1).
-func (h Handle) Cancel() bool {
-	if h.loop == nil {
+func (h *Handle) Cancel() bool {
+	if h == nil || h.loop == nil || !h.loop.ready.cancel(h.pos) {
 		return false
 	}
-	return h.loop.ready.cancel(h.pos)
+	h.cancelled = true
+	return true
+}
+
+// Cancelled reports whether Cancel stopped the callback (asyncio's
+// Handle.cancelled()): always after Cancel through this handle; through a
+// copy, only while the callback would still have been queued (the loop
+// keeps no record of a callback once it passed its place). False for the
+// zero Handle. Loop goroutine (or running task) only. O(1).
+func (h Handle) Cancelled() bool {
+	return h.cancelled || h.loop != nil && h.loop.ready.cancelled(h.pos)
 }
 
 // TimerHandle identifies a callback scheduled by CallLater or CallAt. It is
@@ -32,9 +45,10 @@ func (h Handle) Cancel() bool {
 //
 // Copying a TimerHandle is fine; a copy names the same timer. Keep the one
 // you cancel through if you will ask Cancelled much later: the loop forgets
-// that a timer was cancelled once its storage is reused by another timer,
-// and from then on only the handle Cancel was called on remembers (a copy
-// made before still reports false).
+// that a timer was cancelled once its storage is reused by another timer
+// or given back (after mass cancellation), and from then on only the
+// handle Cancel was called on remembers (a copy made before still reports
+// false).
 type TimerHandle struct {
 	loop      *Loop
 	when      time.Duration

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/aio-go/aio/internal/errs"
 )
 
 // Introspection: the live task tree and where each task waits (asyncio's
@@ -124,13 +126,13 @@ func (l *Loop) SetAwaitTracking(on bool) { l.trackAwaits = on }
 // goroutine.
 func (l *Loop) OnClose(fn func()) (remove func() bool, err error) {
 	if fn == nil {
-		return nil, fmt.Errorf("OnClose: %w", ErrNilCallback)
+		return nil, errs.Op("eventloop", "OnClose", ErrNilCallback)
 	}
 	in := &l.intro
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if !in.hooksOK {
-		return nil, fmt.Errorf("OnClose: %w", ErrClosed)
+		return nil, errs.Op("eventloop", "OnClose", ErrClosed)
 	}
 	if in.hooks == nil {
 		in.hooks = make(map[int]func())
@@ -315,10 +317,10 @@ func (l *Loop) Snapshot() LoopSnapshot {
 		Debug:   l.debug,
 		Tracked: l.trackAwaits,
 		Stats:   l.Stats(),
-		Tasks:   make([]TaskSnapshot, 0, l.tasks.n),
+		Tasks:   make([]TaskSnapshot, 0, l.tasks.Len()),
 	}
 	sites := map[[len(awaitSite{}.pcs)]uintptr]AwaitSite{} // tasks parked at the same place share a resolution
-	for t := l.tasks.head; t != nil; t = t.tnext {
+	for t := l.tasks.Front(); t != nil; t = t.tlinks.Next() {
 		s.Tasks = append(s.Tasks, l.snapshotTask(t, sites))
 	}
 	return s
@@ -407,7 +409,7 @@ func askLoop[T any](ctx context.Context, l *Loop, op string, fn func() T) (T, er
 	var zero T
 	ch := make(chan T, 1)
 	if err := l.CallSoonThreadsafe(func() { ch <- fn() }); err != nil {
-		return zero, fmt.Errorf("%s: %w", op, err)
+		return zero, errs.Op("eventloop", op, err)
 	}
 	select {
 	case v := <-ch:

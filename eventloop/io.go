@@ -3,6 +3,8 @@ package eventloop
 import (
 	"fmt"
 
+	"github.com/aio-go/aio/internal/errs"
+
 	"github.com/aio-go/aio/internal/poller"
 )
 
@@ -68,7 +70,7 @@ func (l *Loop) addIO(op string, fd int, fn func(), read bool) error {
 		return err
 	}
 	if fn == nil {
-		return fmt.Errorf("%s: %w", op, ErrNilCallback)
+		return errs.Op("eventloop", op, ErrNilCallback)
 	}
 	if fd < 0 {
 		return fmt.Errorf("eventloop: %s: invalid fd %d", op, fd)

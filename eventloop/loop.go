@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/aio-go/aio/internal/errs"
 
 	"github.com/aio-go/aio/internal/poller"
 	"github.com/aio-go/aio/timer"
@@ -36,6 +40,14 @@ const (
 // task steps all run there, one at a time. Methods are for the loop
 // goroutine and its running task only, except those documented as safe
 // from any goroutine: CallSoonThreadsafe, Stop, IsRunning, IsClosed, Time.
+//
+// A callback must not call runtime.Goexit (t.FailNow in a test does):
+// nothing can stop a Goexit from ending the goroutine that runs the loop,
+// so RunForever, RunUntilComplete or RunOnce never return to their caller
+// then. The loop reports it to the exception handler and is left idle and
+// consistent, with the rest of the batch still queued, for another
+// goroutine to run on or close. (A task body that calls it ends with
+// ErrGoexit, and the loop goes on.)
 type Loop struct {
 	clock  timer.Clock
 	poller poller.Poller
@@ -46,9 +58,10 @@ type Loop struct {
 	// Shared with other goroutines.
 	state        atomic.Int32
 	stopping     atomic.Bool
-	inboxPending atomic.Bool
-	inboxMu      sync.Mutex // protects inbox
+	inboxPending atomic.Bool // set with the append, under inboxMu; cleared by drainInbox
+	inboxMu      sync.Mutex  // protects inbox, inboxClosed
 	inbox        []func()
+	inboxClosed  bool // Close has begun: CallSoonThreadsafe refuses
 	// current is the task whose step is running, or nil. A step leaves it
 	// set when it ends (a store is an atomic exchange, and the next step
 	// usually replaces it anyway); what runs anything but a task step
@@ -57,37 +70,40 @@ type Loop struct {
 	loopGoid atomic.Int64 // debug mode: goroutine running the loop
 
 	// Loop goroutine only.
-	todo           int // callbacks left in the batch runReady is running
-	itersSincePoll int
-	cbsSincePoll   int
-	spare          []func()
-	coroBody       func(yield func(struct{}) bool)
-	starting       *taskBase // the task coroBody is to run (see taskBase.step)
-	hosting        bool      // parked tasks may host the loop (host.go)
-	inForever      bool      // runUntilStopped is running: iterations may follow
-	hostTask       *taskBase // the task hosting the loop now, or nil
-	hostDepth      int       // hosts in the chain (host.go)
-	hostWoken      bool      // the host's own step came up
-	fds            map[int]*fdReg
-	fdGen          uint32
-	tasks          taskList
-	root           *scope
-	signals        *signalState
-	exec           executor
-	handler        ExceptionHandler
-	logger         *slog.Logger
-	debug          bool
-	trackAwaits    bool   // record where tasks park (see introspect.go)
-	virtual        bool   // the clock is a *timer.Virtual: it jumps when the loop is idle
-	running        func() // the callback running now, to name it if it panics
-	slow           time.Duration
-	unretrieved    map[*errReport]struct{}
-	resources      resources   // see Track
-	locals         map[any]any // see Local
-	stats          Stats
-	sched          *schedule        // WithPerturbation, else nil (schedule.go)
-	tracer         func(TraceEvent) // WithTracer, else nil (trace.go)
-	intro          introState       // name and close hooks (see introspect.go)
+	todo              int // callbacks left in the batch runReady is running
+	itersSincePoll    int
+	cbsSincePoll      int
+	spare             []func()
+	coroBody          func(yield func(struct{}) bool)
+	starting          *taskBase // the task coroBody is to run (see taskBase.step)
+	hosting           bool      // parked tasks may host the loop (host.go)
+	inForever         bool      // runUntilStopped is running: iterations may follow
+	until             Waitable  // what RunUntilComplete waits for, or nil
+	hostTask          *taskBase // the task hosting the loop now, or nil
+	hostDepth         int       // hosts in the chain (host.go)
+	hostWoken         bool      // the host's own step came up
+	fds               map[int]*fdReg
+	fdGen             uint32
+	tasks             taskList
+	root              *scope
+	signals           *signalState
+	exec              executor
+	handler           ExceptionHandler
+	logger            *slog.Logger
+	debug             bool
+	trackAwaits       bool   // record where tasks park (see introspect.go)
+	virtual           bool   // the clock is a *timer.Virtual: it jumps when the loop is idle
+	running           func() // the callback running now, to name it if it panics
+	slow              time.Duration
+	unretrieved       map[*errReport]struct{}
+	resources         resources   // see Track
+	locals            map[any]any // see Local
+	completionSources int         // sources of completions outside the poller (AddCompletionSource)
+	stats             Stats
+	sched             *schedule        // WithPerturbation, else nil (schedule.go)
+	tracer            func(TraceEvent) // WithTracer, else nil (trace.go)
+	intro             introState       // name and close hooks (see introspect.go)
+	wd                watchdog         // debug mode: reports a step that blocks the loop (watchdog.go); cold, so last
 }
 
 // Stats is a snapshot of a loop's counters and gauges (see
@@ -152,15 +168,19 @@ func New(opts ...Option) (*Loop, error) {
 	}
 	l.exec.max = cf.workers
 	l.initIntro(&cf)
-	l.coroBody = func(yield func(struct{}) bool) {
-		t := l.starting
-		l.starting = nil
-		if t != nil { // nil: the task ended before its first step (finishEarly)
-			t.self.body(yield)
-		}
-	}
+	l.coroBody = l.runCoroutine
 	l.root = newRootScope(l)
 	return l, nil
+}
+
+// runCoroutine is the body of every task's coroutine: it runs the task
+// l.starting names. insideLoop looks for it on a goroutine's stack.
+func (l *Loop) runCoroutine(yield func(struct{}) bool) {
+	t := l.starting
+	l.starting = nil
+	if t != nil { // nil: the task ended before its first step (finishEarly)
+		t.self.body(yield)
+	}
 }
 
 // Time returns the loop's current time, measured by its clock from the
@@ -190,8 +210,12 @@ func (l *Loop) IsClosed() bool { return l.state.Load() == stateClosed }
 func (l *Loop) Context() context.Context { return l.root }
 
 // CallSoon queues fn to run on a later pass of the loop. Callbacks run in
-// the order they were queued (FIFO); one queued while callbacks are running
-// runs in the next iteration, not the current one. O(1), no allocation.
+// the order they were queued (FIFO), in one queue with those of
+// CallSoonThreadsafe: a callback posted with CallSoonThreadsafe before
+// (from the loop goroutine, or accepted from another goroutine) runs
+// before fn, as asyncio's single ready queue does. One queued while
+// callbacks are running runs in the next iteration, not the current one.
+// O(1), no allocation.
 // Loop goroutine (or running task) only; from elsewhere use
 // CallSoonThreadsafe.
 func (l *Loop) CallSoon(fn func()) (Handle, error) {
@@ -199,34 +223,49 @@ func (l *Loop) CallSoon(fn func()) (Handle, error) {
 		return Handle{}, err
 	}
 	if fn == nil {
-		return Handle{}, fmt.Errorf("CallSoon: %w", ErrNilCallback)
+		return Handle{}, errs.Op("eventloop", "CallSoon", ErrNilCallback)
 	}
-	return Handle{l, l.ready.push(fn)}, nil
+	l.syncInbox()
+	return Handle{loop: l, pos: l.ready.push(fn)}, nil
 }
 
-// CallLater schedules fn to run d after now. A delay of zero or less runs fn
-// as soon as possible, after the callbacks already queued. Timers with equal
-// deadlines run in the order they were set. O(log n).
+// syncInbox keeps one FIFO: before the loop goroutine (or its running
+// task) queues anything, it moves the callbacks other goroutines posted
+// before into the ready queue. An atomic load when nothing was posted.
+func (l *Loop) syncInbox() {
+	if l.inboxPending.Load() {
+		l.drainInbox()
+	}
+}
+
+// CallLater schedules fn to run d after now. Timers run in deadline order,
+// after the callbacks already queued; timers with equal deadlines run in
+// the order they were set. A negative delay is a deadline in the past, as
+// in asyncio (call_later is call_at(time() + delay)): CallLater(-2, b)
+// runs before CallLater(-1, a), and both before CallLater(0, c). O(log n).
 // Loop goroutine (or running task) only.
 func (l *Loop) CallLater(d time.Duration, fn func()) (TimerHandle, error) {
 	return l.callAt("CallLater", deadlineAfter(l.clock.Now(), d), fn)
 }
 
 // Deadline returns the loop time d from now, for CallAt and TimeoutAt: a
-// d of zero or less is now, and a huge d saturates at Never instead of
-// wrapping into the past. Safe from any goroutine.
+// negative d is in the past, and a huge d saturates at Never (a hugely
+// negative one at the smallest Duration) instead of wrapping around. Safe
+// from any goroutine.
 func (l *Loop) Deadline(d time.Duration) time.Duration { return deadlineAfter(l.clock.Now(), d) }
 
-// deadlineAfter is now+d, with d < 0 taken as 0 and the sum saturating at
-// Never instead of wrapping into the past.
+// deadlineAfter is now+d, saturating at Never and at math.MinInt64
+// instead of wrapping around. A negative d is kept (asyncio orders
+// call_later(-2) before call_later(-1)).
 func deadlineAfter(now, d time.Duration) time.Duration {
-	if d <= 0 {
-		return now
-	}
-	if d >= Never-now {
+	when := now + d
+	switch {
+	case d > 0 && when < now:
 		return Never
+	case d < 0 && when > now:
+		return math.MinInt64
 	}
-	return now + d
+	return when
 }
 
 // CallAt schedules fn to run when the loop's time reaches when (see Time).
@@ -240,26 +279,32 @@ func (l *Loop) callAt(op string, when time.Duration, fn func()) (TimerHandle, er
 		return TimerHandle{}, err
 	}
 	if fn == nil {
-		return TimerHandle{}, fmt.Errorf("%s: %w", op, ErrNilCallback)
+		return TimerHandle{}, errs.Op("eventloop", op, ErrNilCallback)
 	}
 	return l.pushTimer(when, fn), nil
 }
 
 // CallSoonThreadsafe queues fn from any goroutine and wakes the loop if it
-// is waiting. Callbacks from one goroutine run in the order they were
-// queued. It fails with ErrClosed once the loop is closed.
+// is waiting. Callbacks run in the order they were accepted, in one FIFO
+// with CallSoon's: from the loop goroutine, CallSoonThreadsafe(a) then
+// CallSoon(b) runs a before b. It fails with ErrClosed once Close has
+// begun; a callback it accepted always runs, Close included. O(1), one
+// mutex.
 func (l *Loop) CallSoonThreadsafe(fn func()) error {
 	if fn == nil {
-		return fmt.Errorf("CallSoonThreadsafe: %w", ErrNilCallback)
+		return errs.Op("eventloop", "CallSoonThreadsafe", ErrNilCallback)
 	}
 	l.inboxMu.Lock()
-	if l.state.Load() == stateClosed {
+	if l.inboxClosed {
 		l.inboxMu.Unlock()
 		return ErrClosed
 	}
 	l.inbox = append(l.inbox, fn)
+	// Set with the append, so that the loop goroutine, seeing it clear,
+	// knows that nothing accepted before is waiting (see syncInbox).
+	wake := !l.inboxPending.Swap(true)
 	l.inboxMu.Unlock()
-	if !l.inboxPending.Swap(true) {
+	if wake {
 		l.poller.Wake()
 	}
 	return nil
@@ -275,9 +320,11 @@ func (l *Loop) Stop() {
 	}
 }
 
-// RunForever runs the loop until Stop is called.
+// RunForever runs the loop until Stop is called. It fails with ErrRunning
+// on a running loop, and with ErrNestedLoop when called from a callback or
+// a task of another running loop.
 func (l *Loop) RunForever() error {
-	if err := l.enter(); err != nil {
+	if err := l.enter("RunForever"); err != nil {
 		return err
 	}
 	defer l.leave()
@@ -310,15 +357,29 @@ func (l *Loop) runUntilStopped() {
 // a callback: task bodies recover their own) is reported to the exception
 // handler instead of unwinding the loop's caller. One deferred call per
 // run, not per callback or per iteration.
+//
+// A callback that calls runtime.Goexit cannot be stopped from ending the
+// goroutine that runs the loop (Go has no way to), so protect reports it
+// and lets it go on: the deferred leave of RunForever or RunOnce leaves
+// the loop idle, and the rest of the batch runs when the loop runs again.
 func (l *Loop) protect(fn func()) (ok bool) {
 	defer func() {
+		if ok {
+			return
+		}
 		if r := recover(); r != nil {
 			l.CallExceptionHandler(ExceptionContext{
 				Message:  "panic in callback",
 				Err:      &PanicError{Value: r, Stack: debug.Stack()},
 				Callback: funcName(l.running),
 			})
+			return
 		}
+		l.CallExceptionHandler(ExceptionContext{
+			Message:  "runtime.Goexit in callback: the goroutine running the loop ends, the loop is left idle",
+			Err:      errCallbackGoexit,
+			Callback: funcName(l.running),
+		})
 	}()
 	fn()
 	return true
@@ -326,23 +387,30 @@ func (l *Loop) protect(fn func()) (ok bool) {
 
 // RunUntilComplete runs the loop until w is done and returns w's error
 // (nil when it succeeded). If the loop is stopped first it returns
-// ErrStopped.
+// ErrStopped. It fails at once with ErrNilWaitable for a nil w,
+// ErrWrongLoop for one of another loop, ErrRunning on a running loop and
+// ErrNestedLoop from a callback or task of another running loop (task.Run
+// relies on that: its loop runs through here).
 func (l *Loop) RunUntilComplete(w Waitable) error {
-	if w == nil {
-		return fmt.Errorf("RunUntilComplete: %w", ErrNilCallback)
+	if w == nil || w.core() == nil {
+		return errs.Op("eventloop", "RunUntilComplete", ErrNilWaitable)
 	}
 	if w.Loop() != l {
-		return fmt.Errorf("RunUntilComplete: %w", ErrWrongLoop)
+		return errs.Op("eventloop", "RunUntilComplete", ErrWrongLoop)
 	}
 	if l.IsClosed() {
 		return ErrClosed
 	}
 	if l.IsRunning() {
-		return fmt.Errorf("RunUntilComplete: %w", ErrRunning)
+		return errs.Op("eventloop", "RunUntilComplete", ErrRunning)
 	}
 	if !w.Done() {
 		id := w.OnDone(l.stopFromCallback)
-		if err := l.RunForever(); err != nil {
+		l.until = w
+		err := l.RunForever()
+		l.until = nil
+		if err != nil {
+			w.RemoveDoneCallback(id)
 			return err
 		}
 		if !w.Done() {
@@ -353,7 +421,14 @@ func (l *Loop) RunUntilComplete(w Waitable) error {
 	return w.Err()
 }
 
-func (l *Loop) stopFromCallback() { l.stopping.Store(true) }
+// stopFromCallback is RunUntilComplete's done callback. It stops only the
+// run that is waiting for a done waitable: one queued for a run that ended
+// otherwise (a runtime.Goexit ended its goroutine) must not stop the next.
+func (l *Loop) stopFromCallback() {
+	if l.until != nil && l.until.Done() {
+		l.stopping.Store(true)
+	}
+}
 
 // clearCurrent says no task step is running. It stores only when a step
 // left current set (see the field).
@@ -368,7 +443,7 @@ func (l *Loop) clearCurrent() {
 // I/O at most maxWait (0: poll without blocking; negative: until something
 // is ready), then runs the callbacks that are due.
 func (l *Loop) RunOnce(maxWait time.Duration) error {
-	if err := l.enter(); err != nil {
+	if err := l.enter("RunOnce"); err != nil {
 		return err
 	}
 	defer l.leave()
@@ -379,20 +454,31 @@ func (l *Loop) RunOnce(maxWait time.Duration) error {
 	return nil
 }
 
-func (l *Loop) enter() error {
+func (l *Loop) enter(op string) error {
 	if !l.state.CompareAndSwap(stateIdle, stateRunning) {
 		if l.state.Load() == stateClosed {
 			return ErrClosed
 		}
 		return ErrRunning
 	}
+	if loopsRunning.Add(1) > 1 && insideLoop() {
+		loopsRunning.Add(-1)
+		l.state.Store(stateIdle)
+		return errs.Op("eventloop", op, ErrNestedLoop)
+	}
 	if l.debug {
 		l.loopGoid.Store(goid())
+		l.startWatchdog()
 	}
 	return nil
 }
 
 func (l *Loop) leave() {
+	l.stopWatchdog()
+	// After a runtime.Goexit (protect) hosts may be left in the chain:
+	// they all ended on the way up.
+	l.hostTask, l.hostDepth, l.hostWoken = nil, 0, false
+	loopsRunning.Add(-1)
 	l.clearCurrent()
 	l.stopping.Store(false)
 	l.loopGoid.Store(0)
@@ -441,6 +527,8 @@ func (l *Loop) iterate(maxWait time.Duration) {
 		timeout = -1
 	case l.virtual && len(l.fds) > 0 && (l.poll(0) > 0 || l.inboxPending.Load()):
 		poll = false // something is ready now: time stands still
+	case l.virtual && l.completionSources > 0 && (l.poll(completionSettle) > 0 || l.inboxPending.Load()):
+		poll = false // a completion from outside the poller came: time stands still
 	default:
 		deadline := next.When
 		if maxWait > 0 {
@@ -561,6 +649,7 @@ func (l *Loop) runReadyDebug() {
 		}
 		l.stats.Callbacks++
 		start := time.Now()
+		l.stepStart(e.t)
 		if e.t != nil {
 			if l.tracer != nil {
 				l.traceStep(e.t)
@@ -571,6 +660,7 @@ func (l *Loop) runReadyDebug() {
 			l.running = e.fn
 			e.fn()
 		}
+		l.stepEnd()
 		if d := time.Since(start); d >= l.slow {
 			l.reportSlow(e, d)
 		}
@@ -726,7 +816,7 @@ func (l *Loop) CheckNeeded() bool { return l.debug || l.state.Load() == stateClo
 // running task's.
 func (l *Loop) check(method string) error {
 	if l.state.Load() == stateClosed {
-		return fmt.Errorf("%s: %w", method, ErrClosed)
+		return closedError(method)
 	}
 	if l.debug {
 		return l.checkGoroutine(method)
@@ -734,12 +824,25 @@ func (l *Loop) check(method string) error {
 	return nil
 }
 
+// closedError is check's error for a closed loop, out of line so that
+// check stays small on the hot path. method may name a library's
+// operation with its package ("locks: Lock.Acquire", from Check).
+//
+//go:noinline
+func closedError(method string) error {
+	pkg, op := "eventloop", method
+	if p, o, ok := strings.Cut(method, ": "); ok {
+		pkg, op = p, o
+	}
+	return errs.Op(pkg, op, ErrClosed)
+}
+
 // Stats returns a snapshot of the loop's counters. Loop goroutine only.
 func (l *Loop) Stats() Stats {
 	s := l.stats
 	s.Ready = l.ready.len()
 	s.Timers = l.timers.Len()
-	s.Tasks = l.tasks.n
+	s.Tasks = l.tasks.Len()
 	s.FDs = len(l.fds)
 	s.Spawned = l.tasks.seq
 	return s
@@ -749,7 +852,9 @@ func (l *Loop) Stats() Stats {
 // await they make returns ErrClosed), runs the callbacks already queued
 // (so done callbacks and CallSoonThreadsafe submissions settle; unlike
 // asyncio, nothing queued is silently lost), drops timers, stops watching
-// file descriptors and signals, and closes the poller. It
+// file descriptors and signals (signal handlers are removed quietly, as in
+// asyncio), and closes the poller. From its start CallSoonThreadsafe fails
+// with ErrClosed; every callback it accepted before runs. It
 // fails with ErrRunning on a running loop, and is a no-op on a closed one.
 // When something was still alive it returns an *AliveError saying what;
 // the loop is closed all the same. Task errors that nobody retrieved are
@@ -759,7 +864,7 @@ func (l *Loop) Close() error {
 	case stateClosed:
 		return nil
 	case stateRunning:
-		return fmt.Errorf("Close: %w", ErrRunning)
+		return errs.Op("eventloop", "Close", ErrRunning)
 	}
 	alive := &AliveError{Executor: l.exec.running + len(l.exec.queue)}
 	l.timers.Entries(func(it timer.Item[timerValue]) bool {
@@ -768,7 +873,7 @@ func (l *Loop) Close() error {
 		}
 		return true
 	})
-	for t := l.tasks.head; t != nil; t = t.tnext {
+	for t := l.tasks.Front(); t != nil; t = t.tlinks.Next() {
 		alive.Tasks = append(alive.Tasks, t.Name())
 	}
 	readers, writers := map[int]bool{}, map[int]bool{}
@@ -781,7 +886,6 @@ func (l *Loop) Close() error {
 		}
 	}
 	alive.Readers, alive.Writers = sortedInts(readers), sortedInts(writers)
-	alive.Signals = l.signalList()
 	alive.Resources = l.describeResources()
 
 	// Unwind live tasks while the loop still works, so their cleanup code
@@ -791,6 +895,16 @@ func (l *Loop) Close() error {
 	// Tasks those callbacks spawn are unwound in turn. Bounded, so a
 	// callback that keeps queueing itself cannot hold Close.
 	l.unwindTasks()
+	// From now on CallSoonThreadsafe refuses (ErrClosed), so that what
+	// Close settles is bounded: everything accepted before, and what that
+	// queues on the loop itself. Other goroutines that keep posting cannot
+	// hold Close, and no accepted callback is dropped: the first round
+	// drains them all. (Posts stay accepted while the tasks unwind: a task
+	// that waits there for a goroutine of its own, as a subprocess start
+	// does, gets that goroutine's post.)
+	l.inboxMu.Lock()
+	l.inboxClosed = true
+	l.inboxMu.Unlock()
 	for round := 0; round < 100 && (l.ready.len() > 0 || l.inboxPending.Load()); round++ {
 		l.drainInbox()
 		l.todo = l.ready.len()
@@ -804,6 +918,8 @@ func (l *Loop) Close() error {
 	l.state.Store(stateClosed)
 	l.inbox = nil
 	l.inboxMu.Unlock()
+	// Signal handlers still installed are removed quietly, as asyncio's
+	// close does: a program that handles SIGINT has them until it ends.
 	l.stopSignals()
 	for fd := range l.fds {
 		l.poller.Delete(fd)
@@ -814,7 +930,7 @@ func (l *Loop) Close() error {
 	l.poller.Close()
 	l.runCloseHooks()
 	if len(alive.Tasks) == 0 && alive.Timers == 0 && len(alive.Readers) == 0 &&
-		len(alive.Writers) == 0 && len(alive.Signals) == 0 && alive.Executor == 0 &&
+		len(alive.Writers) == 0 && alive.Executor == 0 &&
 		len(alive.Resources) == 0 {
 		return nil
 	}

@@ -122,7 +122,7 @@ func TestCancelHandles(t *testing.T) {
 	if diff := cmp.Diff([]string{"kept soon", "kept timer"}, tr.get()); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-	if (Handle{}).Cancel() {
+	if (&Handle{}).Cancel() {
 		t.Error("zero Handle Cancel = true")
 	}
 }
@@ -162,7 +162,7 @@ func TestNilCallbacksAreErrors(t *testing.T) {
 	if err := l.AddReader(0, nil); !errors.Is(err, ErrNilCallback) {
 		t.Errorf("AddReader(nil) = %v", err)
 	}
-	if err := l.RunUntilComplete(nil); !errors.Is(err, ErrNilCallback) {
+	if err := l.RunUntilComplete(nil); !errors.Is(err, ErrNilWaitable) {
 		t.Errorf("RunUntilComplete(nil) = %v", err)
 	}
 	tk := Spawn[int](l.Context(), nil)
@@ -483,8 +483,11 @@ func TestDeadlineSaturates(t *testing.T) {
 	if got := l.Deadline(Never); got != Never {
 		t.Errorf("Deadline(Never) = %v", got)
 	}
-	if got := l.Deadline(-time.Minute); got != time.Hour {
-		t.Errorf("Deadline(-1m) = %v, want now", got)
+	if got := l.Deadline(-time.Minute); got != time.Hour-time.Minute {
+		t.Errorf("Deadline(-1m) = %v, want a minute ago", got)
+	}
+	if got := l.Deadline(-1 << 63); got != time.Hour+(-1<<63) {
+		t.Errorf("Deadline(min) = %v", got)
 	}
 	if got := l.Deadline(time.Second); got != time.Hour+time.Second {
 		t.Errorf("Deadline(1s) = %v", got)

@@ -61,7 +61,9 @@ func WithClock(c timer.Clock) Option { return func(cf *config) { cf.clock = c } 
 // WithDebug turns debug mode on or off. Debug mode checks that loop-only
 // methods are called from the loop goroutine or its running task, and
 // reports callbacks and task steps that run longer than the slow-callback
-// threshold. The environment variable AIO_DEBUG=1 turns it on by default.
+// threshold: while they still run (a watchdog goroutine logs the stack of
+// the blocked goroutine and the call it blocks in) and again when they
+// return. The environment variable AIO_DEBUG=1 turns it on by default.
 func WithDebug(on bool) Option { return func(cf *config) { cf.debug = on } }
 
 // WithSlowCallbackDuration sets how long a callback or task step may run
@@ -85,9 +87,4 @@ func WithExecutorWorkers(n int) Option {
 			cf.workers = n
 		}
 	}
-}
-
-// withPoller replaces the OS poller (tests use the fake).
-func withPoller(p poller.Poller) Option {
-	return func(cf *config) { cf.newPoller = func() (poller.Poller, error) { return p, nil } }
 }

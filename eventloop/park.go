@@ -3,6 +3,8 @@ package eventloop
 import (
 	"context"
 	"time"
+
+	"github.com/aio-go/aio/internal/errs"
 )
 
 // Parker lets a library build its own awaits (a lock, a queue, a stream
@@ -17,7 +19,7 @@ type Parker struct{ t *taskBase }
 func ParkerFor(ctx context.Context, want *Loop) (Parker, error) {
 	t, err := currentTask(ctx, want)
 	if err != nil {
-		return Parker{}, err
+		return Parker{}, errs.Op("eventloop", "ParkerFor", err)
 	}
 	return Parker{t}, nil
 }
@@ -35,6 +37,20 @@ func (l *Loop) host(t *taskBase) bool {
 	l.hostDepth--
 	l.hostTask, t.hosting = outer, false
 	return l.hostDone(t)
+}
+
+// LoopOfTask returns the loop of the task ctx belongs to, which must be
+// the running task of its loop: the check every await makes before it
+// does anything. Otherwise it returns an error wrapping ErrNotInTask that
+// says why (a nil ctx, a ctx that carries no loop, a loop's root context,
+// another task's context, a call from a callback or another goroutine);
+// callers wrap it with their operation's name.
+func LoopOfTask(ctx context.Context) (*Loop, error) {
+	t, err := currentTask(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return t.loop, nil
 }
 
 // Park suspends the task until Unpark, or until ctx is cancelled. It
@@ -136,7 +152,7 @@ func (p Parker) Task() TaskInfo { return p.t.self }
 func Sleep(ctx context.Context, d time.Duration) error {
 	t, err := currentTask(ctx, nil)
 	if err != nil {
-		return err
+		return errs.Op("eventloop", "Sleep", err)
 	}
 	if err := ctxError(ctx); err != nil {
 		return err

@@ -45,7 +45,7 @@ func (l *Loop) Pending() Pending {
 		NextTimer: Never,
 		FDs:       len(l.fds),
 		Executor:  l.exec.running + len(l.exec.queue),
-		Tasks:     l.tasks.n,
+		Tasks:     l.tasks.Len(),
 	}
 	if it, ok := l.timers.Peek(); ok {
 		p.NextTimer = it.When

@@ -70,6 +70,16 @@ func (q *readyQueue) cancel(pos uint64) bool {
 	return true
 }
 
+// cancelled reports whether the entry at absolute position pos is still in
+// the queue's window but was cancelled.
+func (q *readyQueue) cancelled(pos uint64) bool {
+	if pos < q.head || pos >= q.tail {
+		return false
+	}
+	e := q.buf[pos&uint64(len(q.buf)-1)]
+	return e.fn == nil && e.t == nil
+}
+
 // grow doubles the buffer, keeping every entry at its absolute position
 // modulo the new size.
 func (q *readyQueue) grow() {

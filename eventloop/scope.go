@@ -5,13 +5,15 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/aio-go/aio/internal/ilist"
 )
 
 // A scope is the loop's own context.Context: the context of a task, of a
 // TaskGroup or of a timeout. Scopes form a tree on the loop. Cancelling one
 // happens on the loop goroutine and walks its subtree directly: it wakes
 // the tasks parked on it and cancels its child scopes, with no goroutine
-// and no channel. That is the fast path of DESIGN.md D4; an await on any
+// and no channel. That is the fast path of docs/design.md D4; an await on any
 // other context (one derived with the standard library, say) is watched
 // with context.AfterFunc, which posts the wake-up to the loop.
 //
@@ -28,7 +30,7 @@ type scope struct {
 
 	// Loop goroutine only. The scope's children are in ext (kids): most
 	// scopes (a task that spawns nothing) never have any.
-	prevSib, nextSib *scope
+	sibs ilist.Links[scope] // in the parent's list of children
 	// waiting: task is parked with this scope as its cancellation source.
 	// Only the scope's own task can await with it (currentTask enforces
 	// that), so a flag is enough.
@@ -53,13 +55,16 @@ type scopeExt struct {
 	hasDeadline bool
 
 	// The scope's children (loop goroutine only, no mutex).
-	firstKid, lastKid *scope
+	kids ilist.List[scope, *scope]
 }
 
-// kids returns the scope's first child, or nil.
-func (sc *scope) kids() *scope {
+// Links gives a parent's list of children its links (ilist.Elem).
+func (sc *scope) Links() *ilist.Links[scope] { return &sc.sibs }
+
+// firstKid returns the scope's first child, or nil.
+func (sc *scope) firstKid() *scope {
 	if e := sc.ext.Load(); e != nil {
-		return e.firstKid
+		return e.kids.Front()
 	}
 	return nil
 }
@@ -137,30 +142,10 @@ func ownScope(ctx context.Context) *scope {
 	return nil
 }
 
-func (sc *scope) addKid(k *scope) {
-	e := sc.getExt()
-	k.prevSib = e.lastKid
-	if e.lastKid != nil {
-		e.lastKid.nextSib = k
-	} else {
-		e.firstKid = k
-	}
-	e.lastKid = k
-}
+func (sc *scope) addKid(k *scope) { sc.getExt().kids.PushBack(k) }
 
 func (sc *scope) removeKid(k *scope) {
-	e := sc.ext.Load() // not nil: k is a kid
-	if k.prevSib != nil {
-		k.prevSib.nextSib = k.nextSib
-	} else {
-		e.firstKid = k.nextSib
-	}
-	if k.nextSib != nil {
-		k.nextSib.prevSib = k.prevSib
-	} else {
-		e.lastKid = k.prevSib
-	}
-	k.prevSib, k.nextSib = nil, nil
+	sc.ext.Load().kids.Remove(k) // not nil: k is a kid
 }
 
 // release is called when the scope's owner (task, timeout, group) is
@@ -168,7 +153,7 @@ func (sc *scope) removeKid(k *scope) {
 // cancelling an ancestor still reaches tasks spawned with this context.
 func (sc *scope) release() {
 	sc.ownerDone = true
-	for s := sc; s != nil && s.ownerDone && s.kids() == nil; {
+	for s := sc; s != nil && s.ownerDone && s.firstKid() == nil; {
 		s.stopWatchingParent()
 		if !s.linked {
 			return
@@ -208,7 +193,7 @@ func (sc *scope) cancel(err error) {
 	if sc.waiting {
 		sc.loop.unpark(sc.task, true)
 	}
-	for k := sc.kids(); k != nil; k = k.nextSib {
+	for k := sc.firstKid(); k != nil; k = k.sibs.Next() {
 		k.cancel(err)
 	}
 	sc.stopWatchingParent()

@@ -8,6 +8,10 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
+
+	"github.com/aio-go/aio/internal/errs"
+
+	"github.com/aio-go/aio/internal/ilist"
 )
 
 // TaskInfo is a task seen without its result type, as AllTasks and
@@ -18,7 +22,7 @@ type TaskInfo interface {
 	Name() string
 }
 
-// Task is a function running as a coroutine on a loop (DESIGN.md D2). Its
+// Task is a function running as a coroutine on a loop (docs/design.md D2). Its
 // body is plain blocking-style Go; every await hands control back to the
 // loop, which resumes the task later from its ready queue. No two tasks of
 // a loop ever run at once. A Task is also the future of its body's result.
@@ -47,13 +51,12 @@ type taskBase struct {
 	seq        uint32 // spawn number: an unnamed task is "Task-<seq>"
 	waitGen    uint32 // counts parks, to recognise stale foreign wake-ups
 	started    bool
-	parked     bool      // suspended in park
-	wakeQueued bool      // a step is queued for the parked task
-	wakeCancel bool      // ... and it was queued by a cancellation
-	unwinding  bool      // the loop is closing: every suspend fails
-	hosting    bool      // in the chain of hosts (host.go)
-	tprev      *taskBase // links in the loop's task list
-	tnext      *taskBase
+	parked     bool                  // suspended in park
+	wakeQueued bool                  // a step is queued for the parked task
+	wakeCancel bool                  // ... and it was queued by a cancellation
+	unwinding  bool                  // the loop is closing: every suspend fails
+	hosting    bool                  // in the chain of hosts (host.go)
+	tlinks     ilist.Links[taskBase] // in the loop's task list
 	ext        *taskExt
 }
 
@@ -121,9 +124,9 @@ func Spawn[T any](ctx context.Context, fn func(context.Context) (T, error), opts
 	var err error
 	switch {
 	case fn == nil:
-		err = fmt.Errorf("Spawn: %w", ErrNilCallback)
+		err = errs.Op("eventloop", "Spawn", ErrNilCallback)
 	case sc == nil:
-		err = fmt.Errorf("Spawn: %w: the context carries no loop (use Loop.Context outside tasks)", ErrNotInTask)
+		err = errs.Op("eventloop", "Spawn", fmt.Errorf("%w: the context carries no loop (use Loop.Context outside tasks)", ErrNotInTask))
 	default:
 		err = sc.loop.check("Spawn")
 	}
@@ -151,9 +154,18 @@ func Spawn[T any](ctx context.Context, fn func(context.Context) (T, error), opts
 	// which every collection they triggered had to scan (W2: stack
 	// scanning and assists were then two thirds of the collector's work).
 	t.next, _ = iter.Pull(l.coroBody)
-	l.tasks.add(&t.taskBase)
+	l.tasks.PushBack(&t.taskBase)
+	l.syncInbox()
 	l.ready.pushTask(&t.taskBase)
 	return t
+}
+
+// core returns nil for a nil *Task (see Future's core).
+func (t *Task[T]) core() *futureCore {
+	if t == nil {
+		return nil
+	}
+	return &t.futureCore
 }
 
 // body is the coroutine: it runs fn and completes the task. A panic in fn
@@ -167,7 +179,9 @@ func Spawn[T any](ctx context.Context, fn func(context.Context) (T, error), opts
 func (t *Task[T]) body(yield func(struct{}) bool) {
 	t.yield = yield
 	if t.loop.debug {
-		t.getExt().goid = goid()
+		g := goid()
+		t.getExt().goid = g
+		t.loop.wd.goid.Store(g) // the watchdog's view of the step this is
 	}
 	defer t.recoverBody()
 	res, err := t.fn(&t.scope)
@@ -175,16 +189,32 @@ func (t *Task[T]) body(yield func(struct{}) bool) {
 }
 
 // recoverBody, deferred by body, turns a panic in fn into the task's
-// error. After a normal return the task is done and it does nothing; a
-// runtime.Goexit in fn is not recovered and goes on as before.
+// error. After a normal return the task is done and it does nothing.
+//
+// A runtime.Goexit in fn (t.FailNow in a test) cannot be stopped, and
+// iter.Pull would pass it on to the goroutine that resumed the task: the
+// loop's. So the task ends with ErrGoexit and hands control back as if it
+// parked; its coroutine, still in the middle of the Goexit, is resumed
+// once more from a goroutine of its own, where the Goexit ends both. A
+// host (host.go) that sees a Goexit did not call it: a callback it ran
+// did, and that Goexit goes on up to the loop goroutine (see protect).
 func (t *Task[T]) recoverBody() {
 	if t.done {
 		return
 	}
+	var zero T
 	if r := recover(); r != nil {
-		var zero T
 		t.finish(zero, &PanicError{Value: r, Stack: debug.Stack()})
+		return
 	}
+	if t.hosting {
+		t.finish(zero, fmt.Errorf("%w: a callback run while the task was parked called it", ErrGoexit))
+		return
+	}
+	t.finish(zero, ErrGoexit)
+	next := t.next
+	t.loop.ready.push(func() { go next() })
+	t.yield(struct{}{})
 }
 
 // complete completes the task's future (futureCore.complete, knowing it
@@ -193,7 +223,7 @@ func (t *taskBase) complete(err error) { t.settle(err, t) }
 
 func (t *Task[T]) finish(res T, err error) {
 	t.result = res
-	t.loop.tasks.remove(&t.taskBase)
+	t.loop.tasks.Remove(&t.taskBase)
 	t.scope.release()
 	// A task ends cancelled when its error is a cancellation, or a timeout
 	// of its own context (a Timeout scope it was spawned under expired).
@@ -287,6 +317,7 @@ func (l *Loop) unpark(t *taskBase, cancel bool) {
 	}
 	t.wakeQueued = true
 	t.wakeCancel = cancel
+	l.syncInbox()
 	l.ready.pushTask(t)
 }
 
@@ -309,7 +340,7 @@ func currentTask(ctx context.Context, want *Loop) (*taskBase, error) {
 	}
 	l := sc.loop
 	if want != nil && want != l {
-		return nil, fmt.Errorf("await: %w", ErrWrongLoop)
+		return nil, fmt.Errorf("eventloop: await: %w", ErrWrongLoop)
 	}
 	cur := l.current.Load()
 	switch {
@@ -359,7 +390,7 @@ func (t *taskBase) Cancel() bool {
 func (t *Task[T]) Result() (T, error) {
 	if !t.done {
 		var zero T
-		return zero, fmt.Errorf("Result of a pending task: %w", ErrInvalidState)
+		return zero, fmt.Errorf("eventloop: Result of a pending task: %w", ErrInvalidState)
 	}
 	t.markRetrieved()
 	return t.result, t.err
@@ -369,7 +400,7 @@ func (t *Task[T]) Result() (T, error) {
 // ErrInvalidState while it runs.
 func (t *taskBase) Err() error {
 	if !t.done {
-		return fmt.Errorf("Err of a pending task: %w", ErrInvalidState)
+		return fmt.Errorf("eventloop: Err of a pending task: %w", ErrInvalidState)
 	}
 	t.markRetrieved()
 	return t.err
@@ -409,56 +440,30 @@ func CurrentTask(ctx context.Context) TaskInfo {
 // AllTasks returns the loop's tasks that are not done, oldest first.
 // Loop goroutine only.
 func (l *Loop) AllTasks() []TaskInfo {
-	out := make([]TaskInfo, 0, l.tasks.n)
-	for t := l.tasks.head; t != nil; t = t.tnext {
+	out := make([]TaskInfo, 0, l.tasks.Len())
+	for t := l.tasks.Front(); t != nil; t = t.tlinks.Next() {
 		out = append(out, t.self)
 	}
 	return out
 }
 
-// taskList is the loop's intrusive list of live tasks.
+// taskList is the loop's list of live tasks, oldest first.
 type taskList struct {
-	head, tail *taskBase
-	n          int
-	seq        uint64 // tasks spawned, for default names
-	reports    uint64 // unretrieved-error reports made, for their order
+	ilist.List[taskBase, *taskBase]
+	seq     uint64 // tasks spawned, for default names
+	reports uint64 // unretrieved-error reports made, for their order
 }
 
-func (tl *taskList) add(t *taskBase) {
-	t.tprev = tl.tail
-	if tl.tail != nil {
-		tl.tail.tnext = t
-	} else {
-		tl.head = t
-	}
-	tl.tail = t
-	tl.n++
-}
-
-func (tl *taskList) remove(t *taskBase) {
-	if t.tprev != nil {
-		t.tprev.tnext = t.tnext
-	} else if tl.head == t {
-		tl.head = t.tnext
-	} else {
-		return // not in the list
-	}
-	if t.tnext != nil {
-		t.tnext.tprev = t.tprev
-	} else {
-		tl.tail = t.tprev
-	}
-	t.tprev, t.tnext = nil, nil
-	tl.n--
-}
+// Links gives the task list its links (ilist.Elem).
+func (t *taskBase) Links() *ilist.Links[taskBase] { return &t.tlinks }
 
 // unwindTasks is Close's way of ending live tasks: each started one is
 // resumed with every await failing with ErrClosed until its body returns;
 // one never started ends with ErrClosed without running.
 func (l *Loop) unwindTasks() {
-	for round := 0; l.tasks.head != nil && round < 1000; round++ {
-		for t := l.tasks.head; t != nil; {
-			next := t.tnext
+	for round := 0; l.tasks.Front() != nil && round < 1000; round++ {
+		for t := l.tasks.Front(); t != nil; {
+			next := t.tlinks.Next()
 			if !t.started {
 				t.started = true
 				t.self.finishEarly(ErrClosed)

@@ -114,8 +114,8 @@ func TestPanicInTaskBecomesItsError(t *testing.T) {
 	l := newVirtualLoop(t)
 	tk := Spawn(l.Context(), func(ctx context.Context) (int, error) {
 		Sleep(ctx, 0)
-		var m map[string]int
-		m["x"] = 1 // nil map write panics
+		var s []int
+		_ = s[len(s)] // an index out of range panics
 		return 0, nil
 	})
 	err := l.RunUntilComplete(tk)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+
+	"github.com/aio-go/aio/internal/errs"
 )
 
 // A DoneWatcher is told when a future or task it watches completes; see
@@ -61,11 +63,11 @@ func Unwatch(w Waitable, dw DoneWatcher) bool {
 func checkWatch(op string, w Waitable, dw DoneWatcher) error {
 	switch {
 	case w == nil || isNilPointer(w):
-		return fmt.Errorf("%s: %w: nil future", op, ErrNilCallback)
+		return errs.Op("eventloop", op, ErrNilWaitable)
 	case dw == nil:
-		return fmt.Errorf("%s: %w: nil watcher", op, ErrNilCallback)
+		return errs.Op("eventloop", op, fmt.Errorf("%w: nil watcher", ErrNilCallback))
 	case !reflect.TypeOf(dw).Comparable():
-		return fmt.Errorf("%s: %w", op, errUncomparableWatcher)
+		return errs.Op("eventloop", op, errUncomparableWatcher)
 	}
 	return nil
 }

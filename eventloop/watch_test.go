@@ -100,7 +100,7 @@ func runFor(l *Loop, d time.Duration) {
 	l.RunUntilComplete(stop)
 }
 
-type uncomparableWatcher struct{ errs []error }
+type uncomparableWatcher struct{ _ []error } // a slice field makes it uncomparable
 
 func (u uncomparableWatcher) FutureDone(error) bool { return false }
 
@@ -119,8 +119,8 @@ func TestWatchRejectsBadInput(t *testing.T) {
 		dw   DoneWatcher
 		want error
 	}{
-		{"nil future", nil, h, ErrNilCallback},
-		{"nil pointer future", nilFuture, h, ErrNilCallback},
+		{"nil future", nil, h, ErrNilWaitable},
+		{"nil pointer future", nilFuture, h, ErrNilWaitable},
 		{"nil watcher", f, nil, ErrNilCallback},
 		{"uncomparable watcher", f, uncomparableWatcher{}, errUncomparableWatcher},
 	}

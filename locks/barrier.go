@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
 	"github.com/aio-go/aio/eventloop"
 
 	"github.com/aio-go/aio/internal/parking"

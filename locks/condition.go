@@ -3,7 +3,9 @@ package locks
 import (
 	"context"
 	"fmt"
+
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/errs"
 
 	"github.com/aio-go/aio/internal/parking"
 )
@@ -84,7 +86,7 @@ func (c *Condition) Wait(ctx context.Context) error {
 		return err
 	}
 	if !l.locked {
-		return fmt.Errorf("%s: %w", op, ErrNotLocked)
+		return errs.Op("locks", op, ErrNotLocked)
 	}
 	if err := eventloop.AwaitError(ctx); err != nil {
 		return err

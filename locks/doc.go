@@ -1,11 +1,11 @@
 // Package locks provides synchronization primitives for the tasks of one
 // event loop, with asyncio's semantics: Lock, Event, Condition, Semaphore,
-// BoundedSemaphore and Barrier.
+// BoundedSemaphore and Barrier, and Trio's CapacityLimiter.
 //
 // They coordinate tasks, not goroutines: every method runs on the loop's
 // goroutine (in a task or a callback), and no mutex is involved. Awaits
 // (Acquire, Wait) take the task's ctx, as every await in aio does
-// (DESIGN.md D3, D4).
+// (docs/design.md D3, D4).
 //
 // # Fairness
 //

@@ -2,6 +2,7 @@ package locks
 
 import (
 	"context"
+
 	"github.com/aio-go/aio/eventloop"
 
 	"github.com/aio-go/aio/internal/parking"

@@ -258,7 +258,7 @@ func TestLockReleaseUnlocked(t *testing.T) {
 }
 
 // An Acquire on a cancelled ctx fails even when the lock is free
-// (level-triggered cancellation, DESIGN.md D4).
+// (level-triggered cancellation, docs/design.md D4).
 func TestLockAcquireOnCancelledCtx(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var m locks.Lock
@@ -345,7 +345,7 @@ func TestLockString(t *testing.T) {
 }
 
 // A context of the standard library, cancelled from another goroutine,
-// ends a waiting Acquire (DESIGN.md D4), and the lock goes to the next
+// ends a waiting Acquire (docs/design.md D4), and the lock goes to the next
 // waiter.
 func TestLockAcquireForeignCancellation(t *testing.T) {
 	run(t, func(ctx context.Context) error {

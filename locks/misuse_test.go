@@ -90,7 +90,6 @@ func runOn(t *testing.T, l *eventloop.Loop, fn func(ctx context.Context) error) 
 func TestMisuse(t *testing.T) {
 	for _, p := range primitives(t) {
 		t.Run(p.name, func(t *testing.T) {
-			//lint:ignore SA1012 a nil ctx is the misuse under test
 			if err := p.await(nil); !errors.Is(err, eventloop.ErrNotInTask) { //nolint:staticcheck
 				t.Errorf("nil ctx: %v, want ErrNotInTask", err)
 			}

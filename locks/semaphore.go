@@ -3,6 +3,7 @@ package locks
 import (
 	"context"
 	"fmt"
+
 	"github.com/aio-go/aio/eventloop"
 
 	"github.com/aio-go/aio/internal/parking"

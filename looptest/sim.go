@@ -282,7 +282,7 @@ func (s *Sim) Close() {
 			alive.Tasks = nil // reported above, with more detail
 			alive.Executor = 0
 		}
-		if alive == nil || alive.Timers > 0 || len(alive.Readers) > 0 || len(alive.Writers) > 0 || len(alive.Signals) > 0 {
+		if alive == nil || alive.Timers > 0 || len(alive.Readers) > 0 || len(alive.Writers) > 0 {
 			s.t.Errorf("looptest: left behind at close: %v", err)
 		}
 	}

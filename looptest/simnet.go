@@ -370,7 +370,7 @@ func netKind(network string) (string, error) {
 func splitAddr(kind, address string) (host string, port int, err error) {
 	if kind == "unix" {
 		if address == "" {
-			return "", 0, errors.New("empty unix socket path")
+			return "", 0, errors.New("looptest: empty unix socket path")
 		}
 		return address, 0, nil
 	}
@@ -380,7 +380,7 @@ func splitAddr(kind, address string) (host string, port int, err error) {
 	}
 	port, err = strconv.Atoi(p)
 	if err != nil || port < 0 || port > 65535 {
-		return "", 0, fmt.Errorf("bad port %q", p)
+		return "", 0, fmt.Errorf("looptest: bad port %q", p)
 	}
 	return normHost(h), port, nil
 }

@@ -7,8 +7,8 @@
 // await in aio does); PutNowait and GetNowait never wait and return
 // ErrQueueFull or ErrQueueEmpty instead, asyncio's put_nowait and
 // get_nowait. Every method runs on the loop's goroutine, in a task or a
-// callback; to feed a queue from another goroutine, post the PutNowait
-// with Loop.CallSoonThreadsafe.
+// callback; to exchange items with other goroutines, use Threadsafe, a
+// janus-style queue with a goroutine end (Sync) and a task end (Async).
 //
 // Misuse is an error, never a panic: an await from a goroutine or callback
 // that is not the task of ctx (eventloop.ErrNotInTask), from a task of

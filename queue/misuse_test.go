@@ -45,7 +45,6 @@ func TestMisuse(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				q := newQ(0)
 				q.PutNowait(7)
-				//lint:ignore SA1012 a nil ctx is the misuse under test
 				if err := await(q, nil); !errors.Is(err, eventloop.ErrNotInTask) { //nolint:staticcheck
 					t.Errorf("nil ctx: %v", err)
 				}
@@ -148,9 +147,9 @@ func TestAwaitFromGoroutineOfRunningTaskDebug(t *testing.T) {
 	}
 }
 
-// Core gap (DESIGN.md D3: "Called from a goroutine that is not a task of
-// that loop, an await returns a clear error; it never deadlocks the
-// loop"): outside debug mode, eventloop.ParkerFor accepts the ctx of the
+// Core gap (docs/design.md D3: an await called from anything but the
+// running task of its ctx's loop returns a clear error and never hangs
+// the loop): outside debug mode, eventloop.ParkerFor accepts the ctx of the
 // running task from any goroutine, so Park switches the task's coroutine
 // from the wrong goroutine and the loop hangs for good. Without the Skip
 // this test fails after its hang guard (leaving the stuck goroutines

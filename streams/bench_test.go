@@ -2,7 +2,6 @@ package streams_test
 
 import (
 	"context"
-	"syscall"
 	"testing"
 
 	"github.com/aio-go/aio/eventloop"
@@ -63,24 +62,6 @@ func benchEcho(b *testing.B, connect func(ctx context.Context) (c, s streams.End
 func BenchmarkStreamsEchoMem(b *testing.B) {
 	benchEcho(b, func(ctx context.Context) (streams.Endpoint, streams.Endpoint, error) {
 		return streams.Pipe(ctx)
-	})
-}
-
-func BenchmarkStreamsEchoSocketpair(b *testing.B) {
-	benchEcho(b, func(ctx context.Context) (c, s streams.Endpoint, err error) {
-		fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
-		if err != nil {
-			return c, s, err
-		}
-		var ep [2]streams.Endpoint
-		for i, fd := range fds {
-			_, p, err := transport.ConnectFD(ctx, func() *streams.Protocol { return streams.NewProtocol(ctx) }, fd)
-			if err != nil {
-				return c, s, err
-			}
-			ep[i] = streams.Endpoint{Reader: p.Reader(), Writer: p.Writer()}
-		}
-		return ep[0], ep[1], nil
 	})
 }
 

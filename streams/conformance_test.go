@@ -23,7 +23,7 @@ import (
 	"github.com/aio-go/aio/transport"
 )
 
-// The stream conformance suite (STYLE.md: one suite per seam, run against
+// The stream conformance suite (docs/design.md, Habits: one suite per seam, run against
 // every implementation). A pairFactory connects a client and a server
 // stream; the suite runs the same cases over each kind of connection.
 
@@ -451,5 +451,5 @@ var testTLS = sync.OnceValue(func() *tlsFixture {
 
 // isReset: the peer reset the connection (a write may see EPIPE instead).
 func isReset(err error) bool {
-	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, wsaConnReset)
 }

@@ -147,28 +147,3 @@ func TestConnDeadlines(t *testing.T) {
 		return nil
 	})
 }
-
-func TestConnFromAnotherGoroutine(t *testing.T) {
-	run(t, func(ctx context.Context) error {
-		c, _, err := streams.Pipe(ctx)
-		if err != nil {
-			return err
-		}
-		conn := streams.NewConn(ctx, c.Reader, c.Writer)
-		_, err = task.ToThread(ctx, func(context.Context) (struct{}, error) {
-			_, rerr := conn.Read(make([]byte, 1))
-			_, werr := conn.Write([]byte("x"))
-			return struct{}{}, errors.Join(rerr, werr)
-		})
-		if !errors.Is(err, eventloop.ErrNotInTask) {
-			t.Errorf("Read/Write from a goroutine: %v", err)
-		}
-		// Close from a goroutine is posted to the loop.
-		task.ToThread(ctx, func(context.Context) (struct{}, error) { return struct{}{}, conn.Close() })
-		noErr(t, c.Writer.WaitClosed(ctx))
-		if _, err := conn.Read(make([]byte, 1)); !errors.Is(err, net.ErrClosed) {
-			t.Errorf("Read after Close: %v", err)
-		}
-		return nil
-	})
-}

@@ -24,6 +24,20 @@ var (
 	// ErrConnectionLost is matched by a *BrokenError: the connection ended
 	// under the writer (the peer or the OS closed it).
 	ErrConnectionLost = errors.New("streams: connection lost")
+	// ErrBlocksLoop is returned by a call of the net.Conn view, the
+	// Listener view or Dialer that would have to wait for the loop while
+	// running on it: from a task (not the view's owner) or a callback of
+	// a loop, usually a blocking library (http.Client.Do, a database
+	// call) called directly in a task. Run such calls in task.ToThread.
+	// ErrNilStream is matched by the errors of NewConn's view of a nil
+	// reader or writer.
+	ErrNilStream = errors.New("streams: nil stream")
+	// ErrNilTLSConfig is returned by OpenConnection, StartServer, Listen,
+	// Pipe and NewProtocol's streams when WithTLS was given a nil config:
+	// the caller asked for TLS, so the stream never falls back to
+	// plaintext.
+	ErrNilTLSConfig = errors.New("streams: WithTLS: nil *tls.Config")
+	ErrBlocksLoop   = errors.New("streams: blocking call from a task or callback of a loop (it would wait for the loop it blocks; run it in task.ToThread)")
 )
 
 // LimitOverrunError is the error of a ReadUntil or ReadLine that reached

@@ -17,8 +17,13 @@ import (
 // test (testkit.Run).
 func run(t *testing.T, main func(ctx context.Context) error) {
 	t.Helper()
-	testkit.Run(t, main)
+	testkit.Run(t, main, loopOpts...)
 }
+
+// loopOpts are extra options for the loops run builds; a test that needs
+// another kind of loop for the whole suite sets them (tests here are not
+// parallel) and resets them when it ends.
+var loopOpts []eventloop.Option
 
 // want fails the test (without stopping it) when got differs from want.
 func want[T any](t *testing.T, what string, got, want T) bool {

@@ -8,11 +8,13 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/streams"
+	"github.com/aio-go/aio/timer"
 	"github.com/aio-go/aio/transport"
 )
 
@@ -60,11 +62,48 @@ func tlsTCPPair() pairFactory {
 	}
 }
 
-func TestConformanceTCP(t *testing.T)    { runSuite(t, tcpPair()) }
-func TestConformanceUnix(t *testing.T)   { runSuite(t, unixPair(t)) }
-func TestConformanceTLSTCP(t *testing.T) { runSuite(t, tlsTCPPair()) }
+func TestConformanceTCP(t *testing.T)    { skipWithoutPoller(t); runSuite(t, tcpPair()) }
+func TestConformanceUnix(t *testing.T)   { skipWithoutPoller(t); runSuite(t, unixPair(t)) }
+func TestConformanceTLSTCP(t *testing.T) { skipWithoutPoller(t); runSuite(t, tlsTCPPair()) }
+
+// skipWithoutPoller skips a test of the OS network on a virtual clock
+// where the loop has no readiness poller (Windows): there the OS network's
+// I/O completes on goroutines, which a virtual clock cannot wait for, so
+// the same cases run on a real clock (TestConformanceGoNetwork,
+// TestConformanceGoNetworkTLS).
+func skipWithoutPoller(t *testing.T) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("no readiness poller: the suite runs over GoNetwork on a real clock instead")
+	}
+}
+
+// TestConformanceGoNetwork runs the suite over TCP through Go's net
+// package (transport.GoNetwork: the OS network where the loop has no
+// readiness poller, as on Windows), on a real clock: its I/O completes on
+// goroutines the loop cannot poll, so a virtual clock would jump past
+// reads still in flight.
+func TestConformanceGoNetwork(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real clock")
+	}
+	loopOpts = []eventloop.Option{eventloop.WithClock(timer.NewReal()), transport.WithNetwork(transport.GoNetwork{})}
+	t.Cleanup(func() { loopOpts = nil })
+	runSuite(t, tcpPair())
+}
+
+// TestConformanceGoNetworkTLS is TestConformanceGoNetwork with TLS.
+func TestConformanceGoNetworkTLS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real clock")
+	}
+	loopOpts = []eventloop.Option{eventloop.WithClock(timer.NewReal()), transport.WithNetwork(transport.GoNetwork{})}
+	t.Cleanup(func() { loopOpts = nil })
+	runSuite(t, tlsTCPPair())
+}
 
 func TestOpenConnectionTLSServerName(t *testing.T) {
+	skipWithoutPoller(t)
 	f := testTLS()
 	run(t, func(ctx context.Context) error {
 		srv, err := streams.StartServer(ctx, func(ctx context.Context, r *streams.StreamReader, w *streams.StreamWriter) {
@@ -104,6 +143,7 @@ func TestOpenConnectionTLSServerName(t *testing.T) {
 // listens, so the refused first attempt starts the second at once (not an
 // hour of loop time later).
 func TestOpenConnectionHappyEyeballs(t *testing.T) {
+	skipWithoutPoller(t) // racing addresses needs a Network that resolves (Resolver)
 	if ln, err := net.Listen("tcp6", "[::1]:0"); err != nil {
 		t.Skipf("no IPv6 loopback: %v", err)
 	} else {

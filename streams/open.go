@@ -35,6 +35,9 @@ func WithServerOptions(opts ...transport.ServerOption) Option {
 // eventloop.ErrCancelled (or ErrTimeout).
 func OpenConnection(ctx context.Context, network, address string, opts ...Option) (*StreamReader, *StreamWriter, error) {
 	cf := newConfig(opts)
+	if err := cf.check("OpenConnection"); err != nil {
+		return nil, nil, err
+	}
 	_, p, err := transport.CreateConnection(ctx, func() *Protocol { return NewProtocol(ctx, opts...) }, network, address, cf.conn...)
 	if err != nil {
 		return nil, nil, err
@@ -79,6 +82,9 @@ func StartServer(ctx context.Context, handler func(ctx context.Context, r *Strea
 		return nil, fmt.Errorf("streams: StartServer: %w", eventloop.ErrNilCallback)
 	}
 	cf := newConfig(opts)
+	if err := cf.check("StartServer"); err != nil {
+		return nil, err
+	}
 	sopts := append(opts[:len(opts):len(opts)], AsServer())
 	return transport.CreateServer(ctx, func() *Protocol {
 		p := NewProtocol(ctx, sopts...)

@@ -35,6 +35,9 @@ func Pipe(ctx context.Context, opts ...Option) (client, server Endpoint, err err
 		return client, server, fmt.Errorf("streams: Pipe: %w: the context carries no loop", eventloop.ErrNotInTask)
 	}
 	cf := newConfig(opts)
+	if err := cf.check("Pipe"); err != nil {
+		return client, server, err
+	}
 	pc := NewProtocol(ctx, opts...)
 	ps := NewProtocol(ctx, append(opts, AsServer())...)
 	ta, tb, err := transport.NewTransportPair(l, pc, ps, cf.pair...)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/errs"
 	"github.com/aio-go/aio/internal/parking"
 	"github.com/aio-go/aio/transport"
 )
@@ -18,6 +19,7 @@ type Option func(*config)
 type config struct {
 	limit            int
 	tls              *tls.Config
+	nilTLS           bool // WithTLS(nil) was given
 	handshakeTimeout time.Duration
 	shutdownTimeout  time.Duration
 	server           bool
@@ -46,7 +48,20 @@ func WithLimit(n int) Option {
 // WithTLS makes the stream speak TLS with cfg. For a client, crypto/tls
 // defaults apply: the server's certificate and host name are verified;
 // OpenConnection fills cfg.ServerName from the address when it is empty.
-func WithTLS(cfg *tls.Config) Option { return func(c *config) { c.tls = cfg } }
+//
+// WithTLS(nil) is misuse: OpenConnection, StartServer, Listen and Pipe
+// return ErrNilTLSConfig (never a plaintext stream).
+func WithTLS(cfg *tls.Config) Option {
+	return func(c *config) { c.tls, c.nilTLS = cfg, cfg == nil }
+}
+
+// check returns the misuse the options hold, said as op's error.
+func (c *config) check(op string) error {
+	if c.nilTLS {
+		return errs.Op("streams", op, ErrNilTLSConfig)
+	}
+	return nil
+}
 
 // WithHandshakeTimeout bounds the TLS handshake (default 60 s).
 func WithHandshakeTimeout(d time.Duration) Option {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/transport"
@@ -324,34 +325,43 @@ func (r *StreamReader) ReadExactly(ctx context.Context, n int) ([]byte, error) {
 }
 
 // ReadUntil returns the bytes up to and including the first occurrence of
-// sep. It fails with a *LimitOverrunError (matching ErrLimitOverrun) when
-// the separator is not within the reader's limit: found beyond it, or not
-// found in more than limit bytes; the data stays buffered. At EOF without
-// the separator it returns an *IncompleteReadError with what was buffered
-// (taken out of the buffer) and Expected -1. After SetError, that error,
-// with the bytes left buffered.
+// a separator. With several separators (Python 3.13's readuntil with a
+// tuple) the match that ends first in the stream wins, the shorter one
+// when two end at the same byte. It fails with a *LimitOverrunError
+// (matching ErrLimitOverrun) when no separator is within the reader's
+// limit: found beyond it, or not found in more than limit bytes; the data
+// stays buffered. At EOF without a separator it returns an
+// *IncompleteReadError with what was buffered (taken out of the buffer)
+// and Expected -1. After SetError, that error, with the bytes left
+// buffered.
 //
 // Cancellation: on cancellation the buffer is untouched: no byte is lost.
-func (r *StreamReader) ReadUntil(ctx context.Context, sep []byte) ([]byte, error) {
-	if len(sep) == 0 {
-		return nil, errors.New("streams: ReadUntil: empty separator")
+func (r *StreamReader) ReadUntil(ctx context.Context, seps ...[]byte) ([]byte, error) {
+	if len(seps) == 0 {
+		return nil, errors.New("streams: ReadUntil: no separator")
+	}
+	maxLen := 0
+	for _, sep := range seps {
+		if len(sep) == 0 {
+			return nil, errors.New("streams: ReadUntil: empty separator")
+		}
+		maxLen = max(maxLen, len(sep))
 	}
 	if err := r.begin(ctx, "ReadUntil"); err != nil {
 		return nil, err
 	}
-	// offset: where to look next; bytes before it cannot start sep.
+	// offset: where to look next; bytes before it cannot start a separator.
 	offset := 0
 	for {
 		data := r.buf[r.off:]
-		if len(data)-offset >= len(sep) {
-			if i := bytes.Index(data[offset:], sep); i >= 0 {
-				i += offset
-				if i > r.limit {
-					return nil, &LimitOverrunError{Consumed: i, Found: true}
-				}
-				return r.take(i + len(sep)), nil
+		if end, start := matchEnd(data, offset, seps); end >= 0 {
+			if start > r.limit {
+				return nil, &LimitOverrunError{Consumed: start, Found: true}
 			}
-			offset = len(data) + 1 - len(sep)
+			return r.take(end), nil
+		}
+		if len(data)+1-maxLen > offset {
+			offset = len(data) + 1 - maxLen
 			if offset > r.limit {
 				return nil, &LimitOverrunError{Consumed: offset}
 			}
@@ -366,6 +376,27 @@ func (r *StreamReader) ReadUntil(ctx context.Context, sep []byte) ([]byte, error
 			return nil, err
 		}
 	}
+}
+
+// matchEnd finds the separator match in data[offset:] that ends first
+// (the shorter separator on a tie) and returns where it ends and starts,
+// or -1, -1.
+func matchEnd(data []byte, offset int, seps [][]byte) (end, start int) {
+	end, start = -1, -1
+	for _, sep := range seps {
+		if len(data)-offset < len(sep) {
+			continue
+		}
+		i := bytes.Index(data[offset:], sep)
+		if i < 0 {
+			continue
+		}
+		i += offset
+		if e := i + len(sep); end < 0 || e < end || (e == end && i > start) {
+			end, start = e, i
+		}
+	}
+	return end, start
 }
 
 // ReadLine returns one line, with its "\n". At EOF it returns the last,
@@ -388,6 +419,28 @@ func (r *StreamReader) ReadLine(ctx context.Context) ([]byte, error) {
 }
 
 var newline = []byte{'\n'}
+
+// Lines iterates over the stream's lines as ReadLine returns them, each
+// with its "\n" (the last one may lack it), until EOF: asyncio's
+// "async for line in reader". A failed read is yielded once, with a nil
+// line, and ends the iteration; so does breaking out of the loop. The line
+// is the iteration's to keep.
+//
+// Cancellation: as ReadLine: a cancelled read yields the cancellation
+// error and leaves the unread bytes buffered.
+func (r *StreamReader) Lines(ctx context.Context) iter.Seq2[[]byte, error] {
+	return func(yield func([]byte, error) bool) {
+		for {
+			line, err := r.ReadLine(ctx)
+			if err == io.EOF {
+				return
+			}
+			if !yield(line, err) || err != nil {
+				return
+			}
+		}
+	}
+}
 
 func (r *StreamReader) String() string {
 	s := fmt.Sprintf("StreamReader(%d bytes", r.Buffered())

@@ -35,10 +35,12 @@ func TestReaderRead(t *testing.T) {
 		yield(ctx, 1)
 		r.FeedData([]byte("late"))
 		b, err = eventloop.Await(ctx, go2)
+		noErr(t, err)
 		want(t, "late Read", string(b), "late")
 		r.FeedData([]byte("tail"))
 		r.FeedEOF()
 		b, err = r.Read(ctx, -1)
+		noErr(t, err)
 		want(t, "Read(-1)", string(b), "tail")
 		if _, err = r.Read(ctx, 1); err != io.EOF {
 			t.Errorf("Read at EOF: %v, want io.EOF", err)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"net"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/errs"
 	"github.com/aio-go/aio/transport"
 )
 
@@ -31,7 +33,15 @@ func (w *StreamWriter) Reader() *StreamReader { return w.r }
 
 // Extra returns information about the connection (transport.ExtraPeerName,
 // ExtraSockName, ExtraTLSState, …): asyncio's get_extra_info.
-func (w *StreamWriter) Extra(key string) (any, bool) { return w.t.Extra(key) }
+// An unnamed Unix socket's address (ExtraSockName of a client,
+// ExtraPeerName of a server's connection) has an empty name, not "@".
+func (w *StreamWriter) Extra(key string) (any, bool) {
+	v, ok := w.t.Extra(key)
+	if a, isAddr := v.(net.Addr); isAddr && (key == transport.ExtraSockName || key == transport.ExtraPeerName) {
+		v = unnamedUnix(a)
+	}
+	return v, ok
+}
 
 // Write queues data for sending; it never waits. The caller may reuse
 // data at once. It fails with ErrClosed after Close, a *BrokenError after
@@ -106,7 +116,7 @@ func (w *StreamWriter) Drain(ctx context.Context) error {
 		return &BrokenError{Op: "Drain", Err: err}
 	}
 	if p.closing {
-		return fmt.Errorf("streams: Drain: %w", ErrClosed)
+		return errs.Op("streams", "Drain", ErrClosed)
 	}
 	if p.lost {
 		return &BrokenError{Op: "Drain", Err: p.lostErr}
@@ -178,6 +188,9 @@ func (w *StreamWriter) WaitClosed(ctx context.Context) error {
 // Cancellation: a cancelled StartTLS aborts the handshake and the
 // connection.
 func (w *StreamWriter) StartTLS(ctx context.Context, cfg *tls.Config, opts ...Option) error {
+	if cfg == nil {
+		return errs.Op("streams", "StartTLS", ErrNilTLSConfig)
+	}
 	cf := w.p.cf
 	for _, o := range opts {
 		o(&cf)

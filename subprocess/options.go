@@ -60,19 +60,18 @@ func (s Stdio) String() string {
 type Option func(*config)
 
 type config struct {
-	env             []string
-	envSet          bool
-	dir             string
-	stdin           Stdio
-	stdout          Stdio
-	stderr          Stdio
-	processGroup    bool
-	session         bool
-	limit           int
-	killOnClose     bool
-	killOnCancel    bool
-	stdioSet        [3]bool
-	sysProcAttrHook func(*sysAttr)
+	env          []string
+	envSet       bool
+	dir          string
+	stdin        Stdio
+	stdout       Stdio
+	stderr       Stdio
+	processGroup bool
+	session      bool
+	limit        int
+	killOnClose  bool
+	killOnCancel bool
+	stdioSet     [3]bool
 }
 
 // WithEnv sets the child's environment ("KEY=value" entries); without it

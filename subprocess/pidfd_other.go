@@ -10,4 +10,6 @@ func setPidFD(*syscall.SysProcAttr, *int) {}
 
 var usePidfd = false
 
-func pidfdSignal(int, syscall.Signal) error { return syscall.ENOSYS }
+// pidfdSignal is never called with a pidfd here (there are none); a
+// variable, so that callers shared with Linux need no build tags.
+var pidfdSignal = func(int, syscall.Signal) error { return syscall.ENOSYS }

@@ -14,8 +14,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-type sysAttr = syscall.SysProcAttr
-
 // started is what spawn hands back: the child's pid and pidfd (-1 when the
 // kernel gave none) and the parent's ends of the pipes (-1 where the stream
 // is not a Pipe), non-blocking and close-on-exec.

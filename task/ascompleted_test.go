@@ -186,3 +186,32 @@ func TestAsCompletedEmptyAndMisuse(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A waitable given twice is yielded once (asyncio.as_completed takes a
+// set), pending or already done, and the iteration does not wait for a
+// second completion that never comes.
+func TestAsCompletedSameWaitableTwice(t *testing.T) {
+	var tr trace
+	err := runErr(t, func(ctx context.Context) error {
+		done := eventloop.NewFuture[int](eventloop.LoopOf(ctx))
+		done.SetResult(0)
+		a := eventloop.Spawn(ctx, sleeper(time.Second, 1))
+		b := eventloop.Spawn(ctx, sleeper(2*time.Second, 2))
+		ws := []eventloop.Awaitable[int]{a, done, a, b, done, a}
+		for w, err := range task.AsCompleted(ctx, ws...) {
+			if err != nil {
+				return err
+			}
+			v, err := w.Result()
+			tr.at(ctx, "%d %v", v, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"0s 0 <nil>", "1s 1 <nil>", "2s 2 <nil>"}
+	if diff := cmp.Diff(want, tr.get()); diff != "" {
+		t.Errorf("trace (-want +got):\n%s", diff)
+	}
+}

@@ -83,7 +83,7 @@ var awaitPoints = []struct {
 	}},
 }
 
-// DESIGN.md D4: every await on a cancelled ctx returns an error matching
+// docs/design.md D4: every await on a cancelled ctx returns an error matching
 // ErrCancelled and context.Canceled; in an expired Timeout scope,
 // ErrTimeout and context.DeadlineExceeded. Three ways to cancel: the
 // task's Cancel, a standard-library context.WithCancel layer cancelled

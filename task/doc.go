@@ -1,6 +1,9 @@
 // Package task is asyncio's high-level task API in Go form: Run, Go,
-// Gather, Wait, WaitFor, Timeout, Shield, AsCompleted, TaskGroup, ToThread
-// and RunCoroutineThreadsafe.
+// Gather, Wait, WaitFor, Timeout, Shield, AsCompleted, TaskGroup (with
+// Trio's Cancel and Start and errgroup's SetLimit), ToThread (with a
+// caller's Executor and a Limiter) and RunCoroutineThreadsafe, and the
+// awaits that meet plain goroutines: Recv and Send on channels, and
+// WaitCancelled, the loop-friendly <-ctx.Done() (docs/go-interop.md).
 //
 // A task is a plain Go function func(ctx context.Context) (T, error) that
 // runs as a coroutine on an event loop; it awaits by calling functions

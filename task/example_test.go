@@ -345,3 +345,15 @@ func ExampleConcurrentFuture_Cancel() {
 	l.Close()
 	// Output: eventloop: cancelled
 }
+
+func ExampleMain() {
+	// asyncio.run(main()) for a main that returns nothing but its error
+	err := task.Main(func(ctx context.Context) error {
+		fmt.Println("main runs at", eventloop.LoopOf(ctx).Time())
+		return eventloop.Sleep(ctx, time.Second)
+	}, eventloop.WithClock(timer.NewVirtual()))
+	fmt.Println("Main returned", err)
+	// Output:
+	// main runs at 0s
+	// Main returned <nil>
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/errs"
 )
 
 // gathering counts the children of a Gather and completes its future when
@@ -47,9 +48,9 @@ func (g *gathering) settle() { g.fut.SetResult(struct{}{}) }
 // newGathering checks ws and starts watching them. Generic so that
 // GatherResults can pass its []Awaitable[T] without a copy.
 func newGathering[W eventloop.Waitable](ctx context.Context, ws []W, failFast bool) (*gathering, error) {
-	l := eventloop.LoopOf(ctx)
-	if l == nil {
-		return nil, fmt.Errorf("gather: %w: the context carries no loop", eventloop.ErrNotInTask)
+	l, lerr := eventloop.LoopOfTask(ctx)
+	if lerr != nil {
+		return nil, errs.Op("task", "Gather", lerr)
 	}
 	g := &gathering{fut: eventloop.NewFuture[struct{}](l), left: len(ws), failFast: failFast}
 	for i, w := range ws {
@@ -57,7 +58,7 @@ func newGathering[W eventloop.Waitable](ctx context.Context, ws []W, failFast bo
 			return nil, fmt.Errorf("task: gather: awaitable %d is nil", i)
 		}
 		if w.Loop() != l {
-			return nil, fmt.Errorf("gather: awaitable %d: %w", i, eventloop.ErrWrongLoop)
+			return nil, fmt.Errorf("task: gather: awaitable %d: %w", i, eventloop.ErrWrongLoop)
 		}
 	}
 	if len(ws) == 0 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/task"
+	"github.com/aio-go/aio/timer"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -165,5 +166,41 @@ func TestRunUsesOptions(t *testing.T) {
 	}
 	if len(rec.errs) != 1 || !errors.Is(rec.errs[0], errB) {
 		t.Errorf("reports %q %v, want the unretrieved errB", rec.messages(), rec.errs)
+	}
+}
+
+func TestMainReturnsMainsError(t *testing.T) {
+	boom := errors.New("boom")
+	if err := task.Main(func(ctx context.Context) error { return boom }, eventloop.WithClock(timer.NewVirtual())); !errors.Is(err, boom) {
+		t.Errorf("Main = %v, want main's error", err)
+	}
+	if err := task.Main(nil); err == nil {
+		t.Error("Main(nil) returned nil")
+	}
+}
+
+// Timeout, Group and the other task-level awaits given a context that
+// belongs to no running task (a loop's root context, used from outside
+// any task) fail at once; the body does not run on the caller's goroutine.
+func TestTaskLevelAwaitsNeedATask(t *testing.T) {
+	l, err := eventloop.New(eventloop.WithClock(timer.NewVirtual()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ran := false
+	body := func(ctx context.Context) error { ran = true; return nil }
+	root := l.Context()
+	for name, err := range map[string]error{
+		"Timeout": task.Timeout(root, time.Second, body),
+		"Group":   task.Group(root, func(ctx context.Context, g *task.TaskGroup) error { ran = true; return nil }),
+		"Gather":  task.Gather(root),
+	} {
+		if !errors.Is(err, eventloop.ErrNotInTask) {
+			t.Errorf("%s with a root context = %v, want ErrNotInTask", name, err)
+		}
+	}
+	if ran {
+		t.Error("a body ran outside any task")
 	}
 }

@@ -47,6 +47,16 @@ func Run[T any](main func(ctx context.Context) (T, error), opts ...eventloop.Opt
 	return t.Result()
 }
 
+// Main is Run for a main that returns only an error, the usual shape of
+// a program's main task: task.Main(func(ctx context.Context) error { ... }).
+func Main(main func(ctx context.Context) error, opts ...eventloop.Option) error {
+	if main == nil {
+		return errors.New("task: Main with a nil main")
+	}
+	_, err := Run(func(ctx context.Context) (struct{}, error) { return struct{}{}, main(ctx) }, opts...)
+	return err
+}
+
 // cancelAll cancels every live task and runs the loop until they are done,
 // reporting the errors (other than cancellation) they end with.
 func cancelAll(l *eventloop.Loop) {

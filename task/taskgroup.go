@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/aio-go/aio/internal/errs"
+
 	"github.com/aio-go/aio/eventloop"
 )
 
@@ -28,6 +30,12 @@ type TaskGroup struct {
 	closed   bool
 	idle     *eventloop.Future[struct{}]
 	children childWatch
+	// Cancel was called: the group's own cancellation is not an error.
+	userCancel bool
+	// SetLimit: at most limit children run fn at once (0: no limit).
+	limit int
+	slots int                           // children holding a slot
+	queue []*eventloop.Future[struct{}] // waiting for a slot, FIFO
 }
 
 // childWatch watches a group's children (its eventloop.DoneWatcher on each): no
@@ -70,11 +78,10 @@ func NewTaskGroup(ctx context.Context) *TaskGroup {
 // for all of them, then returns ErrCancelled (ErrTimeout when ctx's
 // Timeout expired) joined with any failures.
 func Group(ctx context.Context, body func(ctx context.Context, g *TaskGroup) error) error {
-	g := NewTaskGroup(ctx)
-	if g.loop == nil {
-		g.cancel()
-		return fmt.Errorf("Group: %w: the context carries no loop", eventloop.ErrNotInTask)
+	if _, err := eventloop.LoopOfTask(ctx); err != nil {
+		return errs.Op("task", "Group", err) // the body would run outside any task
 	}
+	g := NewTaskGroup(ctx)
 	var bodyErr error
 	if body != nil {
 		bodyErr = body(g.ctx, g)
@@ -87,7 +94,7 @@ func Group(ctx context.Context, body func(ctx context.Context, g *TaskGroup) err
 		g.abort()
 	}
 	err := g.Wait()
-	if err == nil && bodyErr != nil {
+	if err == nil && bodyErr != nil && !(g.userCancel && g.isCancellation(bodyErr)) {
 		return bodyErr
 	}
 	return err
@@ -111,6 +118,13 @@ func (g *TaskGroup) Go(fn func(ctx context.Context) error, opts ...eventloop.Tas
 // error nobody reads is reported by the loop, so the mistake is not
 // silent).
 func SpawnIn[T any](g *TaskGroup, fn func(ctx context.Context) (T, error), opts ...eventloop.TaskOption) *eventloop.Task[T] {
+	if g.limit > 0 && fn != nil && !g.closed && !g.aborting {
+		return spawnLimited(g, fn, opts...)
+	}
+	return spawnIn(g, fn, opts...)
+}
+
+func spawnIn[T any](g *TaskGroup, fn func(ctx context.Context) (T, error), opts ...eventloop.TaskOption) *eventloop.Task[T] {
 	if (g.closed || g.aborting) && g.loop != nil {
 		return eventloop.Spawn(g.loop.Context(), func(context.Context) (T, error) {
 			var zero T
@@ -169,10 +183,10 @@ func (g *TaskGroup) abort() {
 // an expired Timeout) to the result.
 func (g *TaskGroup) Wait() error {
 	if g.loop == nil {
-		return fmt.Errorf("TaskGroup.Wait: %w: the context carries no loop", eventloop.ErrNotInTask)
+		return errs.Op("task", "TaskGroup.Wait", fmt.Errorf("%w: the context carries no loop", eventloop.ErrNotInTask))
 	}
 	if g.closed {
-		return fmt.Errorf("TaskGroup.Wait: %w: already waited", eventloop.ErrInvalidState)
+		return errs.Op("task", "TaskGroup.Wait", fmt.Errorf("%w: already waited", eventloop.ErrInvalidState))
 	}
 	for g.left > 0 {
 		g.idle = eventloop.NewFuture[struct{}](g.loop)

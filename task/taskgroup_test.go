@@ -13,7 +13,7 @@ import (
 )
 
 // Ported from CPython test_taskgroups.py. Differences and cases not ported:
-//   - Level-triggered cancellation (DESIGN.md D4): when the owner of a group
+//   - Level-triggered cancellation (docs/design.md D4): when the owner of a group
 //     is cancelled, Group's error always includes ErrCancelled, also when a
 //     child or the body failed as well (asyncio raises only the
 //     ExceptionGroup there, test_taskgroup_18); there is no uncancel()

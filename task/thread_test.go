@@ -3,6 +3,7 @@ package task_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -343,5 +344,75 @@ func TestRunCoroutineThreadsafeQueuedWhenLoopCloses(t *testing.T) {
 	case <-cf.Done():
 	default:
 		t.Error("ConcurrentFuture of a submission dropped by Close never completes")
+	}
+}
+
+// goExecutor is a caller-given executor: one goroutine per call, counted,
+// and waited for by the test.
+type goExecutor struct {
+	calls   atomic.Int32
+	refuse  atomic.Bool
+	running sync.WaitGroup
+}
+
+func (e *goExecutor) Execute(fn func()) error {
+	if e.refuse.Load() {
+		return errA
+	}
+	e.calls.Add(1)
+	e.running.Add(1)
+	go func() { defer e.running.Done(); fn() }()
+	return nil
+}
+
+func TestToThreadWithExecutor(t *testing.T) {
+	var ex goExecutor
+	err := runErr(t, func(ctx context.Context) error {
+		v, err := task.ToThread(ctx, func(context.Context) (int, error) { return 9, nil }, task.WithExecutor(&ex))
+		if v != 9 || err != nil {
+			t.Errorf("ToThread(WithExecutor) = %d, %v", v, err)
+		}
+		_, err = task.ToThread(ctx, func(context.Context) (int, error) { panic("boom") }, task.WithExecutor(&ex))
+		var pe *eventloop.PanicError
+		if !errors.As(err, &pe) {
+			t.Errorf("panic on the executor = %v, want a *PanicError", err)
+		}
+		ex.refuse.Store(true)
+		ran := false
+		_, err = task.ToThread(ctx, func(context.Context) (int, error) { ran = true; return 0, nil }, task.WithExecutor(&ex))
+		if !errors.Is(err, errA) || ran {
+			t.Errorf("refused: err %v, ran %v; want errA, false", err, ran)
+		}
+		return nil
+	})
+	ex.running.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.Want(t, "calls the executor got", ex.calls.Load(), int32(2))
+}
+
+// Cancelled while fn runs on a caller-given executor: the await returns
+// at once, fn finishes later and its result is dropped without a report.
+func TestToThreadWithExecutorCancelled(t *testing.T) {
+	var ex goExecutor
+	release := make(chan struct{})
+	err := runErr(t, func(ctx context.Context) error {
+		tk := eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
+			return task.ToThread(ctx, func(context.Context) (int, error) { <-release; return 1, nil }, task.WithExecutor(&ex))
+		})
+		if err := testkit.Yield(ctx, 2); err != nil {
+			return err
+		}
+		tk.Cancel()
+		if _, err := eventloop.Await(context.WithoutCancel(ctx), tk); !testkit.IsCancelled(err) {
+			t.Errorf("cancelled ToThread = %v", err)
+		}
+		close(release)
+		return nil
+	})
+	ex.running.Wait()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -3,9 +3,10 @@ package task
 import (
 	"context"
 	"errors"
-	"fmt"
 	"reflect"
 	"time"
+
+	"github.com/aio-go/aio/internal/errs"
 
 	"github.com/aio-go/aio/eventloop"
 )
@@ -21,9 +22,9 @@ import (
 // Cancellation: a cancellation of ctx itself (not the deadline) comes back
 // as ErrCancelled, unchanged.
 func Timeout(ctx context.Context, d time.Duration, fn func(ctx context.Context) error) error {
-	l := eventloop.LoopOf(ctx)
-	if l == nil {
-		return fmt.Errorf("Timeout: %w: the context carries no loop", eventloop.ErrNotInTask)
+	l, lerr := eventloop.LoopOfTask(ctx)
+	if lerr != nil {
+		return errs.Op("task", "Timeout", lerr)
 	}
 	return TimeoutAt(ctx, l.Deadline(d), fn)
 }

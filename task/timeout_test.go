@@ -19,7 +19,7 @@ import (
 //     test_timeout_not_entered: a Timeout is a function call around its
 //     body; it cannot be entered twice or used unentered.
 //   - test_cancel_in_timeout_after_cancellation: it relies on asyncio's
-//     cancel()/uncancel() counting (DESIGN.md D4: ours is level-triggered;
+//     cancel()/uncancel() counting (docs/design.md D4: ours is level-triggered;
 //     cleanup that must await runs under context.WithoutCancel, which a
 //     cancellation of the task does not reach by design).
 //   - test_timeout_exception_cause: Go errors have no implicit __cause__.

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"reflect"
 	"time"
+
+	"github.com/aio-go/aio/internal/errs"
 
 	"github.com/aio-go/aio/eventloop"
 )
@@ -43,13 +46,13 @@ func Wait(ctx context.Context, ws []eventloop.Waitable, when ReturnWhen, timeout
 	if when < AllCompleted || when > FirstException {
 		return nil, nil, fmt.Errorf("task: Wait: invalid ReturnWhen %d", when)
 	}
-	l := eventloop.LoopOf(ctx)
-	if l == nil {
-		return nil, nil, fmt.Errorf("Wait: %w: the context carries no loop", eventloop.ErrNotInTask)
+	l, lerr := eventloop.LoopOfTask(ctx)
+	if lerr != nil {
+		return nil, nil, errs.Op("task", "Wait", lerr)
 	}
 	for i, w := range ws {
 		if isNil(w) || w.Loop() != l {
-			return nil, nil, fmt.Errorf("Wait: waitable %d: nil or %w", i, eventloop.ErrWrongLoop)
+			return nil, nil, errs.Op("task", "Wait", fmt.Errorf("waitable %d: nil or %w", i, eventloop.ErrWrongLoop))
 		}
 	}
 	err = eventloop.AwaitError(ctx)
@@ -170,12 +173,26 @@ func (w *waiting) wait(ctx context.Context, ws []eventloop.Waitable, timeout tim
 // returns ErrCancelled.
 func WaitFor[T any](ctx context.Context, d time.Duration, a eventloop.Awaitable[T]) (T, error) {
 	var zero T
-	l := eventloop.LoopOf(ctx)
-	if l == nil {
-		return zero, fmt.Errorf("WaitFor: %w: the context carries no loop", eventloop.ErrNotInTask)
+	l, lerr := eventloop.LoopOfTask(ctx)
+	if lerr != nil {
+		return zero, errs.Op("task", "WaitFor", lerr)
 	}
 	if isNil(a) {
 		return zero, errors.New("task: WaitFor of nil")
+	}
+	if d <= 0 && !a.Done() {
+		// Times out at once, before a runs again: a task not started yet
+		// never runs its body (waiting for the deadline's timer would let
+		// its first step, queued already, run first).
+		a.Cancel()
+		if err := eventloop.WaitDone(ctx, a); err != nil {
+			return zero, err
+		}
+		v, err := a.Result()
+		if a.Cancelled() {
+			return zero, eventloop.ErrTimeout
+		}
+		return v, err
 	}
 	cctx, ds, err := eventloop.WithTimeoutAt(ctx, l.Deadline(d))
 	if err != nil {
@@ -199,12 +216,12 @@ func Shield[T any](ctx context.Context, a eventloop.Awaitable[T]) (T, error) {
 	if isNil(a) {
 		return zero, errors.New("task: Shield of nil")
 	}
-	l := eventloop.LoopOf(ctx)
-	if l == nil {
-		return zero, fmt.Errorf("Shield: %w: the context carries no loop", eventloop.ErrNotInTask)
+	l, lerr := eventloop.LoopOfTask(ctx)
+	if lerr != nil {
+		return zero, errs.Op("task", "Shield", lerr)
 	}
 	if a.Loop() != l {
-		return zero, fmt.Errorf("Shield: %w", eventloop.ErrWrongLoop)
+		return zero, errs.Op("task", "Shield", eventloop.ErrWrongLoop)
 	}
 	if a.Done() {
 		if err := eventloop.WaitDone(ctx, a); err != nil { // still reports a cancelled ctx
@@ -228,21 +245,24 @@ func Shield[T any](ctx context.Context, a eventloop.Awaitable[T]) (T, error) {
 // and stops. Misuse (no loop in ctx, a nil waitable or one of another
 // loop) is likewise yielded once as an error. The waitables are never
 // cancelled by AsCompleted. Breaking out of the loop early is fine: it
-// stops watching the waitables still pending. O(len(ws)) in all.
+// stops watching the waitables still pending. A waitable given more than
+// once is yielded once, at its first position (asyncio.as_completed takes
+// a set). O(len(ws)) in all.
 func AsCompleted[W eventloop.Waitable](ctx context.Context, ws ...W) iter.Seq2[W, error] {
 	return func(yield func(W, error) bool) {
 		var zero W
-		l := eventloop.LoopOf(ctx)
-		if l == nil {
-			yield(zero, fmt.Errorf("AsCompleted: %w: the context carries no loop", eventloop.ErrNotInTask))
+		l, lerr := eventloop.LoopOfTask(ctx)
+		if lerr != nil {
+			yield(zero, errs.Op("task", "AsCompleted", lerr))
 			return
 		}
 		for i, w := range ws {
 			if isNil(w) || w.Loop() != l {
-				yield(zero, fmt.Errorf("AsCompleted: waitable %d: nil or %w", i, eventloop.ErrWrongLoop))
+				yield(zero, errs.Op("task", "AsCompleted", fmt.Errorf("waitable %d: nil or %w", i, eventloop.ErrWrongLoop)))
 				return
 			}
 		}
+		ws = distinct(ws)
 		c := newCompletions(l, len(ws))
 		for i, w := range ws {
 			eventloop.Watch(w, &c.slots[i])
@@ -313,4 +333,37 @@ func (c *completions) deliverOne() {
 	if !c.wake.Done() {
 		c.wake.SetResult(struct{}{})
 	}
+}
+
+// distinct returns ws without its repeats (the first of each kept, in
+// order); ws itself when it has none, so the common case copies nothing.
+func distinct[W eventloop.Waitable](ws []W) []W {
+	if len(ws) < 2 {
+		return ws
+	}
+	seen := make(map[any]struct{}, len(ws))
+	var out []W
+	for i, w := range ws {
+		var k any = w
+		if !reflect.TypeOf(k).Comparable() {
+			if out != nil {
+				out = append(out, w)
+			}
+			continue
+		}
+		if _, dup := seen[k]; dup {
+			if out == nil {
+				out = append(make([]W, 0, len(ws)-1), ws[:i]...)
+			}
+			continue
+		}
+		seen[k] = struct{}{}
+		if out != nil {
+			out = append(out, w)
+		}
+	}
+	if out == nil {
+		return ws
+	}
+	return out
 }

@@ -248,3 +248,37 @@ func TestWaitForThenCancelStillCancels(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// WaitFor(ctx, 0, t) on a task that has not started yet times out at once,
+// and the task's body never runs (CPython's test_wait_for_timeout_less_than_0_or_0).
+func TestWaitForZeroOnUnstartedTask(t *testing.T) {
+	ran := false
+	runErr(t, func(ctx context.Context) error {
+		tk := eventloop.Spawn(ctx, func(ctx context.Context) (int, error) {
+			ran = true
+			return 1, nil
+		})
+		v, err := task.WaitFor(ctx, 0, tk)
+		if !errors.Is(err, eventloop.ErrTimeout) || v != 0 {
+			t.Errorf("WaitFor(0) = %v, %v; want ErrTimeout", v, err)
+		}
+		if !tk.Cancelled() {
+			t.Errorf("the task was not cancelled: %v", tk.Err())
+		}
+		// A negative d behaves the same; a done task gives its result.
+		tk2 := eventloop.Spawn(ctx, func(ctx context.Context) (int, error) { ran = true; return 2, nil })
+		if _, err := task.WaitFor(ctx, -time.Second, tk2); !errors.Is(err, eventloop.ErrTimeout) {
+			t.Errorf("WaitFor(-1s) = %v", err)
+		}
+		done := eventloop.Spawn(ctx, func(ctx context.Context) (int, error) { return 3, nil })
+		eventloop.Await(ctx, done)
+		ran = false
+		if v, err := task.WaitFor(ctx, 0, done); v != 3 || err != nil {
+			t.Errorf("WaitFor(0) of a done task = %v, %v", v, err)
+		}
+		return nil
+	})
+	if ran {
+		t.Error("a body ran although WaitFor(0) timed out first")
+	}
+}

@@ -5,7 +5,7 @@
 //
 // It is the bottom layer of the module and imports nothing from it. Nothing in
 // it reads wall-clock time: the Real clock uses the monotonic reading of the
-// Go runtime, and the Virtual clock moves only when told to (DESIGN.md, D7).
+// Go runtime, and the Virtual clock moves only when told to (docs/design.md D7).
 //
 // # Timers
 //

@@ -144,6 +144,8 @@ type Heap[V any] struct {
 
 	iterating int // Entries calls in progress; compaction waits for them
 
+	shrinkCredit int // table cells shrink may scan: earned by compactions (see shrink)
+
 	cfg *config // nil means defaults; tests set small values to reach every path
 
 	pushes, pops, cancels, discarded, compactions, compacted, spills, rungBuilds uint64
@@ -247,8 +249,9 @@ func (h *Heap[V]) Pending(id ID) bool {
 
 // Cancelled reports whether the timer id names was cancelled (by Cancel or
 // Reset). It remembers only until the timer's index is reused by a later
-// Push, and then reports false: an owner that must know for longer keeps a
-// flag of its own. O(1). Not safe for concurrent use.
+// Push or given back (see Compact), and then reports false: an owner that
+// must know for longer keeps a flag of its own. O(1). Not safe for
+// concurrent use.
 func (h *Heap[V]) Cancelled(id ID) bool {
 	return h.tab.has(id) && *h.tab.word(id.Index) == id.Seq|flagCancelled
 }
@@ -260,8 +263,9 @@ func (h *Heap[V]) Len() int { return h.live }
 // yet dropped included. O(1). It is meant for tests and statistics.
 func (h *Heap[V]) Stored() int { return h.stored }
 
-// Compact drops every cancelled entry now. O(n). The heap compacts itself
-// when dead slots dominate, so calling Compact is never needed for
+// Compact drops every cancelled entry now, and gives back the memory the
+// Heap no longer needs (see shrink). O(n). The heap compacts itself when
+// dead slots dominate, so calling Compact is never needed for
 // correctness. Not safe for concurrent use.
 func (h *Heap[V]) Compact() {
 	before := h.stored
@@ -273,6 +277,41 @@ func (h *Heap[V]) Compact() {
 	}
 	h.compacted += uint64(before - h.stored)
 	h.compactions++
+	h.shrink(before)
+}
+
+// shrink gives back memory after a compaction, which left only live slots
+// (every table cell no slot names is free): spare chunks beyond what the
+// stored slots would need, the heap part's buffer when it is mostly empty,
+// the late lists of rungs not in use, and the tail of the table that no
+// pending timer uses. Without it, cancelling millions of timers kept their
+// whole footprint (tens of MiB) until the loop closed.
+//
+// The table keeps timers' indexes, so it can only lose its tail above the
+// highest pending timer, and only when that frees half of it or more. It
+// is scanned from the top, over free cells, paid for by a credit that
+// compactions earn (the slots they went through): a shrink costs no more
+// than the compactions before it. With no timer pending it resets in O(1).
+func (h *Heap[V]) shrink(compacted int) {
+	if keep := h.stored/chunkSize + 2; len(h.pool) > keep {
+		clear(h.pool[keep:])
+		h.pool = h.pool[:keep]
+	}
+	if c := cap(h.slots); c > 2*h.spillLimit() && 4*len(h.slots) < c {
+		h.slots = append(make([]slot, 0, max(2*len(h.slots), h.spillLimit())), h.slots...)
+	}
+	if len(h.rungs) == 0 {
+		for i, all := 0, h.rungs[:cap(h.rungs)]; i < len(all); i++ {
+			all[i].late = nil
+		}
+	}
+	if h.live == 0 {
+		h.tab.reset()
+		h.shrinkCredit = 0
+		return
+	}
+	h.shrinkCredit = min(h.shrinkCredit+compacted, int(h.tab.n))
+	h.shrinkCredit -= h.tab.shrinkTail(h.shrinkCredit)
 }
 
 // Reset cancels every pending timer of h, as Cancel would, and empties h,
@@ -374,9 +413,13 @@ func (h *Heap[V]) popFront() Item[V] {
 // and at least minCompactDead. A compaction costs O(stored) and removes more
 // than stored/2 dead slots, each made dead by one Cancel: amortized O(1) per
 // Cancel.
+//
+// With no timer left pending and a table grown past one chunk, a few dead
+// slots are enough: compacting them lets shrink give the table back.
 func (h *Heap[V]) maybeCompact() {
 	dead := h.stored - h.live
-	if dead >= minCompactDead && dead > h.live && h.iterating == 0 {
+	if h.iterating == 0 && (dead >= minCompactDead && dead > h.live ||
+		h.live == 0 && dead > 0 && h.tab.n > tabSize) {
 		h.Compact()
 	}
 }

@@ -775,8 +775,9 @@ func runModel(t *testing.T, data []byte) {
 			checkInvariants(t, h)
 		}
 		for _, e := range pool {
-			// A cancelled timer's ID says so until its index is reused.
-			reused := e.h != nil && m.last[hiOf(heaps, e.h)][e.id.Index] != e.id.Seq
+			// A cancelled timer's ID says so until its index is reused,
+			// or the table gives it back (shrink).
+			reused := e.h != nil && (m.last[hiOf(heaps, e.h)][e.id.Index] != e.id.Seq || e.id.Index >= e.h.tab.n)
 			cancelled := m.state[e] == stateCancelled && !reused
 			if e.Pending() != (m.state[e] == statePending) || e.Cancelled() != cancelled {
 				t.Fatalf("step %d: entry %d Pending %v Cancelled %v, model state %d",

@@ -82,6 +82,43 @@ func (t *table[V]) release(i uint32, seq, flag uint64) V {
 	return v
 }
 
+// reset forgets every index: the Heap holds no pending timer and no slot.
+// The first chunk is kept for reuse; the others are let go.
+func (t *table[V]) reset() {
+	if len(t.chunks) > 1 {
+		clear(t.chunks[1:])
+		t.chunks = t.chunks[:1]
+	}
+	t.n, t.free = 0, 0
+}
+
+// shrinkTail drops the chunks at the end of the table that hold no pending
+// timer, if that frees at least half of the chunks. It scans down from the
+// top over at most budget free cells and returns how many it scanned. The
+// free list is then rebuilt lowest index first, so that new timers fill
+// the table from the bottom and a later shrink finds more to drop. O(budget)
+// without a drop, O(n) with one, which frees at least n/2 cells.
+func (t *table[V]) shrinkTail(budget int) int {
+	top, scanned := t.n, 0
+	for top > 0 && scanned < budget && *t.word(top - 1)&(flagCancelled|flagFired) != 0 {
+		top--
+		scanned++
+	}
+	keep := max(1, int((top+tabSize-1)/tabSize))
+	if 2*keep > len(t.chunks) {
+		return scanned
+	}
+	clear(t.chunks[keep:])
+	t.chunks = t.chunks[:keep]
+	t.n, t.free = top, 0
+	for i := top; i > 0; i-- {
+		if c := t.cell(i - 1); c.word&(flagCancelled|flagFired) != 0 {
+			c.next, t.free = t.free, i
+		}
+	}
+	return scanned
+}
+
 // releaseAll frees every index and lets every value go, keeping the words.
 func (t *table[V]) releaseAll() {
 	var zero V

@@ -6,8 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/aio-go/aio/eventloop"
 	"net"
+
+	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/errs"
 
 	"golang.org/x/sys/unix"
 )
@@ -68,7 +70,7 @@ func CreateDatagramEndpoint[P DatagramProtocol](ctx context.Context, factory fun
 		return &NetError{Op: "listen", Net: network, Addr: addr, Err: err}
 	}
 	if factory == nil {
-		return nil, p, fmt.Errorf("CreateDatagramEndpoint: %w", eventloop.ErrNilCallback)
+		return nil, p, errs.Op("transport", "CreateDatagramEndpoint", eventloop.ErrNilCallback)
 	}
 	nk, err := parseNetwork(network)
 	if err != nil {
@@ -78,7 +80,7 @@ func CreateDatagramEndpoint[P DatagramProtocol](ctx context.Context, factory fun
 		return nil, p, fail(fmt.Errorf("%w: CreateDatagramEndpoint needs a datagram network", errBadNetwork))
 	}
 	if local == "" && remote == "" {
-		return nil, p, fail(errors.New("eventloop: neither a local nor a remote address"))
+		return nil, p, fail(errors.New("transport: neither a local nor a remote address"))
 	}
 	var lsa, rsa unix.Sockaddr
 	if remote != "" {
@@ -146,7 +148,7 @@ func setupDatagram(fd int, cfg *DatagramConfig, lsa, rsa unix.Sockaddr) error {
 			return nil
 		}
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, o, 1); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return errs.Op("transport", name, err)
 		}
 		return nil
 	}
@@ -157,12 +159,12 @@ func setupDatagram(fd int, cfg *DatagramConfig, lsa, rsa unix.Sockaddr) error {
 	}
 	if lsa != nil {
 		if err := unix.Bind(fd, lsa); err != nil {
-			return fmt.Errorf("bind: %w", err)
+			return fmt.Errorf("transport: bind: %w", err)
 		}
 	}
 	if rsa != nil {
 		if err := unix.Connect(fd, rsa); err != nil {
-			return fmt.Errorf("connect: %w", err)
+			return fmt.Errorf("transport: connect: %w", err)
 		}
 	}
 	return nil
@@ -240,7 +242,7 @@ func (t *dgramTransport) SendTo(data []byte, addr net.Addr) error {
 		}
 		to = sa
 	} else if !t.connected {
-		return errors.New("eventloop: SendTo without an address on an unconnected endpoint")
+		return errors.New("transport: SendTo without an address on an unconnected endpoint")
 	}
 	if len(t.queue) == 0 {
 		err := unix.Sendto(t.fd, data, 0, to)

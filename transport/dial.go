@@ -6,9 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/aio-go/aio/eventloop"
 	"io"
 	"syscall"
+
+	"github.com/aio-go/aio/internal/errs"
+
+	"github.com/aio-go/aio/eventloop"
 
 	"golang.org/x/sys/unix"
 )
@@ -16,64 +19,6 @@ import (
 // osNetwork is the operating system's network: sockets watched by the
 // loop's poller.
 type osNetwork struct{}
-
-// CreateConnection connects to address on network ("tcp", "tcp4", "tcp6",
-// "unix") and returns the transport and the protocol factory made for it,
-// once the protocol's ConnectionMade has run (asyncio's
-// loop.create_connection). Host names are resolved on the loop's executor;
-// the addresses are tried in turn and, if all fail, the *NetError joins
-// their errors (errors.Is(err, unix.ECONNREFUSED) sees through it). TCP
-// connections get TCP_NODELAY unless WithNoDelay(false). The connection
-// goes through the loop's Network (WithNetwork), the OS by default.
-//
-// WithHappyEyeballsDelay races the addresses instead (RFC 8305, asyncio's
-// happy_eyeballs_delay): each attempt runs in a task of its own, the next
-// one starts after the delay or as soon as the previous one failed, the
-// first connection up wins and factory is called for it alone; every other
-// attempt is cancelled, its socket closed, and CreateConnection returns
-// only once they all finished. WithInterleave reorders the addresses by
-// family first. Both need a Network that implements Resolver (the OS
-// network does); without them the addresses are tried in turn as above.
-//
-// It is an await: call it from a task of the loop, with the task's ctx.
-//
-// Cancellation: returns ErrCancelled (or ErrTimeout); a connection attempt
-// in flight is abandoned and its socket closed (with happy eyeballs: every
-// attempt, and CreateConnection waits for them before it returns), a
-// resolution in flight is left to finish on its goroutine and its answer
-// dropped; factory is not called, or, if the connection was already up,
-// its transport is aborted (the protocol sees ConnectionMade and
-// ConnectionLost(nil)).
-func CreateConnection[P StreamProtocol](ctx context.Context, factory func() P, network, address string, opts ...ConnOption) (Transport, P, error) {
-	var p P
-	l, err := loopFor(ctx, "CreateConnection")
-	if err != nil {
-		return nil, p, err
-	}
-	if factory == nil {
-		return nil, p, fmt.Errorf("CreateConnection: %w", eventloop.ErrNilCallback)
-	}
-	cfg := connConfig(opts)
-	t, err := dialNetwork(ctx, NetworkOf(l), network, address, func() StreamProtocol { p = factory(); return p }, cfg)
-	if err != nil {
-		return nil, p, err
-	}
-	if err := awaitStarted(ctx, t); err != nil {
-		return nil, p, err
-	}
-	return t, p, nil
-}
-
-// awaitStarted lets the loop run the transport's scheduled ConnectionMade
-// before the await returns (it was queued first, so one iteration is
-// enough); on cancellation the transport is aborted.
-func awaitStarted(ctx context.Context, t Transport) error {
-	if err := eventloop.Sleep(ctx, 0); err != nil {
-		t.Abort()
-		return err
-	}
-	return nil
-}
 
 // Dial implements Network over OS sockets.
 func (osNetwork) Dial(ctx context.Context, network, address string, newProto func() StreamProtocol, cfg *ConnConfig) (Transport, error) {
@@ -88,7 +33,7 @@ func (osNetwork) Dial(ctx context.Context, network, address string, newProto fun
 	var locals []unix.Sockaddr
 	if cfg.LocalAddr != "" {
 		if locals, err = resolveAddr(ctx, l, nk, cfg.LocalAddr, true); err != nil {
-			return nil, fail(fmt.Errorf("local address: %w", err))
+			return nil, fail(fmt.Errorf("transport: local address: %w", err))
 		}
 	}
 	var errs []error
@@ -105,7 +50,7 @@ func (osNetwork) Dial(ctx context.Context, network, address string, newProto fun
 			return nil, err
 		}
 		if len(sas) > 1 {
-			err = fmt.Errorf("%v: %w", sockaddrToAddr("tcp", sa), err)
+			err = fmt.Errorf("transport: %v: %w", sockaddrToAddr("tcp", sa), err)
 		}
 		errs = append(errs, err)
 	}
@@ -156,13 +101,6 @@ func dialStart(ctx context.Context, op, network, address string) (l *eventloop.L
 	return l, nk, fail, nil
 }
 
-// isAwaitErr reports the errors an await returns for its own reasons
-// (cancellation, a closed loop, misuse), which are passed on unwrapped.
-func isAwaitErr(err error) bool {
-	return errors.Is(err, eventloop.ErrCancelled) || errors.Is(err, eventloop.ErrTimeout) ||
-		errors.Is(err, eventloop.ErrClosed) || errors.Is(err, eventloop.ErrNotInTask)
-}
-
 func dialOne(ctx context.Context, l *eventloop.Loop, nk netKind, sa unix.Sockaddr, locals []unix.Sockaddr, cfg *ConnConfig) (int, error) {
 	family := sockaddrFamily(sa)
 	fd, err := newSocket(family, unix.SOCK_STREAM, 0)
@@ -178,7 +116,7 @@ func dialOne(ctx context.Context, l *eventloop.Loop, nk netKind, sa unix.Sockadd
 			if sockaddrFamily(la) == family {
 				if err := unix.Bind(fd, la); err != nil {
 					unix.Close(fd)
-					return -1, fmt.Errorf("bind: %w", err)
+					return -1, fmt.Errorf("transport: bind: %w", err)
 				}
 				bound = true
 				break
@@ -186,7 +124,7 @@ func dialOne(ctx context.Context, l *eventloop.Loop, nk netKind, sa unix.Sockadd
 		}
 		if !bound {
 			unix.Close(fd)
-			return -1, errors.New("no local address of the same family")
+			return -1, errors.New("transport: no local address of the same family")
 		}
 	}
 	if err := SockConnect(ctx, fd, sa); err != nil {
@@ -213,7 +151,7 @@ func dialOne(ctx context.Context, l *eventloop.Loop, nk netKind, sa unix.Sockadd
 func ConnectAccepted[P StreamProtocol](ctx context.Context, factory func() P, conn syscall.Conn) (Transport, P, error) {
 	var p P
 	if conn == nil {
-		return nil, p, &NetError{Op: "adopt", Err: errors.New("nil connection")}
+		return nil, p, &NetError{Op: "adopt", Err: errors.New("transport: nil connection")}
 	}
 	rc, err := conn.SyscallConn()
 	if err != nil {
@@ -247,7 +185,7 @@ func ConnectFD[P StreamProtocol](ctx context.Context, factory func() P, fd int) 
 	}
 	if factory == nil {
 		unix.Close(fd)
-		return nil, p, fmt.Errorf("ConnectFD: %w", eventloop.ErrNilCallback)
+		return nil, p, errs.Op("transport", "ConnectFD", eventloop.ErrNilCallback)
 	}
 	sa, err := unix.Getsockname(fd)
 	if err != nil {

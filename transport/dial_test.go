@@ -40,7 +40,7 @@ func TestConnectErrors(t *testing.T) {
 			if tc.want != nil && !errors.Is(err, tc.want) {
 				t.Errorf("%s: %v does not match %v", tc.name, err, tc.want)
 			}
-			if !strings.HasPrefix(err.Error(), "eventloop: dial ") {
+			if !strings.HasPrefix(err.Error(), "transport: dial ") {
 				t.Errorf("%s: message %q", tc.name, err)
 			}
 		}

@@ -3,7 +3,6 @@ package transport
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/netip"
 	"time"
 )
@@ -45,7 +44,7 @@ func dialNetwork(ctx context.Context, nw Network, network, address string, newPr
 		return nil, err
 	}
 	if len(addrs) == 0 {
-		return nil, &NetError{Op: "dial", Net: network, Addr: address, Err: errors.New("no address to dial")}
+		return nil, &NetError{Op: "dial", Net: network, Addr: address, Err: errors.New("transport: no address to dial")}
 	}
 	if len(addrs) == 1 {
 		// Nothing to race: dial in the caller's task, without the cost of
@@ -95,7 +94,7 @@ func dialNetwork(ctx context.Context, nw Network, network, address string, newPr
 			e = ne.Err // the address is said once, below
 		}
 		if len(addrs) > 1 {
-			e = fmt.Errorf("%s: %w", addrs[i], e)
+			e = &addrCause{addrs[i], e}
 		}
 		causes = append(causes, e)
 	}
@@ -158,3 +157,14 @@ func (discardProtocol) PauseWriting()            {}
 func (discardProtocol) ResumeWriting()           {}
 func (discardProtocol) EOFReceived() bool        { return false }
 func (discardProtocol) DataReceived(data []byte) {}
+
+// addrCause is the failure of one address of several, as the joined
+// causes of a dial's *NetError list them ("10.0.0.1:80: connection
+// refused"); the NetError says the package and the operation.
+type addrCause struct {
+	addr string
+	err  error
+}
+
+func (c *addrCause) Error() string { return c.addr + ": " + c.err.Error() }
+func (c *addrCause) Unwrap() error { return c.err }

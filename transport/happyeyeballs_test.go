@@ -294,7 +294,7 @@ func TestHappyEyeballsAllFail(t *testing.T) {
 			t.Errorf("error names %s %d times, want once: %s", a, strings.Count(msg, a), msg)
 		}
 	}
-	if !strings.HasPrefix(msg, "eventloop: dial tcp example.test:80: ") {
+	if !strings.HasPrefix(msg, "transport: dial tcp example.test:80: ") {
 		t.Errorf("message %q", msg)
 	}
 	// Order after interleave: 192.0.2.1, 2001:db8::1, 192.0.2.2; the
@@ -418,7 +418,7 @@ func TestHappyEyeballsOneAddress(t *testing.T) {
 		plans: map[string]eyePlan{"192.0.2.1:80": {after: time.Millisecond, fail: syscall.ECONNREFUSED}},
 	}
 	res := dialEye(t, n, WithHappyEyeballsDelay(time.Second))
-	want := "eventloop: dial tcp example.test:80: connection refused"
+	want := "transport: dial tcp example.test:80: connection refused"
 	if res.err == nil || res.err.Error() != want || !errors.Is(res.err, syscall.ECONNREFUSED) || n.dials != 1 {
 		t.Errorf("err %v after %d dials, want %q after 1", res.err, n.dials, want)
 	}

@@ -1,9 +1,6 @@
 package transport
 
 import (
-	"bytes"
-	"context"
-	"log/slog"
 	"sync"
 	"testing"
 
@@ -28,16 +25,6 @@ func newVirtualLoop(t *testing.T, opts ...eventloop.Option) *eventloop.Loop {
 	return l
 }
 
-// runTask runs fn as a task on l until it is done and returns its result.
-func runTask[T any](t *testing.T, l *eventloop.Loop, fn func(ctx context.Context) (T, error)) (T, error) {
-	t.Helper()
-	tk := eventloop.Spawn(l.Context(), fn, eventloop.WithName("test-main"))
-	if err := l.RunUntilComplete(tk); err != nil && !tk.Done() {
-		t.Fatalf("RunUntilComplete: %v", err)
-	}
-	return tk.Result()
-}
-
 // trace collects events in order.
 type trace struct {
 	mu     sync.Mutex
@@ -54,26 +41,4 @@ func (tr *trace) get() []string {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	return append([]string(nil), tr.events...)
-}
-
-// logBuffer is a slog logger writing into a buffer, safe for concurrent use.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *logBuffer) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/aio-go/aio/eventloop"
 	"net"
 	"os"
+
+	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/errs"
 
 	"golang.org/x/sys/unix"
 )
@@ -118,7 +120,7 @@ func listenOne(l *eventloop.Loop, nk netKind, sa unix.Sockaddr, cfg *ServerConfi
 		if cfg.ReusePort {
 			if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
 				unix.Close(fd)
-				return nil, fmt.Errorf("SO_REUSEPORT: %w", err)
+				return nil, errs.Op("transport", "SO_REUSEPORT", err)
 			}
 		}
 		if family == unix.AF_INET6 {
@@ -127,11 +129,11 @@ func listenOne(l *eventloop.Loop, nk netKind, sa unix.Sockaddr, cfg *ServerConfi
 	}
 	if err := unix.Bind(fd, sa); err != nil {
 		unix.Close(fd)
-		return nil, fmt.Errorf("bind %v: %w", sockaddrToAddr("tcp", sa), err)
+		return nil, fmt.Errorf("transport: bind %v: %w", sockaddrToAddr("tcp", sa), err)
 	}
 	if err := unix.Listen(fd, cfg.Backlog); err != nil {
 		unix.Close(fd)
-		return nil, fmt.Errorf("listen: %w", err)
+		return nil, fmt.Errorf("transport: listen: %w", err)
 	}
 	netw := "tcp"
 	if family == unix.AF_UNIX {

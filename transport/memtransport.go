@@ -2,9 +2,10 @@ package transport
 
 import (
 	"fmt"
-	"github.com/aio-go/aio/eventloop"
 	"net"
 	"syscall"
+
+	"github.com/aio-go/aio/eventloop"
 )
 
 // The in-memory transport pair: two Transports on one loop joined by a
@@ -73,7 +74,7 @@ func WithPairLost(fn func(t Transport, err error)) PairOption {
 
 // errPeerReset is the cause an end sees when its peer aborted, or when
 // it sends to a peer that has closed: ECONNRESET, as with a socket.
-var errPeerReset = fmt.Errorf("eventloop: in-memory peer reset the connection: %w", syscall.ECONNRESET)
+var errPeerReset = fmt.Errorf("transport: in-memory peer reset the connection: %w", syscall.ECONNRESET)
 
 // NewTransportPair makes two connected in-memory transports on l, with pa
 // and pb as their protocols (each a Protocol or a BufferedProtocol). The
@@ -109,11 +110,11 @@ func NewTransportPair(l *eventloop.Loop, pa, pb StreamProtocol, opts ...PairOpti
 func checkStreamProtocol(op string, p StreamProtocol) error {
 	switch p.(type) {
 	case nil:
-		return fmt.Errorf("eventloop: %s: nil protocol", op)
+		return fmt.Errorf("transport: %s: nil protocol", op)
 	case Protocol, BufferedProtocol:
 		return nil
 	}
-	return fmt.Errorf("eventloop: %s: protocol %T is neither a Protocol nor a BufferedProtocol", op, p)
+	return fmt.Errorf("transport: %s: protocol %T is neither a Protocol nor a BufferedProtocol", op, p)
 }
 
 // memEnd is one end of a pair. Loop goroutine only.
@@ -217,7 +218,7 @@ func (e *memEnd) receive(data []byte) {
 			buf := p.GetBuffer(len(data))
 			n := copy(buf, data)
 			if n == 0 {
-				e.fail(fmt.Errorf("eventloop: %T.GetBuffer returned an empty buffer", p))
+				e.fail(fmt.Errorf("transport: %T.GetBuffer returned an empty buffer", p))
 				return
 			}
 			data = data[n:]
@@ -442,6 +443,6 @@ func BreakTransport(t Transport, cause error) bool {
 	if !ok || e.lost {
 		return false
 	}
-	e.fail(fmt.Errorf("eventloop: in-memory connection broken: %w", cause))
+	e.fail(fmt.Errorf("transport: in-memory connection broken: %w", cause))
 	return true
 }

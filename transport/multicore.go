@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/aio-go/aio/eventloop"
 	"net"
 	"sync"
+
+	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/errs"
 )
 
-// PerCoreServer is a server that runs one loop per core (DESIGN.md D11):
+// PerCoreServer is a server that runs one loop per core (docs/design.md D11):
 // n loops, each on its own goroutine with its own poller, each with its own
 // listening socket on one shared port (SO_REUSEPORT), so the kernel spreads
 // connections over them. What runs on one loop is deterministic and needs
@@ -34,7 +36,7 @@ type PerCoreServer struct {
 // from a loop's own goroutine (it waits for the loops to start).
 func ServePerCore[P StreamProtocol](n int, network, address string, factory func(i int) P, opts []ServerOption, loopOpts ...eventloop.Option) (*PerCoreServer, error) {
 	if factory == nil {
-		return nil, fmt.Errorf("ServePerCore: %w", eventloop.ErrNilCallback)
+		return nil, errs.Op("transport", "ServePerCore", eventloop.ErrNilCallback)
 	}
 	if n < 1 {
 		n = 1
@@ -93,7 +95,7 @@ func runPerCore[P StreamProtocol](s *PerCoreServer, i int, l *eventloop.Loop, ne
 	}
 	if err != nil {
 		s.mu.Lock()
-		s.err = errors.Join(s.err, fmt.Errorf("loop %d: %w", i, err))
+		s.err = errors.Join(s.err, fmt.Errorf("transport: loop %d: %w", i, err))
 		s.mu.Unlock()
 	}
 }

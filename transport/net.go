@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/aio-go/aio/eventloop"
 	"net"
 	"strings"
 	"time"
+
+	"github.com/aio-go/aio/eventloop"
 )
 
 // This file holds what the networking layer needs on every platform: the
@@ -141,7 +142,7 @@ func WithNoDelay(on bool) ConnOption { return func(c *ConnConfig) { c.NoDelay = 
 func WithHappyEyeballsDelay(d time.Duration) ConnOption {
 	return func(c *ConnConfig) {
 		if d < 0 {
-			c.err = fmt.Errorf("happy eyeballs delay %v is negative", d)
+			c.err = fmt.Errorf("transport: happy eyeballs delay %v is negative", d)
 			return
 		}
 		c.HappyEyeballs, c.HappyEyeballsDelay = true, d
@@ -158,7 +159,7 @@ func WithHappyEyeballsDelay(d time.Duration) ConnOption {
 func WithInterleave(n int) ConnOption {
 	return func(c *ConnConfig) {
 		if n < 0 {
-			c.err = fmt.Errorf("interleave %d is negative", n)
+			c.err = fmt.Errorf("transport: interleave %d is negative", n)
 			return
 		}
 		c.Interleave, c.interleaveSet = n, true
@@ -248,9 +249,9 @@ type NetError struct {
 	Err  error
 }
 
-// Error returns "eventloop: <op> <net> <addr>: <cause>".
+// Error returns "transport: <op> <net> <addr>: <cause>".
 func (e *NetError) Error() string {
-	s := "eventloop: " + e.Op
+	s := "transport: " + e.Op
 	if e.Net != "" {
 		s += " " + e.Net
 	}
@@ -273,9 +274,9 @@ type BrokenError struct {
 	Err error  // the cause, usually a syscall.Errno
 }
 
-// Error returns "eventloop: transport broken: <op>: <cause>".
+// Error returns "transport: broken: <op>: <cause>".
 func (e *BrokenError) Error() string {
-	return "eventloop: transport broken: " + e.Op + ": " + e.Err.Error()
+	return "transport: broken: " + e.Op + ": " + e.Err.Error()
 }
 
 // Unwrap returns the cause.
@@ -286,38 +287,7 @@ func (e *BrokenError) Is(target error) bool { return target == ErrTransportClose
 
 // ErrNotStreamProtocol is returned when a stream transport is given a
 // protocol that implements neither Protocol nor BufferedProtocol.
-var ErrNotStreamProtocol = errors.New("eventloop: protocol implements neither Protocol nor BufferedProtocol")
-
-// netState is a loop's networking state, kept as a loop-local value
-// (eventloop's Local) and made on first use.
-type netState struct {
-	network Network
-	rbuf    []byte // the read buffer every stream transport of the loop reads into
-}
-
-// netStateKey is the loop-local key of a loop's netState.
-type netStateKey struct{}
-
-// readBufferSize is the size of the loop's shared read buffer: asyncio's
-// 256 KiB. One buffer per loop is enough because DataReceived's data is
-// only valid during the call.
-const readBufferSize = 256 * 1024
-
-func netStateOf(l *eventloop.Loop) *netState {
-	if ns, ok := l.Local(netStateKey{}).(*netState); ok {
-		return ns
-	}
-	ns := &netState{}
-	l.SetLocal(netStateKey{}, ns)
-	return ns
-}
-
-func (ns *netState) readBuf() []byte {
-	if ns.rbuf == nil {
-		ns.rbuf = make([]byte, readBufferSize)
-	}
-	return ns.rbuf
-}
+var ErrNotStreamProtocol = errors.New("transport: protocol implements neither Protocol nor BufferedProtocol")
 
 func addrString(a net.Addr) string {
 	if a == nil {

@@ -5,7 +5,9 @@ package transport
 import (
 	"context"
 	"fmt"
+
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/errs"
 
 	"golang.org/x/sys/unix"
 )
@@ -49,7 +51,7 @@ func connectPipe[P StreamProtocol](ctx context.Context, op string, factory func(
 	}
 	if factory == nil {
 		unix.Close(fd)
-		return nil, p, fmt.Errorf("%s: %w", op, eventloop.ErrNilCallback)
+		return nil, p, errs.Op("transport", op, eventloop.ErrNilCallback)
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
@@ -59,7 +61,7 @@ func connectPipe[P StreamProtocol](ctx context.Context, op string, factory func(
 	case unix.S_IFIFO, unix.S_IFSOCK, unix.S_IFCHR:
 	default:
 		unix.Close(fd)
-		return nil, p, &NetError{Op: op, Net: "pipe", Err: fmt.Errorf("eventloop: fd %d is not a pipe, socket or character device", fd)}
+		return nil, p, &NetError{Op: op, Net: "pipe", Err: fmt.Errorf("transport: fd %d is not a pipe, socket or character device", fd)}
 	}
 	if err := unix.SetNonblock(fd, true); err != nil {
 		unix.Close(fd)

@@ -2,12 +2,13 @@ package transport
 
 import (
 	"errors"
-	"github.com/aio-go/aio/eventloop"
 	"net"
+
+	"github.com/aio-go/aio/eventloop"
 )
 
 // This file holds the contract of the low-level networking layer, asyncio's
-// transports and protocols (DESIGN.md D10). A transport owns a connection
+// transports and protocols (docs/design.md D10). A transport owns a connection
 // (a socket, a pipe, an in-memory link, a TLS session over another
 // transport) and moves bytes; a protocol is the user's object that the
 // transport calls back, on the loop goroutine, as things happen. The
@@ -33,12 +34,12 @@ const (
 var (
 	// ErrTransportClosed: a write or a read control on a transport that is
 	// closing or closed.
-	ErrTransportClosed = errors.New("eventloop: transport is closing or closed")
+	ErrTransportClosed = errors.New("transport: transport is closing or closed")
 	// ErrEOFWritten: Write after WriteEOF.
-	ErrEOFWritten = errors.New("eventloop: write after WriteEOF")
+	ErrEOFWritten = errors.New("transport: write after WriteEOF")
 	// ErrWriteEOFUnsupported: WriteEOF on a transport that cannot half-close
 	// (TLS before TLS 1.3 close_notify semantics, datagram, …).
-	ErrWriteEOFUnsupported = errors.New("eventloop: transport cannot write EOF")
+	ErrWriteEOFUnsupported = errors.New("transport: transport cannot write EOF")
 )
 
 // BaseProtocol is what every protocol implements.

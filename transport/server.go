@@ -4,14 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/aio-go/aio/eventloop"
 	"net"
 	"strings"
+
+	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/errs"
 )
 
 // ErrServerClosed is returned by StartServing and ServeForever on a server
 // that was closed.
-var ErrServerClosed = errors.New("eventloop: server is closed")
+var ErrServerClosed = errors.New("transport: server is closed")
 
 // Server is a listening server made by CreateServer (asyncio.Server): one
 // or more listening endpoints, the protocol factory, and the connections it
@@ -60,7 +62,7 @@ func CreateServer[P StreamProtocol](ctx context.Context, factory func() P, netwo
 		return nil, err
 	}
 	if factory == nil {
-		return nil, fmt.Errorf("CreateServer: %w", eventloop.ErrNilCallback)
+		return nil, errs.Op("transport", "CreateServer", eventloop.ErrNilCallback)
 	}
 	cfg := serverConfig(opts)
 	s := &Server{loop: l, netw: network, clients: map[Transport]struct{}{},

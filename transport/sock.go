@@ -6,11 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/aio-go/aio/eventloop"
 	"net"
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/aio-go/aio/eventloop"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,7 +19,7 @@ import (
 // This file turns (network, address) pairs into socket addresses, with
 // name resolution off the loop, and socket addresses back into net.Addr.
 
-var errBadNetwork = errors.New("eventloop: unknown network")
+var errBadNetwork = errors.New("transport: unknown network")
 
 // netKind classifies a network name: the address family constraint (0 for
 // either IP family), the socket type, and whether it is a Unix socket.
@@ -56,7 +57,7 @@ func parseNetwork(network string) (netKind, error) {
 func resolveAddr(ctx context.Context, l *eventloop.Loop, nk netKind, address string, passive bool) ([]unix.Sockaddr, error) {
 	if nk.family == unix.AF_UNIX {
 		if address == "" {
-			return nil, errors.New("eventloop: empty unix socket path")
+			return nil, errors.New("transport: empty unix socket path")
 		}
 		return []unix.Sockaddr{&unix.SockaddrUnix{Name: address}}, nil
 	}
@@ -66,7 +67,7 @@ func resolveAddr(ctx context.Context, l *eventloop.Loop, nk netKind, address str
 	}
 	port, perr := strconv.Atoi(portStr)
 	if perr == nil && (port < 0 || port > 65535) {
-		return nil, fmt.Errorf("eventloop: port %d out of range", port)
+		return nil, fmt.Errorf("transport: port %d out of range", port)
 	}
 	if host == "" {
 		var ips []netip.Addr
@@ -76,7 +77,7 @@ func resolveAddr(ctx context.Context, l *eventloop.Loop, nk netKind, address str
 			ips = []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1}), netip.IPv6Loopback()}
 		}
 		if perr != nil {
-			return nil, fmt.Errorf("eventloop: bad port %q", portStr)
+			return nil, fmt.Errorf("transport: bad port %q", portStr)
 		}
 		return toSockaddrs(nk, ips, port)
 	}
@@ -146,7 +147,7 @@ func toSockaddrs(nk netKind, ips []netip.Addr, port int) ([]unix.Sockaddr, error
 		}
 	}
 	if len(out) == 0 {
-		return nil, errors.New("eventloop: no address of the requested family")
+		return nil, errors.New("transport: no address of the requested family")
 	}
 	return out, nil
 }
@@ -205,7 +206,7 @@ func addrToSockaddr(a net.Addr) (unix.Sockaddr, error) {
 	case *net.UnixAddr:
 		return &unix.SockaddrUnix{Name: a.Name}, nil
 	default:
-		return nil, fmt.Errorf("eventloop: unsupported address type %T", a)
+		return nil, fmt.Errorf("transport: unsupported address type %T", a)
 	}
 	if ip4 := ip.To4(); ip4 != nil {
 		return &unix.SockaddrInet4{Port: port, Addr: [4]byte(ip4)}, nil
@@ -213,7 +214,7 @@ func addrToSockaddr(a net.Addr) (unix.Sockaddr, error) {
 	if len(ip) == net.IPv6len {
 		return &unix.SockaddrInet6{Port: port, Addr: [16]byte(ip)}, nil
 	}
-	return nil, fmt.Errorf("eventloop: bad IP address %v", ip)
+	return nil, fmt.Errorf("transport: bad IP address %v", ip)
 }
 
 // socketError reads and clears SO_ERROR: the outcome of a non-blocking

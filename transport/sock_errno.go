@@ -4,29 +4,11 @@ package transport
 
 import (
 	"errors"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
-// errnoErr returns e without allocating for the common values, as x/sys
-// does internally.
-func errnoErr(e syscall.Errno) error {
-	switch e {
-	case 0:
-		return nil
-	case unix.EAGAIN:
-		return errEAGAIN
-	case unix.EINTR:
-		return errEINTR
-	}
-	return e
-}
-
-var (
-	errEAGAIN error = unix.EAGAIN
-	errEINTR  error = unix.EINTR
-)
+var errEAGAIN error = unix.EAGAIN
 
 func isAgain(err error) bool { return err == unix.EAGAIN || err == errEAGAIN }
 

@@ -3,6 +3,7 @@
 package transport
 
 import (
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -69,3 +70,19 @@ func readNonblock(fd int, p []byte) (int, error) {
 	}
 	return int(n), nil
 }
+
+// errnoErr returns e without allocating for the common values, as x/sys
+// does internally.
+func errnoErr(e syscall.Errno) error {
+	switch e {
+	case 0:
+		return nil
+	case unix.EAGAIN:
+		return errEAGAIN
+	case unix.EINTR:
+		return errEINTR
+	}
+	return e
+}
+
+var errEINTR error = unix.EINTR

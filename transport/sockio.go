@@ -4,8 +4,11 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/errs"
 
 	"golang.org/x/sys/unix"
 )
@@ -25,13 +28,35 @@ type SendallError struct {
 	Err  error
 }
 
-// Error returns "eventloop: sendall: sent N bytes: <cause>".
+// Error returns "transport: sendall: sent N bytes: <cause>".
 func (e *SendallError) Error() string {
-	return fmt.Sprintf("eventloop: sendall: sent %d bytes: %v", e.Sent, e.Err)
+	return fmt.Sprintf("transport: sendall: sent %d bytes: %v", e.Sent, e.Err)
 }
 
 // Unwrap returns the cause.
 func (e *SendallError) Unwrap() error { return e.Err }
+
+// errBlockingSocket is why a Sock* await refuses a blocking descriptor: a
+// read or write on it would block the whole loop.
+var errBlockingSocket = errors.New("transport: the socket is in blocking mode (set it non-blocking first: unix.SetNonblock)")
+
+// sockLoop is the check every Sock* await makes first: ctx is a task's
+// and fd is non-blocking (asyncio checks this in debug mode; a blocking
+// read here would freeze the loop, so the check is always on: one fcntl).
+func sockLoop(ctx context.Context, op string, fd int) (*eventloop.Loop, error) {
+	l, err := loopFor(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	if err != nil {
+		return nil, &NetError{Op: op, Err: err}
+	}
+	if fl&unix.O_NONBLOCK == 0 {
+		return nil, errs.Op("transport", op, errBlockingSocket)
+	}
+	return l, nil
+}
 
 // waitFD parks the task of ctx until fd is readable (or writable).
 func waitFD(ctx context.Context, l *eventloop.Loop, fd int, write bool) error {
@@ -59,17 +84,6 @@ func waitFD(ctx context.Context, l *eventloop.Loop, fd int, write bool) error {
 	return err
 }
 
-func loopFor(ctx context.Context, op string) (*eventloop.Loop, error) {
-	if ctx == nil {
-		return nil, fmt.Errorf("%s: %w: nil context", op, eventloop.ErrNotInTask)
-	}
-	l := eventloop.LoopOf(ctx)
-	if l == nil {
-		return nil, fmt.Errorf("%s: %w: the context carries no loop", op, eventloop.ErrNotInTask)
-	}
-	return l, nil
-}
-
 // SockRecv reads at most n bytes from the socket fd, waiting until some
 // arrive; an empty result with a nil error is the peer's EOF (asyncio's
 // sock_recv). It must be called from a task of the loop, with its ctx.
@@ -78,7 +92,7 @@ func loopFor(ctx context.Context, op string) (*eventloop.Loop, error) {
 // nothing was read, the data stays in the kernel for the next read.
 func SockRecv(ctx context.Context, fd int, n int) ([]byte, error) {
 	if n < 0 {
-		return nil, fmt.Errorf("eventloop: SockRecv: negative size %d", n)
+		return nil, fmt.Errorf("transport: SockRecv: negative size %d", n)
 	}
 	buf := make([]byte, n)
 	m, err := SockRecvInto(ctx, fd, buf)
@@ -91,7 +105,7 @@ func SockRecv(ctx context.Context, fd int, n int) ([]byte, error) {
 //
 // Cancellation: as SockRecv: nothing was read.
 func SockRecvInto(ctx context.Context, fd int, buf []byte) (int, error) {
-	l, err := loopFor(ctx, "SockRecvInto")
+	l, err := sockLoop(ctx, "SockRecvInto", fd)
 	if err != nil {
 		return 0, err
 	}
@@ -119,7 +133,7 @@ func SockRecvInto(ctx context.Context, fd int, buf []byte) (int, error) {
 // kernel; data[Sent:] was not sent, so the caller can resume or account
 // for it. No partial byte is lost or duplicated.
 func SockSendall(ctx context.Context, fd int, data []byte) error {
-	l, err := loopFor(ctx, "SockSendall")
+	l, err := sockLoop(ctx, "SockSendall", fd)
 	if err != nil {
 		return err
 	}
@@ -148,12 +162,12 @@ func SockSendall(ctx context.Context, fd int, data []byte) error {
 // attempt is abandoned half-way and the socket is in no defined state:
 // close it.
 func SockConnect(ctx context.Context, fd int, sa unix.Sockaddr) error {
-	l, err := loopFor(ctx, "SockConnect")
+	l, err := sockLoop(ctx, "SockConnect", fd)
 	if err != nil {
 		return err
 	}
 	if sa == nil {
-		return &NetError{Op: "connect", Err: fmt.Errorf("eventloop: nil address")}
+		return &NetError{Op: "connect", Err: fmt.Errorf("transport: nil address")}
 	}
 	err = unix.Connect(fd, sa)
 	if err == nil {
@@ -178,7 +192,7 @@ func SockConnect(ctx context.Context, fd int, sa unix.Sockaddr) error {
 // Cancellation: returns ErrCancelled (or ErrTimeout); no connection was
 // taken, pending ones stay in the backlog.
 func SockAccept(ctx context.Context, fd int) (int, unix.Sockaddr, error) {
-	l, err := loopFor(ctx, "SockAccept")
+	l, err := sockLoop(ctx, "SockAccept", fd)
 	if err != nil {
 		return -1, nil, err
 	}

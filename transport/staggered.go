@@ -3,9 +3,10 @@ package transport
 import (
 	"context"
 	"errors"
-	"github.com/aio-go/aio/eventloop"
 	"strconv"
 	"time"
+
+	"github.com/aio-go/aio/eventloop"
 )
 
 // A staggered race (asyncio's staggered_race, the engine of happy

@@ -9,6 +9,8 @@ import (
 	"net"
 	"time"
 
+	"github.com/aio-go/aio/internal/errs"
+
 	"github.com/aio-go/aio/eventloop"
 )
 
@@ -50,10 +52,10 @@ var (
 	// ErrTLSTruncated is the error a TLS connection ends with when the
 	// peer closed the transport without sending close_notify (an attacker
 	// could have cut the data short). It wraps io.ErrUnexpectedEOF.
-	ErrTLSTruncated = fmt.Errorf("eventloop: TLS connection truncated (EOF without close_notify): %w", io.ErrUnexpectedEOF)
+	ErrTLSTruncated = fmt.Errorf("transport: TLS connection truncated (EOF without close_notify): %w", io.ErrUnexpectedEOF)
 	// ErrTLSHandshakeTimeout is the error of a handshake that took longer
 	// than its timeout. It matches ErrTimeout and context.DeadlineExceeded.
-	ErrTLSHandshakeTimeout = fmt.Errorf("eventloop: TLS handshake timed out: %w", eventloop.ErrTimeout)
+	ErrTLSHandshakeTimeout = fmt.Errorf("transport: TLS handshake timed out: %w", eventloop.ErrTimeout)
 )
 
 // TLSOption configures StartTLS.
@@ -108,11 +110,11 @@ func WithTLSInitialData(b []byte) TLSOption {
 // and StartTLS returns ErrCancelled (or ErrTimeout).
 func StartTLS(ctx context.Context, raw Transport, p StreamProtocol, cfg *tls.Config, server bool, opts ...TLSOption) (Transport, error) {
 	if raw == nil {
-		return nil, errors.New("eventloop: StartTLS: nil transport")
+		return nil, errors.New("transport: StartTLS: nil transport")
 	}
 	l := raw.Loop()
 	if _, err := eventloop.ParkerFor(ctx, l); err != nil {
-		return nil, fmt.Errorf("StartTLS: %w", err)
+		return nil, errs.Op("transport", "StartTLS", err)
 	}
 	if err := eventloop.AwaitError(ctx); err != nil {
 		return nil, err
@@ -121,10 +123,10 @@ func StartTLS(ctx context.Context, raw Transport, p StreamProtocol, cfg *tls.Con
 		return nil, err
 	}
 	if cfg == nil {
-		return nil, errors.New("eventloop: StartTLS: nil tls.Config")
+		return nil, errors.New("transport: StartTLS: nil tls.Config")
 	}
 	if raw.IsClosing() {
-		return nil, fmt.Errorf("StartTLS: %w", ErrTransportClosed)
+		return nil, errs.Op("transport", "StartTLS", ErrTransportClosed)
 	}
 	o := tlsOpts{handshakeTimeout: DefaultTLSHandshakeTimeout, shutdownTimeout: DefaultTLSShutdownTimeout}
 	for _, opt := range opts {
@@ -220,10 +222,10 @@ func (tt *tlsTransport) doHandshake(ctx context.Context) error {
 		if expired {
 			return ErrTLSHandshakeTimeout
 		}
-		return fmt.Errorf("eventloop: TLS handshake: %w", err)
+		return fmt.Errorf("transport: TLS handshake: %w", err)
 	}
 	if tt.aborted {
-		return fmt.Errorf("eventloop: TLS handshake: %w", ErrTransportClosed)
+		return fmt.Errorf("transport: TLS handshake: %w", ErrTransportClosed)
 	}
 	tt.ready = true
 	tt.state = tt.conn.ConnectionState()
@@ -292,7 +294,7 @@ func (tt *tlsTransport) deliver(data []byte) {
 			b := p.GetBuffer(len(data))
 			n := copy(b, data)
 			if n == 0 {
-				tt.fail(fmt.Errorf("eventloop: %T.GetBuffer returned an empty buffer", p))
+				tt.fail(fmt.Errorf("transport: %T.GetBuffer returned an empty buffer", p))
 				return
 			}
 			data = data[n:]

@@ -5,8 +5,9 @@ package transport
 import (
 	"errors"
 	"fmt"
-	"github.com/aio-go/aio/eventloop"
 	"net"
+
+	"github.com/aio-go/aio/eventloop"
 
 	"golang.org/x/sys/unix"
 )
@@ -65,7 +66,7 @@ const (
 	kindWritePipe
 )
 
-var errReadOnly = errors.New("eventloop: write on a read-only pipe transport")
+var errReadOnly = errors.New("transport: write on a read-only pipe transport")
 
 // newFDTransport wraps fd (non-blocking, owned from now on) and schedules
 // ConnectionMade. On error fd is closed.
@@ -167,7 +168,7 @@ func (t *fdTransport) readReady() {
 	if t.buffered != nil {
 		buf := t.buffered.GetBuffer(-1)
 		if len(buf) == 0 {
-			t.fatal("read", errors.New("eventloop: BufferedProtocol.GetBuffer returned an empty buffer"))
+			t.fatal("read", errors.New("transport: BufferedProtocol.GetBuffer returned an empty buffer"))
 			return
 		}
 		n, err = readNonblock(t.fd, buf)

@@ -8,7 +8,7 @@ by side and reports ratios (see bench/README.md and docs/benchmarks.md).
     python3 bench/driver/bench.py --only-ours      # just our programs
     python3 bench/driver/bench.py --check-peers    # do the peers' checks fail?
 
-Method (WORKLOADS.md): every row runs --runs times, round-robin over the rows
+Method (docs/workloads.md): every row runs --runs times, round-robin over the rows
 of one workload. Before each run the driver waits until every CPU is <= 15 %
 busy over 0.25 s; after it, it subtracts the program's own CPU time (wait4
 rusage; plus the W5 server's) from the CPU time all processes used
@@ -70,8 +70,9 @@ def py_has(python, mod):
 
 
 def ensure_python_libs(python, notes):
-    """Install python3-uvloop / python3-trio with apt-get when missing."""
-    missing = [m for m in ("uvloop", "trio") if not py_has(python, m)]
+    """Install python3-uvloop / python3-trio / python3-aiohttp (and wrk, W7's
+    load tool) with apt-get when missing."""
+    missing = [m for m in ("uvloop", "trio", "aiohttp") if not py_has(python, m)]
     if not missing:
         return
     if python != "/usr/bin/python3" or not shutil.which("apt-get"):
@@ -79,6 +80,8 @@ def ensure_python_libs(python, notes):
                      % (", ".join(missing), python))
         return
     pkgs = ["python3-" + m for m in missing]
+    if not shutil.which("wrk"):
+        pkgs.append("wrk")
     prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     log("installing %s with apt-get" % " ".join(pkgs))
@@ -429,9 +432,10 @@ def main():
         py_real = os.path.realpath(tools["python"])
         path_py = shutil.which("python3")
         if path_py and os.path.realpath(path_py) != py_real:
+            # The other python3's path is this machine's, not the page's.
             notes.append("peers run with %s (Debian's, which sees python3-uvloop and "
-                         "python3-trio), not %s from PATH" % (tools["python"], path_py))
-    features = {m for m in ("uvloop", "trio") if tools["python"] and py_has(tools["python"], m)}
+                         "python3-trio), not another python3 that comes first on PATH" % tools["python"])
+    features = {m for m in ("uvloop", "trio", "aiohttp") if tools["python"] and py_has(tools["python"], m)}
 
     if args.check_peers:
         import selftest

@@ -1,6 +1,6 @@
 """What the driver runs: every workload's rows (ours and the peers).
 
-A row is one program invocation that prints one JSON line (WORKLOADS.md).
+A row is one program invocation that prints one JSON line (docs/workloads.md).
 Rows of a workload share a *group* when they do the same variant of the work;
 the report divides each of our rows by every peer row of its group.
 
@@ -13,7 +13,7 @@ Programs are named by where they come from:
 
 from dataclasses import dataclass, field
 
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7")
 
 TITLES = {
     "W1": "W1 callbacks (call_soon-style callbacks through the ready queue)",
@@ -22,6 +22,7 @@ TITLES = {
     "W4": "W4 ping-pong (round trips through two unbounded queues)",
     "W5": "W5 TCP echo on 127.0.0.1 (server on CPU 0, Go load generator on CPU 1)",
     "W6": "W6 subprocess (/usr/bin/true, C concurrent)",
+    "W7": "W7 HTTP/1.1 server on 127.0.0.1 (server on CPU 0, wrk on CPU 1, keep-alive)",
 }
 
 # The headline figure of each workload (higher is better for all of them).
@@ -32,6 +33,7 @@ HEADLINE = {
     "W4": ("roundtrips_per_s", "round-trips/s"),
     "W5": ("rps", "requests/s"),
     "W6": ("spawns_per_s", "spawns/s"),
+    "W7": ("rps", "requests/s"),
 }
 
 # Secondary figures reported as medians: (JSON key, column title, format).
@@ -55,23 +57,27 @@ SECONDARY = {
            ("generator_cpu", "generator proc CPU", "pct"),
            ("cpu1_busy", "CPU1 busy", "pct")],
     "W6": [("peak_rss_kb", "peak RSS MiB", "mib")],
+    "W7": [("server_us_per_req", "server CPU µs/req", "us"),
+           ("server_cpu", "server proc CPU", "pct")],
 }
 
 # Extra ratio columns beside the headline (W3: fast runtimes hit the ~1 s
 # wall floor, so CPU per timer is the fairer comparison for them).
 EXTRA_RATIOS = {"W3": [("timers_per_cpu_s", "CPU")]}
 
-# Workload sizes: full (WORKLOADS.md defaults) and --quick (smoke run).
+# Workload sizes: full (docs/workloads.md defaults) and --quick (smoke run).
 SIZES = {
     "full": {"W1": 1_000_000, "W2": 100_000, "W3": 1_000_000, "W4": 1_000_000,
-             "W5": 5.0, "W6": 500},
+             "W5": 5.0, "W6": 500, "W7": 5.0},
     "quick": {"W1": 100_000, "W2": 10_000, "W3": 100_000, "W4": 100_000,
-              "W5": 1.0, "W6": 50},
+              "W5": 1.0, "W6": 50, "W7": 1.0},
 }
 W3_SEED = 12345
 W6_CONCURRENCY = 10
 # W5 configurations: (connections, message bytes).
 W5_CONFIGS = [(100, 64), (10, 16384)]
+# W7 configurations: (connections, path); / is the 14-byte hello, /16k 16 KiB.
+W7_CONFIGS = [(50, "/"), (50, "/16k"), (500, "/")]
 
 
 @dataclass
@@ -158,6 +164,8 @@ def rows_for(workload, size):
                 ("gopeer", "w4"), [n, mode])
     elif W == "W5":
         out.extend(w5_rows(size))
+    elif W == "W7":
+        out.extend(w7_rows(size))
     elif W == "W6":
         c = W6_CONCURRENCY
         add("aio", "ours", "all", ("ours", "w6"), [n, c])
@@ -198,4 +206,31 @@ def w5_rows(duration):
                             "-size", str(size), "-duration", "%gs" % duration,
                             "-warmup", "%gs" % min(0.5, duration / 2)],
                            {}, needs, prog, sargs))
+    return out
+
+
+def w7_rows(duration):
+    """W7: one row per (server, configuration); the program is wrk's wrapper.
+
+    The driver pins every server to CPU 0, so Go's default GOMAXPROCS is 1
+    there too (the runtime follows the affinity mask): net/http on all
+    cores is measured by bench/w7/compare.py, unpinned.
+    """
+    one = {"GOMAXPROCS": "1"}
+    servers = [
+        ("aio web (1 loop)", "ours", ("ours", "w7"), ["{port}"], (), {}),
+        ("go net/http (GOMAXPROCS=1)", "peer", ("gopeer", "w7server"), ["{port}"], (), one),
+        ("aiohttp (asyncio)", "peer", ("py", "w7.py"), ["{port}"], ("aiohttp",), {}),
+        ("aiohttp (uvloop)", "peer", ("py", "w7.py"), ["{port}", "--uvloop"], ("aiohttp", "uvloop"), {}),
+        ("node http", "peer", ("node", "w7.js"), ["{port}"], (), {}),
+    ]
+    out = []
+    for conns, path in W7_CONFIGS:
+        group = "c=%d, %s" % (conns, path)
+        for label, kind, prog, sargs, needs, env in servers:
+            out.append(Row("W7", "%s [%s]" % (label, group), kind, group,
+                           ("gopeer", "w7wrk"),
+                           ["-addr", "127.0.0.1:{port}", "-conns", str(conns),
+                            "-path", path, "-duration", "%ds" % max(1, int(duration))],
+                           env, needs, prog, sargs))
     return out

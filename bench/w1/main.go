@@ -1,4 +1,4 @@
-// Command w1 is our W1 (callbacks) from WORKLOADS.md: N CallSoon callbacks
+// Command w1 is our W1 (callbacks) from docs/workloads.md: N CallSoon callbacks
 // that increment a counter, either chained (each schedules the next, so N
 // loop iterations) or queued up front.
 //

@@ -1,4 +1,4 @@
-// Command w2 is our W2 (tasks) from WORKLOADS.md: spawn N tasks that each
+// Command w2 is our W2 (tasks) from docs/workloads.md: spawn N tasks that each
 // yield once (Sleep(ctx, 0)) and return their index, gather them, sum.
 //
 // Usage: w2 N

@@ -1,4 +1,4 @@
-// Command w3 is our W3 (timers) from WORKLOADS.md: schedule N timers with
+// Command w3 is our W3 (timers) from docs/workloads.md: schedule N timers with
 // LCG delays in [0, 1000) ms, cancel every odd one, run until the rest fired.
 //
 // Usage: w3 virtual|real N SEED

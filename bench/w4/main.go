@@ -1,4 +1,4 @@
-// Command w4 is our W4 (ping-pong) from WORKLOADS.md: two tasks and two
+// Command w4 is our W4 (ping-pong) from docs/workloads.md: two tasks and two
 // unbounded FIFO queues. A does N times: ab.PutNowait(v+1); v = ba.Get().
 // B does N times: v = ab.Get(); ba.PutNowait(v+1). Every Get waits (the
 // queue is empty when it is called), so each round trip is two wake-ups

@@ -1,4 +1,4 @@
-// Command w5 is our W5 (TCP echo) server from WORKLOADS.md: it listens on
+// Command w5 is our W5 (TCP echo) server from docs/workloads.md: it listens on
 // 127.0.0.1:PORT (backlog 1024, TCP_NODELAY on every accepted socket) and
 // writes back every byte as it arrives, until SIGTERM.
 //

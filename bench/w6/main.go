@@ -1,4 +1,4 @@
-// Command w6 is our W6 (spawn and reap) from WORKLOADS.md: N processes of
+// Command w6 is our W6 (spawn and reap) from docs/workloads.md: N processes of
 // /usr/bin/true with stdin, stdout and stderr on /dev/null, C at a time. C
 // worker tasks share a job counter; each takes the next job, spawns,
 // waits for the exit and checks the status is 0.

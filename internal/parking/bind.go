@@ -3,6 +3,9 @@ package parking
 import (
 	"context"
 	"fmt"
+	"strings"
+
+	"github.com/aio-go/aio/internal/errs"
 
 	"github.com/aio-go/aio/eventloop"
 )
@@ -63,7 +66,8 @@ func (b *Binder) Checked() bool {
 
 func (b *Binder) closedSlow(op string) error {
 	if b.loop.IsClosed() {
-		return fmt.Errorf("%s: it belongs to a closed loop: %w", op, eventloop.ErrClosed)
+		pkg, name, _ := strings.Cut(op, ": ")
+		return errs.Op(pkg, name, fmt.Errorf("it belongs to a closed loop: %w", eventloop.ErrClosed))
 	}
 	return b.loop.Check(op)
 }
@@ -72,5 +76,12 @@ func (b *Binder) wrap(op string, err error) error {
 	if cerr := b.Closed(op); cerr != nil {
 		return cerr // the clearest reason: whatever ctx says, that loop is gone
 	}
-	return fmt.Errorf("%s: %w", op, err)
+	return opError(op, err)
+}
+
+// opError is err as the error of op, an operation named with its package
+// ("locks: Lock.Acquire").
+func opError(op string, err error) error {
+	pkg, name, _ := strings.Cut(op, ": ")
+	return errs.Op(pkg, name, err)
 }

@@ -23,7 +23,7 @@
 //     cancelled (or its loop starts closing) before it runs: Park returns
 //     that Reason, and the primitive completes the operation the Reason
 //     promised. The cancellation is seen by the task's next await
-//     (DESIGN.md D4: cancellation is level-triggered, so nothing is lost by
+//     (docs/design.md D4: cancellation is level-triggered, so nothing is lost by
 //     letting one await that had already succeeded return its result).
 //
 // Together: no wake-up is given to a task that will not use it, and no

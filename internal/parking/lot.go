@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/aio-go/aio/eventloop"
+	"github.com/aio-go/aio/internal/ilist"
 )
 
 // Reason says why a waiter was woken. The zero Reason, NotWoken, means it
@@ -23,24 +24,25 @@ const maxFree = 128
 // It lives in its Lot's list while it waits and in its Lot's free list
 // otherwise.
 type Waiter struct {
-	p          eventloop.Parker
-	ctx        context.Context // its cancellation decides whether a waker may skip it
-	prev, next *Waiter
-	reason     Reason
-	linked     bool // in the wait list (not yet woken, skipped or removed)
+	p      eventloop.Parker
+	ctx    context.Context     // its cancellation decides whether a waker may skip it
+	links  ilist.Links[Waiter] // in the wait list, or in the free list
+	reason Reason
+	linked bool // in the wait list (not yet woken, skipped or removed)
 }
+
+// Links gives the lists its links (ilist.Elem).
+func (w *Waiter) Links() *ilist.Links[Waiter] { return &w.links }
 
 // Lot is a FIFO list of parked tasks. The zero Lot is empty and ready to
 // use. Loop goroutine only.
 type Lot struct {
-	head, tail *Waiter
-	n          int
-	free       *Waiter // recycled records, linked through next
-	nfree      int
+	waiting ilist.List[Waiter, *Waiter]
+	free    ilist.List[Waiter, *Waiter] // recycled records
 }
 
 // Len returns the number of tasks waiting (woken ones no longer count).
-func (l *Lot) Len() int { return l.n }
+func (l *Lot) Len() int { return l.waiting.Len() }
 
 // Park queues the running task at the tail of the list and suspends it
 // until a waker gives it a Reason or ctx is done. p must be the Parker of
@@ -95,14 +97,14 @@ func (l *Lot) Settle(w *Waiter, err error) (Reason, error) {
 // reason r and reports whether there was one. Cancelled waiters met on
 // the way leave the list without a Reason. O(1) per waiter removed.
 func (l *Lot) WakeOne(r Reason) bool {
-	if l.head == nil {
+	if l.waiting.Front() == nil {
 		return false
 	}
 	return l.wakeOne(r)
 }
 
 func (l *Lot) wakeOne(r Reason) bool {
-	for w := l.head; w != nil; w = l.head {
+	for w := l.waiting.Front(); w != nil; w = l.waiting.Front() {
 		l.unlink(w)
 		if w.ctx.Err() != nil {
 			// Cancelled: its own wake-up (queued already, or coming
@@ -129,42 +131,22 @@ func (l *Lot) WakeN(n int, r Reason) int {
 // WakeAll wakes every waiter whose context is not cancelled and returns
 // how many it woke. Waiters that park while it runs are not woken.
 func (l *Lot) WakeAll(r Reason) int {
-	return l.WakeN(l.n, r)
+	return l.WakeN(l.waiting.Len(), r)
 }
 
 func (l *Lot) pushBack(w *Waiter) {
 	w.linked = true
-	w.prev = l.tail
-	if l.tail != nil {
-		l.tail.next = w
-	} else {
-		l.head = w
-	}
-	l.tail = w
-	l.n++
+	l.waiting.PushBack(w)
 }
 
 func (l *Lot) unlink(w *Waiter) {
-	if w.prev != nil {
-		w.prev.next = w.next
-	} else {
-		l.head = w.next
-	}
-	if w.next != nil {
-		w.next.prev = w.prev
-	} else {
-		l.tail = w.prev
-	}
-	w.prev, w.next = nil, nil
+	l.waiting.Remove(w)
 	w.linked = false
-	l.n--
 }
 
 func (l *Lot) alloc() *Waiter {
-	if w := l.free; w != nil {
-		l.free = w.next
-		l.nfree--
-		w.next = nil
+	if w := l.free.Front(); w != nil {
+		l.free.Remove(w)
 		return w
 	}
 	return &Waiter{}
@@ -172,10 +154,7 @@ func (l *Lot) alloc() *Waiter {
 
 func (l *Lot) release(w *Waiter) {
 	*w = Waiter{} // drop the task and context references
-	if l.nfree >= maxFree {
-		return
+	if l.free.Len() < maxFree {
+		l.free.PushBack(w)
 	}
-	w.next = l.free
-	l.free = w
-	l.nfree++
 }

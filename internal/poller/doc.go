@@ -1,7 +1,7 @@
 // Package poller tells an event loop which of its file descriptors are
 // ready, and lets other goroutines wake the loop while it waits.
 //
-// It is the bottom of the event loop (DESIGN.md D8): one small interface,
+// It is the bottom of the event loop (docs/design.md D8): one small interface,
 // Poller, whose contract is the header comment of poller.go; one backend
 // per kernel, chosen by build tag (epoll on Linux in poller_epoll.go, kqueue
 // on darwin and the BSDs in poller_kqueue.go); the Wake hand-shake they

@@ -35,7 +35,7 @@ package poller
 // not want to hear about. EPOLLET and EPOLLONESHOT are not used. Neither is
 // EPOLLEXCLUSIVE, which only helps many epoll instances waiting on one fd,
 // cannot be combined with EPOLL_CTL_MOD, and which one loop per core does
-// not need (DESIGN.md D11 shares a port with SO_REUSEPORT instead).
+// not need (docs/design.md D11 shares a port with SO_REUSEPORT instead).
 //
 // Conditions. EPOLLERR and EPOLLHUP are always reported by the kernel,
 // wanted or not; they become every registered interest, so the handler that
@@ -50,7 +50,7 @@ package poller
 //
 // Blocking. With fds registered, Wait does not block in epoll_wait: a
 // goroutine blocked in a system call holds its thread, and waking it from
-// another goroutine measured 40-100 µs here (DESIGN.md D8). Instead the
+// another goroutine measured 40-100 µs here (docs/design.md D8). Instead the
 // epoll fd, itself pollable, is made non-blocking and handed to os.NewFile,
 // which registers it with Go's runtime netpoller. Wait reads from it through
 // syscall.RawConn: the callback calls epoll_wait with timeout 0 and, if

@@ -3,6 +3,10 @@ package testkit
 import (
 	"context"
 	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/aio-go/aio/eventloop"
@@ -86,4 +90,26 @@ func Want[T any](t testing.TB, what string, got, want T) bool {
 		return false
 	}
 	return true
+}
+
+// NeedUnixSockets skips the test where the system cannot create AF_UNIX
+// sockets: Windows before 10 1803, and Wine, where CI runs the Windows
+// test binaries (socket() fails with WSAEAFNOSUPPORT there).
+func NeedUnixSockets(t testing.TB) {
+	t.Helper()
+	if runtime.GOOS != "windows" {
+		return
+	}
+	// Not t.TempDir: under Wine its cleanup fails on a directory where
+	// socket() was tried.
+	dir, err := os.MkdirTemp("", "unixprobe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	ln, err := net.Listen("unix", filepath.Join(dir, "probe.sock"))
+	if err != nil {
+		t.Skipf("no AF_UNIX sockets here: %v", err)
+	}
+	ln.Close()
 }

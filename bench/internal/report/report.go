@@ -1,5 +1,5 @@
 // Package report is what the bench/ programs share: argument parsing, the
-// peak-RSS reading and the one JSON line WORKLOADS.md asks for.
+// peak-RSS reading and the one JSON line docs/workloads.md asks for.
 package report
 
 import (
@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"syscall"
 )
 
 // Arg returns positional argument i, or def.
@@ -29,20 +28,6 @@ func IntArg(i int, def int) int {
 		Fail("argument %d: %q is not a positive integer", i+1, s)
 	}
 	return v
-}
-
-// MaxRSSKB is getrusage(RUSAGE_SELF).ru_maxrss in KiB.
-func MaxRSSKB() int64 {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Maxrss
-}
-
-// CPUSeconds is the process's user+system CPU time.
-func CPUSeconds() float64 {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 // Emit prints the result as one JSON line on stdout.

@@ -1,5 +1,5 @@
 'use strict';
-// Helpers shared by the Node peers of WORKLOADS.md (W1-W6). Each peer is one
+// Helpers shared by the Node peers of docs/workloads.md (W1-W6). Each peer is one
 // program run = one measurement: one JSON line on stdout, or exit code 1 with
 // "FAIL: ..." on stderr when its correctness check fails.
 

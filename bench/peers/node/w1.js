@@ -1,5 +1,5 @@
 'use strict';
-// W1 callbacks (WORKLOADS.md): N callbacks through setImmediate or queueMicrotask.
+// W1 callbacks (docs/workloads.md): N callbacks through setImmediate or queueMicrotask.
 //
 // Usage: node w1.js chain|upfront N [immediate|microtask]
 //

@@ -1,5 +1,5 @@
 'use strict';
-// W2 tasks (WORKLOADS.md): N async functions, one setImmediate hop each,
+// W2 tasks (docs/workloads.md): N async functions, one setImmediate hop each,
 // Promise.all, sum.
 //
 // Usage: node w2.js N

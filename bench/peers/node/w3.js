@@ -1,10 +1,10 @@
 'use strict';
-// W3 timers (WORKLOADS.md): setTimeout N timers, clearTimeout the odd ones,
+// W3 timers (docs/workloads.md): setTimeout N timers, clearTimeout the odd ones,
 // fire the rest.
 //
 // Usage: node w3.js real N SEED
 //
-// Delays come from the LCG in WORKLOADS.md, generated before timing (Node
+// Delays come from the LCG in docs/workloads.md, generated before timing (Node
 // clamps a 0 ms delay to 1 ms). Timed: t0, schedule all; t1, clear i = 1, 3,
 // 5, ...; t2, until the callback that brings the counter to ceil(N/2); t3.
 // Check: exactly ceil(N/2) callbacks ran and no cleared one: after t3

@@ -1,5 +1,5 @@
 'use strict';
-// W4 ping-pong (WORKLOADS.md): N round trips between two async functions
+// W4 ping-pong (docs/workloads.md): N round trips between two async functions
 // through two unbounded FIFO queues.
 //
 // Usage: node w4.js N

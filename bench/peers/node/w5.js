@@ -1,5 +1,5 @@
 'use strict';
-// W5 TCP echo server (WORKLOADS.md): net.createServer({noDelay: true}),
+// W5 TCP echo server (docs/workloads.md): net.createServer({noDelay: true}),
 // 'data' -> write.
 //
 // Usage: node w5.js PORT

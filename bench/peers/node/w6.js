@@ -1,5 +1,5 @@
 'use strict';
-// W6 subprocess (WORKLOADS.md): spawn and reap N x /usr/bin/true, C at a time.
+// W6 subprocess (docs/workloads.md): spawn and reap N x /usr/bin/true, C at a time.
 //
 // Usage: node w6.js N C
 //

@@ -1,4 +1,4 @@
-"""Helpers shared by the Python peers of WORKLOADS.md (W1-W6).
+"""Helpers shared by the Python peers of docs/workloads.md (W1-W6).
 
 Each peer is one program run = one measurement: it prints one JSON line on
 stdout (the last line starting with "{") or exits non-zero with "FAIL: ..."

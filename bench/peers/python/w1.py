@@ -1,4 +1,4 @@
-"""W1 callbacks (WORKLOADS.md): N callbacks through loop.call_soon.
+"""W1 callbacks (docs/workloads.md): N callbacks through loop.call_soon.
 
 Usage: w1.py chain|upfront N [asyncio|uvloop] [nogc]
 

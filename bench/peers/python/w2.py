@@ -1,4 +1,4 @@
-"""W2 tasks (WORKLOADS.md): spawn N tasks, one sleep(0) each, gather, sum.
+"""W2 tasks (docs/workloads.md): spawn N tasks, one sleep(0) each, gather, sum.
 
 Usage: w2.py N [asyncio|uvloop|trio]
 

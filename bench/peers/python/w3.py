@@ -1,4 +1,4 @@
-"""W3 timers (WORKLOADS.md): schedule N timers, cancel the odd ones, fire the rest.
+"""W3 timers (docs/workloads.md): schedule N timers, cancel the odd ones, fire the rest.
 
 Usage: w3.py virtual|real N SEED [asyncio|uvloop]
 
@@ -8,7 +8,7 @@ virtual: asyncio only. A SelectorEventLoop subclass whose time() is a virtual
          select(timeout) with timeout > 0 adds timeout to the clock and polls
          with timeout 0 (trio MockClock(autojump_threshold=0) semantics).
 
-Delays come from the 32-bit LCG in WORKLOADS.md, generated before timing.
+Delays come from the 32-bit LCG in docs/workloads.md, generated before timing.
 Timed: t0, schedule all; t1, cancel i = 1, 3, 5, ...; t2, run until the
 callback that brings the counter to ceil(N/2) stops the loop; t3.
 

@@ -1,4 +1,4 @@
-"""W4 ping-pong (WORKLOADS.md): N round trips between two tasks via two queues.
+"""W4 ping-pong (docs/workloads.md): N round trips between two tasks via two queues.
 
 Usage: w4.py N [asyncio|uvloop|trio]
 

@@ -1,4 +1,4 @@
-"""W5 TCP echo server (WORKLOADS.md): asyncio or uvloop, streams or protocol.
+"""W5 TCP echo server (docs/workloads.md): asyncio or uvloop, streams or protocol.
 
 Usage: w5.py streams|protocol PORT [asyncio|uvloop]
 
@@ -9,7 +9,7 @@ streams:  asyncio.start_server; read(65536) -> write -> await drain().
 protocol: data_received -> transport.write.
 
 The driver's readiness probe (one connection opened and closed) matters for
-CPython: see WORKLOADS.md, W5.
+CPython: see docs/workloads.md, W5.
 """
 
 import asyncio

@@ -1,4 +1,4 @@
-"""W6 subprocess (WORKLOADS.md): spawn and reap N x /usr/bin/true, C at a time.
+"""W6 subprocess (docs/workloads.md): spawn and reap N x /usr/bin/true, C at a time.
 
 Usage: w6.py N C [threaded|pidfd|uvloop]
 

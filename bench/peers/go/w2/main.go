@@ -1,4 +1,4 @@
-// Command w2 is the plain-Go peer of W2 tasks (WORKLOADS.md): N tasks, each
+// Command w2 is the plain-Go peer of W2 tasks (docs/workloads.md): N tasks, each
 // yields to the scheduler once and then stores its index; wait for all, sum.
 //
 // Usage: w2 N [goroutines|pull]

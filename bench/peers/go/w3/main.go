@@ -1,4 +1,4 @@
-// Command w3 is the plain-Go peer of W3 timers (WORKLOADS.md):
+// Command w3 is the plain-Go peer of W3 timers (docs/workloads.md):
 // time.AfterFunc N timers, Stop the odd ones, wait for the rest.
 //
 // Usage: w3 real N SEED

@@ -1,4 +1,4 @@
-// Command w4 is the plain-Go peer of W4 ping-pong (WORKLOADS.md): N round
+// Command w4 is the plain-Go peer of W4 ping-pong (docs/workloads.md): N round
 // trips between two goroutines (main = A) through two channels.
 //
 // Usage: w4 N [cap1|unbuffered]

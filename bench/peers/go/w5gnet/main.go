@@ -1,4 +1,4 @@
-// Command w5gnet is the gnet v2 echo server of W5 TCP echo (WORKLOADS.md):
+// Command w5gnet is the gnet v2 echo server of W5 TCP echo (docs/workloads.md):
 // one event loop (WithMulticore(false), WithNumEventLoop(1)), OnTraffic
 // writes back c.Next(-1).
 //

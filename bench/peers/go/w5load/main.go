@@ -1,4 +1,4 @@
-// Command w5load is the load generator of W5 TCP echo (WORKLOADS.md), shared
+// Command w5load is the load generator of W5 TCP echo (docs/workloads.md), shared
 // by every server: ours, asyncio, uvloop, Node, Go net and gnet.
 //
 // Usage: w5load -addr 127.0.0.1:PORT [-conns 100] [-size 64] [-duration 5s]

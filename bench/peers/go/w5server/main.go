@@ -1,4 +1,4 @@
-// Command w5server is the plain-Go echo server of W5 TCP echo (WORKLOADS.md):
+// Command w5server is the plain-Go echo server of W5 TCP echo (docs/workloads.md):
 // net, one goroutine per connection, 64 KiB buffer, Read then Write.
 //
 // Usage: w5server net PORT

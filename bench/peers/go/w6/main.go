@@ -1,4 +1,4 @@
-// Command w6 is the plain-Go peer of W6 subprocess (WORKLOADS.md): spawn and
+// Command w6 is the plain-Go peer of W6 subprocess (docs/workloads.md): spawn and
 // reap N x /usr/bin/true from C goroutines.
 //
 // Usage: w6 N C

@@ -1,4 +1,4 @@
-// Package peer holds the few helpers the plain-Go peers of WORKLOADS.md
+// Package peer holds the few helpers the plain-Go peers of docs/workloads.md
 // share: argument parsing, rusage readings, the result line and FAIL exits.
 //
 // Each peer is one program run = one measurement: it prints one JSON line on

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// TestLCGDelaysMs checks the generator against WORKLOADS.md's test vector.
+// TestLCGDelaysMs checks the generator against docs/workloads.md's test vector.
 func TestLCGDelaysMs(t *testing.T) {
 	d := LCGDelaysMs(1_000_000, 12345)
 	if want := []int{300, 626, 642, 922, 761, 793, 643, 767}; !slices.Equal(d[:8], want) {
