@@ -98,7 +98,7 @@ func OpenFile(ctx context.Context, name string, flag int, perm fs.FileMode) (*Fi
 		// One fstat, here on the worker: the kind of file decides how
 		// reads are cut into system calls and whether a deadline can
 		// interrupt one.
-		of := &File{os: f, name: name, fd: f.Fd()}
+		of := &File{os: f, name: name, fd: rawFd(f)}
 		if fi, err := f.Stat(); err == nil {
 			of.regular = fi.Mode().IsRegular()
 		}
@@ -510,4 +510,15 @@ func (f *File) Close(ctx context.Context) error {
 		return err
 	}
 	return j.err
+}
+
+// rawFd is f's descriptor (a handle on Windows), read through SyscallConn:
+// os.File.Fd would put a pollable file in blocking mode, and deadlines
+// would no longer interrupt its calls.
+func rawFd(f *os.File) uintptr {
+	var fd uintptr
+	if rc, err := f.SyscallConn(); err == nil {
+		rc.Control(func(d uintptr) { fd = d })
+	}
+	return fd
 }
