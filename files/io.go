@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"iter"
+	"os"
 	"strings"
 )
 
@@ -161,3 +162,10 @@ func (f *File) Lines(ctx context.Context) iter.Seq2[string, error] {
 		}
 	}
 }
+
+// OSFile returns the *os.File under the file, for the copy paths that
+// hand it to the kernel (streams.StreamWriter.Sendfile, the web server's
+// static files through io.ReaderFrom): its offset is the File's offset.
+// Its blocking methods must not be called on the loop goroutine; use the
+// File's awaits for that.
+func (b *IO) OSFile() *os.File { return b.f.os }
