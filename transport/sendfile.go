@@ -80,7 +80,7 @@ func Sendfile(ctx context.Context, t Transport, f *os.File, offset, count int64,
 		return sent, sendfileErr(err)
 	}
 	if !fallback {
-		return 0, ErrSendfileNotAvailable
+		return 0, errs.Op("transport", "Sendfile", ErrSendfileNotAvailable)
 	}
 	sent, err = SendfileFallback(ctx, t, f, offset, count)
 	return sent, sendfileErr(err)
