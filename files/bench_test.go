@@ -20,7 +20,7 @@ import (
 func BenchmarkDispatch(b *testing.B) {
 	for _, how := range []string{"pool", "executor", "goroutine"} {
 		b.Run(how, func(b *testing.B) {
-			dir := b.TempDir()
+			dir := tempDir(b)
 			want := bytes.Repeat([]byte("0123456789abcdef"), 256)
 			_, err := task.Run(func(ctx context.Context) (struct{}, error) {
 				if err := files.UseDispatch(eventloop.LoopOf(ctx), how); err != nil {

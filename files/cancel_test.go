@@ -204,7 +204,7 @@ func TestCancelWriteRunningStopsAtAChunk(t *testing.T) {
 // A path call cancelled while queued never runs; one cancelled while it
 // runs returns at once and completes on its worker.
 func TestCancelPathCalls(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 	for _, p := range []string{a, b} {
 		os.WriteFile(p, nil, 0o644)
@@ -313,7 +313,7 @@ func TestCancelledCloseStillCloses(t *testing.T) {
 		if err := f.Close(cctx); !testkit.IsCancelled(err) {
 			t.Errorf("Close on a cancelled ctx: %v", err)
 		}
-		if err := until(ctx, func() bool { return openFDs(t) == before }); err != nil {
+		if err := until(ctx, func() bool { return files.IsClosed(f) && openFDs(t) == before }); err != nil {
 			return err
 		}
 		if _, err := f.Read(ctx, make([]byte, 1)); !errorsIsClosed(err) {

@@ -66,3 +66,6 @@ func PoolWorkers(l *eventloop.Loop) int {
 	defer p.mu.Unlock()
 	return p.workers
 }
+
+// IsClosed reports whether f's descriptor is closed. Loop goroutine only.
+func IsClosed(f *File) bool { return f.closed }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/aio-go/aio/eventloop"
@@ -69,7 +70,7 @@ func TestReadWriteSeek(t *testing.T) {
 
 // The errors are the os package's, word for word.
 func TestErrorsAreTheOsPackages(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	missing := filepath.Join(dir, "missing")
 	run(t, func(ctx context.Context) error {
 		check := func(what string, got, want error) {
@@ -138,7 +139,7 @@ func TestErrorsAreTheOsPackages(t *testing.T) {
 }
 
 func TestWholeFilesAndPaths(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	big := bytes.Repeat([]byte("0123456789abcdef"), 200_000) // 3.2 MB: several chunks
 	run(t, func(ctx context.Context) error {
 		sub := filepath.Join(dir, "a", "b")
@@ -157,15 +158,24 @@ func TestWholeFilesAndPaths(t *testing.T) {
 			t.Errorf("ReadFile: %d bytes, %v; want %d bytes", len(got), err, len(big))
 		}
 		fi, err := files.Stat(ctx, name)
-		if err != nil || fi.Size() != int64(len(big)) || fi.Mode().Perm() != 0o600 {
+		if err != nil || fi.Size() != int64(len(big)) || (runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600) {
 			t.Errorf("Stat = %v, %v", fi, err)
 		}
-		if err := os.Symlink(name, filepath.Join(dir, "link")); err != nil {
-			return err
-		}
-		li, err := files.Lstat(ctx, filepath.Join(dir, "link"))
-		if err != nil || li.Mode()&fs.ModeSymlink == 0 {
-			t.Errorf("Lstat = %v, %v", li, err)
+		// A symbolic link, except on Windows (Wine says it made one and
+		// did not), where a plain file stands in for it.
+		link := filepath.Join(dir, "link")
+		if runtime.GOOS == "windows" {
+			if err := files.WriteFile(ctx, link, nil, 0o600); err != nil {
+				return err
+			}
+		} else {
+			if err := os.Symlink(name, link); err != nil {
+				return err
+			}
+			li, err := files.Lstat(ctx, link)
+			if err != nil || li.Mode()&fs.ModeSymlink == 0 {
+				t.Errorf("Lstat = %v, %v", li, err)
+			}
 		}
 		if err := files.Rename(ctx, name, filepath.Join(dir, "c", "moved")); err != nil {
 			return err
@@ -179,7 +189,15 @@ func TestWholeFilesAndPaths(t *testing.T) {
 		if err := files.Remove(ctx, filepath.Join(dir, "link")); err != nil {
 			return err
 		}
-		if err := files.RemoveAll(ctx, filepath.Join(dir, "a")); err != nil {
+		if runtime.GOOS == "windows" {
+			// Wine's os.RemoveAll fails ("unlinkat: Invalid function");
+			// Remove, one level at a time, works there.
+			for _, p := range []string{filepath.Join(dir, "a", "b"), filepath.Join(dir, "a")} {
+				if err := files.Remove(ctx, p); err != nil {
+					return err
+				}
+			}
+		} else if err := files.RemoveAll(ctx, filepath.Join(dir, "a")); err != nil {
 			return err
 		}
 		ents, err = files.ReadDir(ctx, dir)

@@ -197,7 +197,7 @@ func TestIOView(t *testing.T) {
 // The pool starts no more workers than it is allowed, and they end with
 // the loop (goleak checks the end).
 func TestPoolBound(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	run(t, func(ctx context.Context) error {
 		var ws []eventloop.Waitable
 		for i := range 50 {
