@@ -192,3 +192,38 @@ func TestSendfileFallbackFlowControl(t *testing.T) {
 		t.Errorf("paths = %v; want two fallbacks", *paths)
 	}
 }
+
+// A Write and a Close made by another task while the file goes out wait
+// behind it: the peer gets the file, then the write, then EOF.
+func TestSendfileNativeWriteAndCloseWait(t *testing.T) {
+	checkFDLeak(t)
+	f, data := sendfileData(t, 16<<20)
+	l := realLoop(t)
+	_, err := runTask(t, l, func(ctx context.Context) (int, error) {
+		p := &recProto{}
+		tr, peer := tcpPair(ctx, t, p)
+		defer unix.Close(peer)
+		tk := eventloop.Spawn(ctx, func(ctx context.Context) (int64, error) { return Sendfile(ctx, tr, f, 0, 0, false) })
+		for i := 0; i < 1000 && tr.(*fdTransport).sfWake == nil; i++ { // parked: the socket is full
+			eventloop.Sleep(ctx, 0)
+		}
+		if err := tr.Write([]byte("after")); err != nil {
+			t.Errorf("Write during Sendfile: %v", err)
+		}
+		tr.Close()
+		got := readN(peer, len(data)+len("after")+1) // +1: reads on to EOF
+		n, err := eventloop.Await(ctx, tk)
+		if n != int64(len(data)) || err != nil {
+			t.Errorf("Sendfile = %d, %v", n, err)
+		}
+		b, _ := eventloop.Await(ctx, eventloop.RunInExecutor(l, func() ([]byte, error) { return <-got, nil }))
+		if !bytes.Equal(b, append(data, "after"...)) {
+			t.Errorf("peer got %d bytes (want %d), tail %q", len(b), len(data)+5, b[max(0, len(b)-5):])
+		}
+		waitUntil(ctx, t, func() bool { return p.lostCount == 1 })
+		return 0, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
