@@ -23,7 +23,13 @@ func staticData(t *testing.T, n int) (string, []byte) {
 		x = x*1664525 + 1013904223
 		data[i] = byte(x >> 24)
 	}
-	name := filepath.Join(t.TempDir(), "big.bin")
+	// Not t.TempDir: under Wine its cleanup (os.RemoveAll) fails.
+	dir, err := os.MkdirTemp("", "static")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(dir, "big.bin")
+	t.Cleanup(func() { os.Remove(name); os.Remove(dir) })
 	if err := os.WriteFile(name, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
