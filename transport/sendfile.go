@@ -108,6 +108,10 @@ func SendfileFallback(ctx context.Context, t Transport, f *os.File, offset, coun
 		return 0, ErrTransportClosed
 	}
 	orig := t.Protocol()
+	switch orig.(type) {
+	case sendfilePlain, sendfileBuffered:
+		return 0, ErrSendfileBusy
+	}
 	_, high0 := t.WriteBufferLimits()
 	fp := &sendfileFlow{orig: orig, paused: t.WriteBufferSize() > high0}
 	startPaused := fp.paused
