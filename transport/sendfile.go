@@ -44,10 +44,11 @@ const sendfileChunk = 256 << 10
 // mark, so a 1 GiB file never sits in memory; fallback false returns
 // ErrSendfileNotAvailable there, having sent nothing.
 //
-// While Sendfile runs the caller must not write to t from another task: on
-// the sendfile(2) path such writes are held until the file is sent, on the
-// fallback path they would interleave with the file's chunks. A Close made
-// meanwhile takes effect once the file is sent; an Abort, or the
+// While Sendfile runs, other tasks must not write to t: on the sendfile(2)
+// path a write made while the earlier bytes drain goes before the file,
+// and one made once the file is going out is held until it is sent; on
+// the fallback path writes would interleave with the file's chunks. A
+// Close made meanwhile takes effect once the file is sent; an Abort, or the
 // connection's loss, ends Sendfile with the transport's error. During the
 // fallback the transport's protocol sees no PauseWriting or ResumeWriting
 // (Sendfile takes them), and is told on return if its paused state changed.
