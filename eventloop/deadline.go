@@ -144,13 +144,34 @@ func (d *TimeoutScope) Close() {
 }
 
 // Result turns the error the scope's work returned into the scope's
-// outcome, as asyncio's Timeout.__aexit__ does: if this scope's deadline
-// expired and err is a cancellation or timeout, the result is ErrTimeout;
-// otherwise err unchanged (an outer scope's timeout passes through an
-// inner scope untouched, so nested scopes report the right one).
+// outcome, as asyncio's Timeout.__aexit__ does. If this scope's deadline
+// expired and err is only a cancellation (IsOnlyCancellation), the result
+// is ErrTimeout. If err joins failures with a cancellation (work that
+// failed while it cleaned up), the failures are kept and the cancellation
+// among them becomes ErrTimeout, so that the result matches both. Otherwise
+// err is returned unchanged: an outer scope's timeout passes through an
+// inner scope untouched, so nested scopes report the right one.
 func (d *TimeoutScope) Result(err error) error {
-	if d.expired && err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+	if !d.expired || err == nil {
+		return err
+	}
+	if IsOnlyCancellation(err) {
 		return ErrTimeout
 	}
-	return err
+	if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		return err // no cancellation in it: a failure of its own
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var kept []error
+		for _, e := range j.Unwrap() {
+			if e != nil && !IsOnlyCancellation(e) {
+				kept = append(kept, e)
+			}
+		}
+		return errors.Join(append(kept, ErrTimeout)...)
+	}
+	if errors.Is(err, ErrTimeout) {
+		return err
+	}
+	return errors.Join(err, ErrTimeout)
 }

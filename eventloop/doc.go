@@ -19,7 +19,8 @@
 // cancellation is a property of the context (level-triggered, as in Go and
 // Trio), so an await on a cancelled context returns an error matching both
 // ErrCancelled and context.Canceled (ErrTimeout and
-// context.DeadlineExceeded in a timed-out scope). The coroutine core lives
+// context.DeadlineExceeded in a timed-out scope). IsOnlyCancellation tells
+// such an error from a failure joined with one. The coroutine core lives
 // here, with the loop, because futures, timers and parked tasks share its
 // unexported state: that is what lets an await cost no allocation.
 //

@@ -176,3 +176,41 @@ func sortedInts(m map[int]bool) []int {
 	sort.Ints(out)
 	return out
 }
+
+// IsOnlyCancellation reports whether err is only a cancellation: ErrCancelled,
+// ErrTimeout (or the context package's Canceled and DeadlineExceeded),
+// possibly wrapped, or errors joined that are each only a cancellation.
+// An error joined with a cancellation is not a cancellation:
+// errors.Join(err, ErrCancelled) matches context.Canceled with errors.Is,
+// yet it carries a failure (a task that failed while cleaning up after its
+// cancellation), which must not be dropped. TaskGroup, Timeout, WaitFor,
+// Gather and Run decide "was this only a cancellation" with it; see
+// docs/cancellation.md. nil is not a cancellation.
+func IsOnlyCancellation(err error) bool {
+	if err == nil {
+		return false
+	}
+	if err == context.Canceled || err == context.DeadlineExceeded {
+		return true
+	}
+	if is, ok := err.(interface{ Is(error) bool }); ok && (is.Is(context.Canceled) || is.Is(context.DeadlineExceeded)) {
+		return true
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() []error }:
+		some := false
+		for _, e := range u.Unwrap() {
+			if e == nil {
+				continue
+			}
+			if !IsOnlyCancellation(e) {
+				return false
+			}
+			some = true
+		}
+		return some
+	case interface{ Unwrap() error }:
+		return IsOnlyCancellation(u.Unwrap())
+	}
+	return false
+}

@@ -84,7 +84,8 @@ func (f *futureCore) Loop() *Loop { return f.loop }
 // Done reports whether the future has a result, an error or was cancelled.
 func (f *futureCore) Done() bool { return f.done }
 
-// Cancelled reports whether the future ended cancelled.
+// Cancelled reports whether the future ended cancelled: its error is only
+// a cancellation (IsOnlyCancellation), not a failure joined with one.
 func (f *futureCore) Cancelled() bool { return f.cancelled }
 
 // Err returns the error of a done future (nil on success, ErrCancelled if
@@ -223,7 +224,7 @@ func (f *futureCore) complete(err error) { f.settle(err, nil) }
 func (f *futureCore) settle(err error, t *taskBase) {
 	f.done = true
 	f.err = err
-	if errors.Is(err, context.Canceled) {
+	if errors.Is(err, context.Canceled) && IsOnlyCancellation(err) {
 		f.cancelled = true
 	}
 	w := f.waiters

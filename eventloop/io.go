@@ -1,6 +1,7 @@
 package eventloop
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/aio-go/aio/internal/errs"
@@ -47,23 +48,131 @@ func (r *fdReg) events() poller.Events {
 	return ev
 }
 
+// ErrFDOwned is returned by AddReader, AddWriter, RemoveReader and
+// RemoveWriter for a descriptor a transport owns (asyncio: "File
+// descriptor is used by transport"): watching it would take its events
+// away from the transport. The transport watches it through its FDClaim.
+var ErrFDOwned = errors.New("eventloop: file descriptor is used by a transport")
+
+// FDClaim is the hold of one owner (a transport) on a file descriptor,
+// made by ClaimFD: while it lasts the loop's own AddReader, AddWriter,
+// RemoveReader and RemoveWriter refuse the descriptor with ErrFDOwned, and
+// the owner watches it through the claim's methods, which cost what the
+// loop's do. The zero FDClaim claims nothing. Loop goroutine only.
+type FDClaim struct {
+	l  *Loop
+	fd int
+}
+
+// ClaimFD claims fd for owner (named by owner's String in the errors
+// others get) until Release. A descriptor already claimed is refused
+// with ErrFDOwned; an fd the loop already watches for someone else is
+// not checked (the claim takes it over). Loop goroutine only.
+func (l *Loop) ClaimFD(fd int, owner fmt.Stringer) (FDClaim, error) {
+	if err := l.check("ClaimFD"); err != nil {
+		return FDClaim{}, err
+	}
+	if fd < 0 {
+		return FDClaim{}, fmt.Errorf("eventloop: ClaimFD: invalid fd %d", fd)
+	}
+	if o, ok := l.owned[fd]; ok {
+		return FDClaim{}, fmt.Errorf("eventloop: ClaimFD: fd %d, owned by %s: %w", fd, o, ErrFDOwned)
+	}
+	if l.owned == nil {
+		l.owned = map[int]fmt.Stringer{}
+	}
+	l.owned[fd] = owner
+	return FDClaim{l: l, fd: fd}, nil
+}
+
+// AddReader is Loop.AddReader on the claimed descriptor.
+func (c FDClaim) AddReader(fn func()) error { return c.l.addIO("AddReader", c.fd, fn, true) }
+
+// AddWriter is Loop.AddWriter on the claimed descriptor.
+func (c FDClaim) AddWriter(fn func()) error { return c.l.addIO("AddWriter", c.fd, fn, false) }
+
+// RemoveReader is Loop.RemoveReader on the claimed descriptor.
+func (c FDClaim) RemoveReader() (bool, error) { return c.l.removeIO("RemoveReader", c.fd, true) }
+
+// RemoveWriter is Loop.RemoveWriter on the claimed descriptor.
+func (c FDClaim) RemoveWriter() (bool, error) { return c.l.removeIO("RemoveWriter", c.fd, false) }
+
+// Release stops watching the descriptor and gives up the claim; call it
+// before closing the descriptor. Idempotent; a no-op on the zero FDClaim.
+func (c *FDClaim) Release() {
+	if c.l == nil {
+		return
+	}
+	c.l.removeIO("RemoveReader", c.fd, true)
+	c.l.removeIO("RemoveWriter", c.fd, false)
+	delete(c.l.owned, c.fd)
+	*c = FDClaim{}
+}
+
+// CheckFDFree returns an error matching ErrFDOwned, naming the owner, when
+// a transport owns fd (ClaimFD), and nil otherwise: for calls that would
+// use the descriptor directly (the Sock* awaits). One map look-up, none
+// while no fd is claimed. Loop goroutine only.
+func (l *Loop) CheckFDFree(fd int) error {
+	if o, ok := l.owned[fd]; ok {
+		return fmt.Errorf("%w: fd %d, owned by %s", ErrFDOwned, fd, o)
+	}
+	return nil
+}
+
+// ownedErr returns ErrFDOwned (naming the owner) when fd is claimed. Only
+// the loop's public fd methods ask; claims skip it.
+func (l *Loop) ownedErr(op string, fd int) error {
+	if len(l.owned) == 0 {
+		return nil
+	}
+	if o, ok := l.owned[fd]; ok {
+		return fmt.Errorf("eventloop: %s: fd %d, owned by %s: %w", op, fd, o, ErrFDOwned)
+	}
+	return nil
+}
+
 // AddReader calls fn whenever fd is readable (level-triggered, as asyncio),
 // until RemoveReader. A second AddReader for the same fd replaces the
-// callback. The fd must be open; the loop does not own or close it.
+// callback. The fd must be open; the loop does not own or close it. An fd
+// a transport owns (ClaimFD) is refused with ErrFDOwned.
 // Loop goroutine (or running task) only.
-func (l *Loop) AddReader(fd int, fn func()) error { return l.addIO("AddReader", fd, fn, true) }
+func (l *Loop) AddReader(fd int, fn func()) error {
+	if err := l.ownedErr("AddReader", fd); err != nil {
+		return err
+	}
+	return l.addIO("AddReader", fd, fn, true)
+}
 
-// AddWriter calls fn whenever fd is writable, until RemoveWriter.
+// AddWriter calls fn whenever fd is writable, until RemoveWriter. An fd a
+// transport owns is refused with ErrFDOwned.
 // Loop goroutine (or running task) only.
-func (l *Loop) AddWriter(fd int, fn func()) error { return l.addIO("AddWriter", fd, fn, false) }
+func (l *Loop) AddWriter(fd int, fn func()) error {
+	if err := l.ownedErr("AddWriter", fd); err != nil {
+		return err
+	}
+	return l.addIO("AddWriter", fd, fn, false)
+}
 
 // RemoveReader stops watching fd for reading and reports whether a reader
-// was registered. Call it before closing the fd. Loop goroutine only.
-func (l *Loop) RemoveReader(fd int) (bool, error) { return l.removeIO("RemoveReader", fd, true) }
+// was registered. Call it before closing the fd. An fd a transport owns
+// is refused with ErrFDOwned. Loop goroutine only.
+func (l *Loop) RemoveReader(fd int) (bool, error) {
+	if err := l.ownedErr("RemoveReader", fd); err != nil {
+		return false, err
+	}
+	return l.removeIO("RemoveReader", fd, true)
+}
 
 // RemoveWriter stops watching fd for writing and reports whether a writer
-// was registered. Loop goroutine only.
-func (l *Loop) RemoveWriter(fd int) (bool, error) { return l.removeIO("RemoveWriter", fd, false) }
+// was registered. An fd a transport owns is refused with ErrFDOwned. Loop
+// goroutine only.
+func (l *Loop) RemoveWriter(fd int) (bool, error) {
+	if err := l.ownedErr("RemoveWriter", fd); err != nil {
+		return false, err
+	}
+	return l.removeIO("RemoveWriter", fd, false)
+}
 
 func (l *Loop) addIO(op string, fd int, fn func(), read bool) error {
 	if err := l.check(op); err != nil {

@@ -83,6 +83,7 @@ type Loop struct {
 	hostDepth         int       // hosts in the chain (host.go)
 	hostWoken         bool      // the host's own step came up
 	fds               map[int]*fdReg
+	owned             map[int]fmt.Stringer // fds claimed by transports (ClaimFD)
 	fdGen             uint32
 	tasks             taskList
 	root              *scope
@@ -925,6 +926,7 @@ func (l *Loop) Close() error {
 		l.poller.Delete(fd)
 	}
 	l.fds = map[int]*fdReg{}
+	l.owned = nil
 	l.timers.Reset()
 	l.ready = readyQueue{}
 	l.poller.Close()

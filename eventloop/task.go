@@ -225,10 +225,12 @@ func (t *Task[T]) finish(res T, err error) {
 	t.result = res
 	t.loop.tasks.Remove(&t.taskBase)
 	t.scope.release()
-	// A task ends cancelled when its error is a cancellation, or a timeout
-	// of its own context (a Timeout scope it was spawned under expired).
-	cancelled := errors.Is(err, context.Canceled) ||
-		(errors.Is(err, context.DeadlineExceeded) && t.scope.Err() != nil)
+	// A task ends cancelled when its error is only a cancellation (not a
+	// failure joined with one, see IsOnlyCancellation) and not a timeout of
+	// a scope of its own: a timeout counts only when the task's context
+	// is done (a Timeout scope it was spawned under expired).
+	cancelled := IsOnlyCancellation(err) &&
+		(t.scope.Err() != nil || !errors.Is(err, context.DeadlineExceeded))
 	if err != nil && !cancelled && !errors.Is(err, ErrClosed) {
 		t.trackUnretrieved(err)
 	}

@@ -12,8 +12,11 @@
 // Waiting tasks are served in FIFO order, and what a release frees is
 // handed straight to the task that waited longest: the lock (or permit)
 // stays taken while that task is on its way, so a task that asks after the
-// release, but before the woken task runs, waits behind it. There is no
-// barging.
+// release, but before the woken task runs, waits behind it, the releaser
+// itself included. There is no barging. Locked reports true during such a
+// hand-off, and a Semaphore with permits free stays locked until the tasks
+// it woke have run; the first of them hands the free permits on to the
+// tasks queued behind it.
 //
 // # Cancellation
 //

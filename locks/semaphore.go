@@ -13,8 +13,11 @@ import (
 // one, waiting while there is none; Release gives one back.
 //
 // Tasks that wait are served in FIFO order, and Release hands its permit
-// straight to the first of them, so a task that calls Acquire after the
-// Release but before the woken task runs does not take it (no barging).
+// straight to the first of them. Until the woken tasks have run, the
+// semaphore stays locked even if permits are free: a task that calls
+// Acquire meanwhile, the releaser included, queues behind them (no
+// barging), and the first woken task to run hands the free permits on to
+// the tasks queued behind it, as asyncio does.
 //
 // The zero Semaphore has no permits (asyncio.Semaphore(0)); NewSemaphore
 // sets the initial count. A Semaphore binds to the loop of its first
@@ -22,7 +25,10 @@ import (
 type Semaphore struct {
 	b       parking.Binder
 	waiters parking.Lot
-	value   int // free permits; never > 0 while a task waits
+	value   int // free permits; > 0 while a task waits only if inflight > 0
+	// inflight counts the waiters handed a permit that have not run yet:
+	// while it is > 0, Acquire queues even if value > 0.
+	inflight int
 }
 
 // NewSemaphore returns a semaphore with value permits (asyncio's default
@@ -55,27 +61,43 @@ func (s *Semaphore) acquire(ctx context.Context, op string) error {
 	if err := eventloop.AwaitError(ctx); err != nil {
 		return err
 	}
-	if s.value > 0 {
+	if s.value > 0 && s.inflight == 0 {
 		s.value--
 		return nil
 	}
 	r, err := s.waiters.Park(ctx, p)
 	if r == granted {
+		s.inflight--
+		// Tasks that queued behind this one while permits were free
+		// get them now, in order.
+		for s.value > 0 && s.wakeOne() {
+			s.value--
+		}
 		return nil
 	}
 	return err
 }
 
+// wakeOne hands a permit to the longest waiting task, if any.
+func (s *Semaphore) wakeOne() bool {
+	if !s.waiters.WakeOne(granted) {
+		return false
+	}
+	s.inflight++
+	return true
+}
+
 // Release gives a permit back: to the task that has waited longest if
 // there is one, else to the counter. It never blocks and never fails.
 func (s *Semaphore) Release() {
-	if !s.waiters.WakeOne(granted) {
+	if !s.wakeOne() {
 		s.value++
 	}
 }
 
-// Locked reports whether an Acquire would wait.
-func (s *Semaphore) Locked() bool { return s.value == 0 }
+// Locked reports whether an Acquire would wait: no permit is free, or
+// tasks handed a permit have not run yet (they go first).
+func (s *Semaphore) Locked() bool { return s.value == 0 || s.inflight > 0 }
 
 // Value returns the number of free permits.
 func (s *Semaphore) Value() int { return s.value }
@@ -99,7 +121,7 @@ func (s *Semaphore) With(ctx context.Context, fn func(ctx context.Context) error
 
 func (s *Semaphore) String() string {
 	state := "locked"
-	if s.value > 0 {
+	if !s.Locked() {
 		state = fmt.Sprintf("unlocked, value:%d", s.value)
 	}
 	return describe("Semaphore", state, s.waiters.Len())

@@ -180,11 +180,9 @@ func TestSemaphoreFIFOOrder(t *testing.T) {
 
 // Ported from test_acquire_fifo_order_2 and _3. Permits are granted in
 // FIFO order: c1, then (two Releases) c2 and c3. c2 runs first, releases
-// and acquires again: that permit is free (c3 holds its own already,
-// though it has not run yet), so c2 takes it without waiting and records
-// "4" before c3 records "3". asyncio makes c2 wait until c3 has run
-// (its woken waiters still count as queued), giving 1, 2, 3, 4; the grant
-// order, which is what FIFO promises, is the same.
+// and acquires again: c3, handed its permit, has not run yet, so c2 queues
+// behind it and records "4" after c3's "3" (TestSemaphoreReleaserQueuesBehindWoken
+// checks the state in between).
 func TestSemaphoreFIFOOrder2(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		s := newSem(t, 1)
@@ -211,7 +209,7 @@ func TestSemaphoreFIFOOrder2(t *testing.T) {
 		s.Release()
 		s.Release()
 		task.Gather(ctx, c1, c2, c3)
-		want(t, "order 2", got, log{"1", "2", "4", "3"})
+		want(t, "order 2", got, log{"1", "2", "3", "4"})
 
 		s = newSem(t, 0)
 		got = nil

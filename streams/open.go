@@ -71,7 +71,10 @@ func OpenUnixConnection(ctx context.Context, path string, opts ...Option) (*Stre
 // ctx: cancelling ctx cancels them. With WithTLS each connection does the
 // TLS handshake first (a failed handshake closes it, and handler is not
 // called). The handler owns its writer: close it when done. If the handler
-// panics or is cancelled, the connection is closed.
+// is cancelled, the connection is closed. If it panics, the connection is
+// closed (what it wrote is still sent) and the panic goes at once to the loop's exception handler (a
+// *eventloop.PanicError, with a message naming the server's and the
+// peer's addresses); the server goes on serving.
 //
 // Serve with the returned server's ServeForever, or keep it open and Close
 // it; StartServer itself is an await (resolving a host name parks).
@@ -86,11 +89,14 @@ func StartServer(ctx context.Context, handler func(ctx context.Context, r *Strea
 		return nil, err
 	}
 	sopts := append(opts[:len(opts):len(opts)], AsServer())
-	return transport.CreateServer(ctx, func() *Protocol {
+	ref := &serverRef{}
+	srv, err := transport.CreateServer(ctx, func() *Protocol {
 		p := NewProtocol(ctx, sopts...)
-		p.handler = handler
+		p.handler, p.server = handler, ref
 		return p
 	}, network, address, cf.serverOpts...)
+	ref.srv = srv
+	return srv, err
 }
 
 // StartUnixServer is StartServer on the Unix socket at path.

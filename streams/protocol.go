@@ -3,6 +3,9 @@ package streams
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
+	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -114,6 +117,24 @@ type Protocol struct {
 	drain   parking.Lot // tasks in Drain
 	closed  parking.Lot // tasks in WaitClosed
 	handler func(ctx context.Context, r *StreamReader, w *StreamWriter)
+	server  *serverRef // the server a handler's connection came from
+}
+
+// serverRef lets a StartServer connection name its server in reports; it
+// is filled in once CreateServer returned (before any connection is
+// served: accepting starts when the task that called StartServer parks).
+type serverRef struct{ srv *transport.Server }
+
+func (r *serverRef) String() string {
+	if r == nil || r.srv == nil {
+		return "?"
+	}
+	addrs := r.srv.Addrs()
+	s := make([]string, len(addrs))
+	for i, a := range addrs {
+		s[i] = a.Network() + " " + a.String()
+	}
+	return strings.Join(s, ", ")
 }
 
 // Wake-up reasons of drain and closed waiters.
@@ -171,8 +192,19 @@ func (p *Protocol) serve(ctx context.Context, h func(ctx context.Context, r *Str
 			p.writer.t.Close()
 		}
 		if r := recover(); r != nil {
+			// Reported now, as asyncio's "Unhandled exception in
+			// client_connected_cb", not left in the task for the loop to
+			// find at Close; the server goes on serving.
+			peer := "?"
+			if a, ok := p.writer.t.Extra(transport.ExtraPeerName); ok && a != nil {
+				peer = fmt.Sprint(a)
+			}
 			p.writer.t.Close()
-			panic(r)
+			eventloop.LoopOf(ctx).CallExceptionHandler(eventloop.ExceptionContext{
+				Message: fmt.Sprintf("streams: StartServer: handler panicked (server %s, peer %s)", p.server, peer),
+				Err:     &eventloop.PanicError{Value: r, Stack: debug.Stack()},
+				Task:    eventloop.CurrentTask(ctx).Name(),
+			})
 		}
 	}()
 	h(ctx, p.reader, p.writer)

@@ -98,7 +98,12 @@ func (w *StreamWriter) IsClosing() bool { return w.p.closing || w.t.IsClosing() 
 // or below, if it was above the high-water mark; otherwise it returns at
 // once. It fails at once with the reader's error (a connection lost with
 // an error), with a *BrokenError once the connection is lost (also while
-// waiting), and with ErrClosed after Close.
+// waiting), and with ErrClosed after Close. When the transport is closing
+// without Close having been called (a write found the peer gone: EPIPE,
+// ECONNRESET), Drain waits for the connection to be lost and returns a
+// *BrokenError with the cause: it never returns nil for bytes that can no
+// longer be delivered. Bytes the kernel took before the peer's reset
+// arrived cannot be told apart; Drain fails once the loop knows.
 //
 // Cancellation: on cancellation Drain returns eventloop.ErrCancelled (or
 // ErrTimeout); the written data stays in the transport's buffer and is
@@ -125,7 +130,12 @@ func (w *StreamWriter) Drain(ctx context.Context) error {
 		switch {
 		case p.lost:
 			return &BrokenError{Op: "Drain", Err: p.lostErr}
-		case p.pausedW:
+		case p.pausedW, w.t.IsClosing():
+			// Paused: wait for ResumeWriting. Closing although Close was
+			// not called: the transport broke (a write found the peer
+			// gone) and ConnectionLost is on its way, with the cause;
+			// the bytes written can no longer be delivered, so wait for
+			// it rather than report success (asyncio's drain does too).
 			r, err := p.drain.Park(ctx, pk)
 			if r == wokeLost || p.lost {
 				return &BrokenError{Op: "Drain", Err: p.lostErr}

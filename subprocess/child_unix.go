@@ -26,6 +26,7 @@ type child struct {
 	pidfd       int // -1 without pidfd (old kernel, BSD, darwin)
 	name        string
 	exited      bool
+	unknown     bool // exited, but reaped elsewhere: status is meaningless
 	status      syscall.WaitStatus
 	waiters     parking.Lot // tasks in Wait
 	onExit      []func()
@@ -65,10 +66,12 @@ func (c *child) poll() {
 			continue
 		}
 		if err != nil {
-			// ECHILD: someone else reaped our child (a wait(-1) elsewhere in
-			// the program). Treat it as exited with an unknown status.
+			// ECHILD: someone else reaped our child (the kernel, when
+			// SIGCHLD is ignored, or a wait(-1) elsewhere in the program).
+			// It has exited; its status is lost, and Wait says so.
 			if err == syscall.ECHILD {
-				c.reaped(syscall.WaitStatus(0xff00)) // exit status 255
+				c.unknown = true
+				c.reaped(0)
 			}
 			return
 		}

@@ -32,3 +32,9 @@ var (
 	// stdin is not a Pipe.
 	ErrNotPiped = errors.New("subprocess: stream is not a pipe")
 )
+
+// ErrStatusUnknown is returned by Wait when the child has exited but its
+// exit status is lost: something else reaped it (SIGCHLD ignored, so the
+// kernel reaps children itself, or a wait for any child elsewhere in the
+// program). asyncio reports exit status 255 with a warning instead.
+var ErrStatusUnknown = errors.New("subprocess: exit status unknown: the child was reaped elsewhere (is SIGCHLD ignored?)")

@@ -133,12 +133,14 @@ func Shell(ctx context.Context, command string, opts ...Option) (*Process, error
 func (p *Process) PID() int { return p.t.PID() }
 
 // ReturnCode returns the exit status (minus the signal number when a signal
-// ended the child) and true once the child has exited; 0, false before.
+// ended the child) and true once the child has exited; 0, false before,
+// and when the status is unknown (see Wait).
 func (p *Process) ReturnCode() (int, bool) { return p.t.ReturnCode() }
 
 // Wait waits for the child to exit and returns its ReturnCode. It does not
 // read the pipes: a child that fills a pipe nobody reads blocks, and Wait
-// with it; use Communicate, or read the streams, when there is output.
+// with it; use Communicate, or read the streams, when there is output. A
+// child reaped elsewhere (SIGCHLD ignored) gives ErrStatusUnknown.
 //
 // Cancellation: Wait returns the ctx error and the child runs on (unless
 // started with KillOnCancel); a later Wait still sees the exit.

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -45,7 +48,8 @@ func resolve(name string) (string, error) {
 // spawn starts argv[0] (already resolved to path). Every descriptor the
 // parent opens here is close-on-exec from birth (pipe2, open with
 // O_CLOEXEC), so no concurrent fork can inherit it; the child receives only
-// its three standard streams.
+// its three standard streams (startClean keeps the program's other
+// descriptors out too) and default SIGPIPE and SIGHUP dispositions.
 func spawn(path string, argv []string, cf *config) (st started, err error) {
 	st = started{pidfd: -1, pipes: [3]int{-1, -1, -1}}
 	if cf.dir != "" {
@@ -126,7 +130,7 @@ func spawn(path string, argv []string, cf *config) (st started, err error) {
 	}
 	sys := &syscall.SysProcAttr{Setsid: cf.session, Setpgid: cf.processGroup && !cf.session}
 	setPidFD(sys, &st.pidfd)
-	pid, _, err := syscall.StartProcess(path, argv, &syscall.ProcAttr{
+	pid, err := startClean(path, argv, &syscall.ProcAttr{
 		Dir:   cf.dir,
 		Env:   env,
 		Files: files[:],
@@ -137,6 +141,89 @@ func spawn(path string, argv []string, cf *config) (st started, err error) {
 	}
 	st.pid = pid
 	return st, nil
+}
+
+// spawnMu serialises startClean: one start's changes to the process's
+// descriptors and dispositions must not be undone under another's fork.
+// Forks are serialised anyway (syscall.ForkLock); this adds the sweep.
+var spawnMu sync.Mutex
+
+// resetSignals are the signals a child starts with at their defaults even
+// when the parent ignores them: ignored dispositions survive exec, and a
+// child with SIGPIPE ignored loops on EPIPE where it should die.
+var resetSignals = []os.Signal{syscall.SIGPIPE, syscall.SIGHUP}
+
+// startClean is syscall.StartProcess with asyncio's close_fds=True and
+// restore_signals=True, which Go's fork has no hook for:
+//
+//   - A descriptor above 2 the program opened without close-on-exec (the
+//     library's own all have it) would be inherited. Each one is marked
+//     close-on-exec for the fork and unmarked after, so the child gets
+//     only attr.Files. A fork elsewhere in the program at that instant
+//     (one that relies on inheriting such a descriptor implicitly; os/exec
+//     passes its ExtraFiles explicitly and is not affected) would miss it.
+//   - A signal the parent ignores (signal.Ignore, nohup) stays ignored
+//     across exec. Go resets in the child the signals its runtime handles,
+//     so for the fork each ignored one of resetSignals is handled (its
+//     deliveries dropped, as if still ignored) and then ignored again.
+func startClean(path string, argv []string, attr *syscall.ProcAttr) (int, error) {
+	spawnMu.Lock()
+	defer spawnMu.Unlock()
+	var ignored []os.Signal
+	for _, sig := range resetSignals {
+		if signal.Ignored(sig) {
+			ignored = append(ignored, sig)
+		}
+	}
+	if len(ignored) > 0 {
+		ch := make(chan os.Signal, 1) // deliveries meanwhile are dropped
+		signal.Notify(ch, ignored...)
+		defer func() {
+			signal.Ignore(ignored...)
+			signal.Stop(ch)
+		}()
+	}
+	marked := markInheritable(attr.Files)
+	defer func() {
+		for _, fd := range marked {
+			unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0)
+		}
+	}()
+	pid, _, err := syscall.StartProcess(path, argv, attr)
+	return pid, err
+}
+
+// markInheritable sets close-on-exec on every open descriptor above 2
+// that lacks it and is not one of pass, and returns them. Where the open
+// descriptors cannot be listed it does nothing.
+func markInheritable(pass []uintptr) []int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		if ents, err = os.ReadDir("/dev/fd"); err != nil {
+			return nil
+		}
+	}
+	var marked []int
+next:
+	for _, e := range ents {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil || fd <= 2 {
+			continue
+		}
+		for _, p := range pass {
+			if uintptr(fd) == p {
+				continue next
+			}
+		}
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err != nil || flags&unix.FD_CLOEXEC != 0 {
+			continue // closed meanwhile (the listing's own), or already set
+		}
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, flags|unix.FD_CLOEXEC); err == nil {
+			marked = append(marked, fd)
+		}
+	}
+	return marked
 }
 
 // fileFD returns f's descriptor without switching it to blocking mode (as

@@ -187,9 +187,11 @@ func (t *Transport) tryFinish() {
 func (t *Transport) PID() int { return t.c.pid }
 
 // ReturnCode returns the child's exit status (minus the signal number if a
-// signal killed it) and true once it has exited; 0, false while it runs.
+// signal killed it) and true once it has exited; 0, false while it runs
+// and when its status is unknown (it was reaped elsewhere: Wait returns
+// ErrStatusUnknown).
 func (t *Transport) ReturnCode() (int, bool) {
-	if !t.c.exited {
+	if !t.c.exited || t.c.unknown {
 		return 0, false
 	}
 	return t.c.returnCode(), true
@@ -235,7 +237,10 @@ func (t *Transport) Close() error {
 // IsClosing reports whether Close was called.
 func (t *Transport) IsClosing() bool { return t.closed }
 
-// Wait waits until the child has exited and returns its ReturnCode.
+// Wait waits until the child has exited and returns its ReturnCode. A
+// child reaped by something else (SIGCHLD ignored: the kernel reaps
+// children itself) has no status to report: Wait returns 0 and an error
+// matching ErrStatusUnknown.
 //
 // Cancellation: a cancelled Wait returns the ctx error and leaves the child
 // running (unless it was started with KillOnCancel, then it is killed
@@ -252,6 +257,9 @@ func (t *Transport) Wait(ctx context.Context) (int, error) {
 			}
 			return 0, err
 		}
+	}
+	if t.c.unknown {
+		return 0, fmt.Errorf("subprocess: Wait: pid %d: %w", t.c.pid, ErrStatusUnknown)
 	}
 	return t.c.returnCode(), nil
 }

@@ -13,10 +13,10 @@ import (
 
 // Ported from CPython test_tasks.py test_as_completed*. Our AsCompleted has
 // no timeout argument: a Timeout scope around the loop gives
-// test_as_completed_with_timeout. Not ported: the deduplication of
-// test_as_completed_duplicate_coroutines (we take a list, not a set; a
-// waitable given twice is yielded twice) and the coroutine/argument type
-// checks (Go's types do them).
+// test_as_completed_with_timeout. test_as_completed_duplicate_coroutines
+// is TestAsCompletedSameWaitableTwice: a waitable given twice is yielded
+// once, as asyncio (which takes a set) does. Not ported: the
+// coroutine/argument type checks (Go's types do them).
 
 func TestAsCompletedYieldsInCompletionOrder(t *testing.T) {
 	var tr trace

@@ -14,6 +14,9 @@
 // through ctx (docs/design.md, D4): every await on a cancelled ctx returns
 // an error matching both eventloop.ErrCancelled and context.Canceled, or
 // eventloop.ErrTimeout and context.DeadlineExceeded when a Timeout scope
-// expired.
+// expired. A failure joined with a cancellation (a child that failed
+// while cleaning up) is a failure, never taken for a cancellation: the
+// rule is eventloop.IsOnlyCancellation. Run cancels main on the first
+// SIGINT (ErrInterrupted), as asyncio.run does.
 // docs/cancellation.md compares the model with asyncio's, side by side.
 package task

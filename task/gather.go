@@ -2,7 +2,6 @@ package task
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/aio-go/aio/eventloop"
@@ -92,7 +91,7 @@ func (c *countdown) FutureDone(error) bool {
 // returned as it is: the children are not the caller's to cancel then.
 func waitGathering[W eventloop.Waitable](ctx context.Context, g *gathering, ws []W) error {
 	err := eventloop.WaitDone(ctx, g.fut)
-	if err == nil || !isCancellation(err) {
+	if err == nil || !eventloop.IsOnlyCancellation(err) {
 		return err
 	}
 	for _, w := range ws {
@@ -116,12 +115,6 @@ func waitGathering[W eventloop.Waitable](ctx context.Context, g *gathering, ws [
 		eventloop.WaitDone(context.WithoutCancel(ctx), all.fut)
 	}
 	return err
-}
-
-// isCancellation reports whether err is the error of a cancelled or
-// timed-out await.
-func isCancellation(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // Gather waits for every task or future in ws and returns nil when all

@@ -159,12 +159,14 @@ func (g *TaskGroup) childDone() {
 }
 
 // isCancellation reports whether err is just the group's own cancellation
-// coming back: ErrCancelled, or ErrTimeout once the group's context is
-// cancelled (a Timeout around the owner expired). A timeout of a child's
-// own Timeout, while the group is live, is a failure.
+// coming back: only a cancellation (eventloop.IsOnlyCancellation: a
+// failure joined with a cancellation, such as an inner group's, is a
+// failure), and a timeout only once the group's context is cancelled (a
+// Timeout around the owner expired). A timeout of a child's own Timeout,
+// while the group is live, is a failure.
 func (g *TaskGroup) isCancellation(err error) bool {
-	return errors.Is(err, context.Canceled) ||
-		(g.ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded))
+	return eventloop.IsOnlyCancellation(err) &&
+		(g.ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded))
 }
 
 func (g *TaskGroup) abort() {

@@ -95,7 +95,7 @@ func Start[T any](ctx context.Context, g *TaskGroup, fn func(ctx context.Context
 		if st.ready {
 			return st.v, nil
 		}
-		if st.err != nil && !errors.Is(st.err, context.Canceled) {
+		if st.err != nil && !eventloop.IsOnlyCancellation(st.err) {
 			return zero, errors.Join(err, st.err)
 		}
 		return zero, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime/debug"
 	"sync"
 
 	"github.com/aio-go/aio/eventloop"
@@ -130,6 +131,7 @@ func (t *connTransport) start(onLost func(Transport)) {
 	}
 	t.started = true
 	t.onLost = onLost
+	defer t.containPanic("ConnectionMade")
 	t.proto.ConnectionMade(t)
 	if t.lost {
 		return
@@ -178,6 +180,7 @@ func (t *connTransport) deliver(n int) {
 	if t.lost || t.closing {
 		return
 	}
+	defer t.containPanic("a read callback")
 	switch p := t.proto.(type) {
 	case BufferedProtocol:
 		data := t.rbuf[:n]
@@ -222,6 +225,7 @@ func (t *connTransport) readEnded(err error) {
 	if t.lost {
 		return
 	}
+	defer t.containPanic("EOFReceived")
 	if errors.Is(err, io.EOF) {
 		if t.closing {
 			return
@@ -308,6 +312,24 @@ func (t *connTransport) syncFlow() {
 		return
 	}
 	t.flow.sync(t.queued, t.proto)
+}
+
+// containPanic is fdTransport.containPanic for this transport: a panic in
+// the protocol's callback is reported at once naming both ends, and the
+// connection is aborted.
+func (t *connTransport) containPanic(what string) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	pe := &eventloop.PanicError{Value: r, Stack: debug.Stack()}
+	t.loop.CallExceptionHandler(eventloop.ExceptionContext{
+		Message: fmt.Sprintf("transport: protocol panicked in %s (%s)", what, t),
+		Err:     pe,
+	})
+	if !t.lost {
+		t.fatal(pe)
+	}
 }
 
 // fatal ends the transport with err: the connection is aborted and

@@ -127,11 +127,17 @@ func CreateDatagramEndpoint[P DatagramProtocol](ctx context.Context, factory fun
 	t := &dgramTransport{loop: l, fd: fd, netw: netw, proto: p, connected: rsa != nil,
 		flow: newWriteFlow(), rbuf: netStateOf(l).readBuf()}
 	t.readFn, t.writeFn, t.flowFn = t.readReady, t.writeReady, t.syncFlow
+	if t.claim, err = l.ClaimFD(fd, t); err != nil {
+		unix.Close(fd)
+		return nil, p, err
+	}
 	if _, err := l.CallSoon(t.start); err != nil {
+		t.claim.Release()
 		unix.Close(fd)
 		return nil, p, err
 	}
 	if err := l.Track(t); err != nil {
+		t.claim.Release()
 		unix.Close(fd)
 		return nil, p, err
 	}
@@ -177,6 +183,7 @@ func setupDatagram(fd int, cfg *DatagramConfig, lsa, rsa unix.Sockaddr) error {
 type dgramTransport struct {
 	loop      *eventloop.Loop
 	fd        int
+	claim     eventloop.FDClaim // the loop's record that fd is this endpoint's
 	netw      string
 	proto     DatagramProtocol
 	connected bool
@@ -203,7 +210,7 @@ func (t *dgramTransport) start() {
 	t.started = true
 	t.proto.ConnectionMade(t)
 	if !t.closing && !t.reading {
-		if err := t.loop.AddReader(t.fd, t.readFn); err != nil {
+		if err := t.claim.AddReader(t.readFn); err != nil {
 			t.forceClose(err)
 			return
 		}
@@ -261,7 +268,7 @@ func (t *dgramTransport) SendTo(data []byte, addr net.Addr) error {
 			})
 			return nil
 		}
-		if err := t.loop.AddWriter(t.fd, t.writeFn); err != nil {
+		if err := t.claim.AddWriter(t.writeFn); err != nil {
 			return err
 		}
 		t.writing = true
@@ -288,7 +295,7 @@ func (t *dgramTransport) writeReady() {
 	}
 	t.queue = nil
 	t.writing = false
-	t.loop.RemoveWriter(t.fd)
+	t.claim.RemoveWriter()
 	t.syncFlow()
 	if t.closing && !t.lost {
 		t.lost = true
@@ -321,7 +328,7 @@ func (t *dgramTransport) Close() error {
 func (t *dgramTransport) stopReading() {
 	if t.reading {
 		t.reading = false
-		t.loop.RemoveReader(t.fd)
+		t.claim.RemoveReader()
 	}
 }
 
@@ -337,7 +344,7 @@ func (t *dgramTransport) forceClose(err error) {
 	t.stopReading()
 	if t.writing {
 		t.writing = false
-		t.loop.RemoveWriter(t.fd)
+		t.claim.RemoveWriter()
 	}
 	t.loop.CallSoon(func() { t.finish(err) })
 }
@@ -345,6 +352,7 @@ func (t *dgramTransport) forceClose(err error) {
 func (t *dgramTransport) finish(err error) {
 	t.stopReading()
 	if t.fd >= 0 {
+		t.claim.Release()
 		unix.Close(t.fd)
 		t.fd = -1
 	}
@@ -405,8 +413,7 @@ func (t *dgramTransport) describe() string {
 // CloseNow releases the descriptor at once (eventloop.Resource: the loop
 // is closing).
 func (t *dgramTransport) CloseNow() {
-	t.loop.RemoveReader(t.fd)
-	t.loop.RemoveWriter(t.fd)
+	t.claim.Release()
 	unix.Close(t.fd)
 	t.fd = -1
 	t.closing, t.lost = true, true

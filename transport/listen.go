@@ -94,8 +94,12 @@ func setPort(sa unix.Sockaddr, port int) {
 }
 
 // removeStaleSocket removes path if it is a socket nobody listens on any
-// more (a server that died without unlinking it). Anything else is left
-// for bind to complain about.
+// more (a server that died without unlinking it): a connect to it is
+// refused. A socket where a live server accepts (the connect succeeds or
+// would block on a full backlog) is left, so bind fails with "address
+// already in use" instead of making that server unreachable; anything else
+// is left for bind to complain about. asyncio removes the socket file
+// unconditionally.
 func removeStaleSocket(path string) {
 	if len(path) == 0 || path[0] == '@' || path[0] == 0 {
 		return // abstract namespace: nothing on disk
@@ -104,7 +108,15 @@ func removeStaleSocket(path string) {
 	if err != nil || fi.Mode()&os.ModeSocket == 0 {
 		return
 	}
-	os.Remove(path)
+	fd, err := newSocket(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	if err != nil {
+		return
+	}
+	err = unix.Connect(fd, &unix.SockaddrUnix{Name: path})
+	unix.Close(fd)
+	if errors.Is(err, unix.ECONNREFUSED) {
+		os.Remove(path)
+	}
 }
 
 func listenOne(l *eventloop.Loop, nk netKind, sa unix.Sockaddr, cfg *ServerConfig) (*osListener, error) {
@@ -140,12 +152,16 @@ func listenOne(l *eventloop.Loop, nk netKind, sa unix.Sockaddr, cfg *ServerConfi
 		netw = "unix"
 	}
 	ln := &osListener{loop: l, fd: fd, netw: netw, cfg: cfg}
+	if ln.claim, err = l.ClaimFD(fd, ln); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
 	if bound, err := unix.Getsockname(fd); err == nil {
 		ln.addr = sockaddrToAddr(netw, bound)
 	} else {
 		ln.addr = sockaddrToAddr(netw, sa)
 	}
-	if u, ok := sa.(*unix.SockaddrUnix); ok {
+	if u, ok := sa.(*unix.SockaddrUnix); ok && cfg.CleanupSocket {
 		ln.unlink = u.Name
 		if fi, err := os.Stat(u.Name); err == nil {
 			ln.unlinkInfo = fi
@@ -163,6 +179,7 @@ func listenOne(l *eventloop.Loop, nk netKind, sa unix.Sockaddr, cfg *ServerConfi
 type osListener struct {
 	loop       *eventloop.Loop
 	fd         int
+	claim      eventloop.FDClaim // the loop's record that fd is this listener's
 	netw       string
 	addr       net.Addr
 	cfg        *ServerConfig
@@ -178,6 +195,7 @@ type osListener struct {
 }
 
 func (ln *osListener) Addr() net.Addr       { return ln.addr }
+func (ln *osListener) String() string       { return ln.netw + " listener " + addrString(ln.addr) }
 func (ln *osListener) FD() int              { return ln.fd }
 func (ln *osListener) Stats() ListenerStats { return ln.stats }
 
@@ -196,7 +214,7 @@ func (ln *osListener) watch() error {
 	if ln.watching {
 		return nil
 	}
-	if err := ln.loop.AddReader(ln.fd, ln.readFn); err != nil {
+	if err := ln.claim.AddReader(ln.readFn); err != nil {
 		return err
 	}
 	ln.watching = true
@@ -206,7 +224,7 @@ func (ln *osListener) watch() error {
 func (ln *osListener) unwatch() {
 	if ln.watching {
 		ln.watching = false
-		ln.loop.RemoveReader(ln.fd)
+		ln.claim.RemoveReader()
 	}
 }
 
@@ -223,6 +241,7 @@ func (ln *osListener) Close() error {
 	}
 	ln.Stop()
 	ln.closed = true
+	ln.claim.Release()
 	err := unix.Close(ln.fd)
 	ln.removePath()
 	return err
@@ -241,8 +260,7 @@ func (ln *osListener) removePath() {
 
 func (ln *osListener) closeNow() {
 	ln.closed = true
-	ln.loop.RemoveReader(ln.fd)
-	ln.loop.RemoveWriter(ln.fd)
+	ln.claim.Release()
 	unix.Close(ln.fd)
 	ln.removePath()
 }

@@ -80,7 +80,7 @@ func runPerCore[P StreamProtocol](s *PerCoreServer, i int, l *eventloop.Loop, ne
 		err = srv.ServeForever(ctx)
 		srv.AbortClients()
 		s.stats[i] = srv.Stats()
-		if errors.Is(err, eventloop.ErrCancelled) {
+		if eventloop.IsOnlyCancellation(err) {
 			err = nil
 		}
 		return struct{}{}, err

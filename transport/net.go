@@ -175,6 +175,10 @@ type ServerConfig struct {
 	StartServing bool          // accept at once (default true)
 	NoDelay      bool          // TCP_NODELAY on accepted TCP sockets (default true)
 	AcceptRetry  time.Duration // pause after EMFILE/ENFILE before accepting again (default 1 s)
+	// CleanupSocket removes a Unix server's socket file when the server
+	// closes, provided the file is still the server's own (default true,
+	// as asyncio 3.13's cleanup_socket).
+	CleanupSocket bool
 }
 
 // ServerOption configures CreateServer.
@@ -215,6 +219,12 @@ func WithAcceptRetryDelay(d time.Duration) ServerOption {
 	}
 }
 
+// WithCleanupSocket says whether a Unix server removes its socket file
+// when it closes (the default, as asyncio 3.13's cleanup_socket). The
+// file is removed only if it is still the one the server bound: a file
+// another server put at the path meanwhile is left alone.
+func WithCleanupSocket(on bool) ServerOption { return func(c *ServerConfig) { c.CleanupSocket = on } }
+
 // WithServerNoDelay sets (the default) or clears TCP_NODELAY on accepted
 // TCP connections.
 func WithServerNoDelay(on bool) ServerOption { return func(c *ServerConfig) { c.NoDelay = on } }
@@ -231,7 +241,7 @@ func connConfig(opts []ConnOption) *ConnConfig {
 }
 
 func serverConfig(opts []ServerOption) *ServerConfig {
-	c := &ServerConfig{Backlog: 100, ReuseAddr: true, StartServing: true, NoDelay: true, AcceptRetry: time.Second}
+	c := &ServerConfig{Backlog: 100, ReuseAddr: true, StartServing: true, NoDelay: true, AcceptRetry: time.Second, CleanupSocket: true}
 	for _, o := range opts {
 		o(c)
 	}

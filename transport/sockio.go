@@ -40,13 +40,17 @@ func (e *SendallError) Unwrap() error { return e.Err }
 // read or write on it would block the whole loop.
 var errBlockingSocket = errors.New("transport: the socket is in blocking mode (set it non-blocking first: unix.SetNonblock)")
 
-// sockLoop is the check every Sock* await makes first: ctx is a task's
-// and fd is non-blocking (asyncio checks this in debug mode; a blocking
+// sockLoop is the check every Sock* await makes first: ctx is a task's,
+// no transport owns fd (asyncio's _ensure_fd_no_transport), and fd is
+// non-blocking (asyncio checks this in debug mode; a blocking
 // read here would freeze the loop, so the check is always on: one fcntl).
 func sockLoop(ctx context.Context, op string, fd int) (*eventloop.Loop, error) {
 	l, err := loopFor(ctx, op)
 	if err != nil {
 		return nil, err
+	}
+	if err := l.CheckFDFree(fd); err != nil {
+		return nil, errs.Op("transport", op, err) // a transport's: its data is not ours to read
 	}
 	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
 	if err != nil {

@@ -326,3 +326,78 @@ func TestHalfCloseBothWays(t *testing.T) {
 		return 0, nil
 	})
 }
+
+// TestAddReaderOnTransportFD: the loop's AddReader, AddWriter,
+// RemoveReader and RemoveWriter refuse a descriptor a transport owns
+// (asyncio: "File descriptor ... is used by transport ..."), and leave the
+// transport working; once the transport is closed the number is free.
+func TestAddReaderOnTransportFD(t *testing.T) {
+	checkFDLeak(t)
+	l := newVirtualLoop(t)
+	_, err := runTask(t, l, func(ctx context.Context) (int, error) {
+		p := &recProto{}
+		tr, peer := tcpPair(ctx, t, p)
+		defer unix.Close(peer)
+		fd := must(tr.Extra(ExtraSocket)).(int)
+		stolen := false
+		steal := func() { stolen = true }
+		for name, call := range map[string]func() error{
+			"AddReader":    func() error { return l.AddReader(fd, steal) },
+			"AddWriter":    func() error { return l.AddWriter(fd, steal) },
+			"RemoveReader": func() error { _, err := l.RemoveReader(fd); return err },
+			"RemoveWriter": func() error { _, err := l.RemoveWriter(fd); return err },
+			"SockRecv":     func() error { _, err := SockRecv(ctx, fd, 16); return err },
+			"SockSendall":  func() error { return SockSendall(ctx, fd, []byte("x")) },
+		} {
+			err := call()
+			if !errors.Is(err, eventloop.ErrFDOwned) || !strings.Contains(err.Error(), "tcp transport") {
+				t.Errorf("%s on a transport's fd: %v", name, err)
+			}
+		}
+		unix.Write(peer, []byte("ping"))
+		var buf [8]byte
+		unix.SetNonblock(peer, true)
+		if n, _ := unix.Read(peer, buf[:]); n > 0 {
+			t.Errorf("peer got %q written past the transport", buf[:n])
+		}
+		for i := 0; i < 100 && string(p.data) != "ping" && !stolen; i++ {
+			eventloop.Sleep(ctx, time.Millisecond)
+		}
+		if stolen || string(p.data) != "ping" {
+			t.Errorf("transport's reader replaced: stolen=%v data=%q", stolen, p.data)
+		}
+		tr.Close()
+		waitUntil(ctx, t, func() bool { return p.lostCount > 0 })
+		// The number is free again: a new descriptor that gets it can be
+		// watched.
+		r, w, err := pipeCloexec()
+		if err != nil {
+			return 0, err
+		}
+		defer unix.Close(r)
+		defer unix.Close(w)
+		if err := l.AddReader(r, func() {}); err != nil {
+			t.Errorf("AddReader after the transport closed: %v", err)
+		}
+		l.RemoveReader(r)
+		// A server's listening socket is claimed the same way.
+		srv, err := CreateServer(ctx, func() *recProto { return &recProto{} }, "tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		if err := l.AddReader(srv.Sockets()[0], steal); !errors.Is(err, eventloop.ErrFDOwned) {
+			t.Errorf("AddReader on a listening socket: %v", err)
+		}
+		srv.Close()
+		return 0, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func pipeCloexec() (int, int, error) {
+	var p [2]int
+	err := unix.Pipe2(p[:], unix.O_CLOEXEC)
+	return p[0], p[1], err
+}

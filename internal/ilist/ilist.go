@@ -1,7 +1,9 @@
 // Package ilist is the library's one intrusive doubly-linked list: the
 // links live inside the elements, so adding and removing allocate nothing
-// and removal is O(1) given the element. The loop's list of live tasks,
-// a scope's children and a parking lot's waiters are such lists.
+// and removal is O(1) given the element. The loop's list of live tasks
+// and a scope's children are such lists. The parking lot's waiter lists
+// are written out instead: they are on every wake-up, and a call through
+// a type parameter's method is not inlined (docs/design.md, D2).
 package ilist
 
 // Links are the two pointers an element keeps for the list it is in. The

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/aio-go/aio/eventloop"
-	"github.com/aio-go/aio/internal/ilist"
 )
 
 // Reason says why a waiter was woken. The zero Reason, NotWoken, means it
@@ -25,24 +24,29 @@ const maxFree = 128
 // otherwise.
 type Waiter struct {
 	p      eventloop.Parker
-	ctx    context.Context     // its cancellation decides whether a waker may skip it
-	links  ilist.Links[Waiter] // in the wait list, or in the free list
+	ctx    context.Context // its cancellation decides whether a waker may skip it
+	prev   *Waiter         // in the wait list
+	next   *Waiter         // in the wait list, or in the free list
 	reason Reason
 	linked bool // in the wait list (not yet woken, skipped or removed)
 }
 
-// Links gives the lists its links (ilist.Elem).
-func (w *Waiter) Links() *ilist.Links[Waiter] { return &w.links }
-
 // Lot is a FIFO list of parked tasks. The zero Lot is empty and ready to
 // use. Loop goroutine only.
+//
+// Its lists are written out here rather than taken from internal/ilist:
+// a wake-up does four list operations, and ilist's generic calls through
+// the element's Links method are not inlined, which cost the queue
+// ping-pong benchmark about a tenth of its speed (docs/design.md, D2).
 type Lot struct {
-	waiting ilist.List[Waiter, *Waiter]
-	free    ilist.List[Waiter, *Waiter] // recycled records
+	head, tail *Waiter
+	n          int
+	free       *Waiter // recycled records, linked through next
+	nfree      int
 }
 
 // Len returns the number of tasks waiting (woken ones no longer count).
-func (l *Lot) Len() int { return l.waiting.Len() }
+func (l *Lot) Len() int { return l.n }
 
 // Park queues the running task at the tail of the list and suspends it
 // until a waker gives it a Reason or ctx is done. p must be the Parker of
@@ -97,14 +101,14 @@ func (l *Lot) Settle(w *Waiter, err error) (Reason, error) {
 // reason r and reports whether there was one. Cancelled waiters met on
 // the way leave the list without a Reason. O(1) per waiter removed.
 func (l *Lot) WakeOne(r Reason) bool {
-	if l.waiting.Front() == nil {
+	if l.head == nil {
 		return false
 	}
 	return l.wakeOne(r)
 }
 
 func (l *Lot) wakeOne(r Reason) bool {
-	for w := l.waiting.Front(); w != nil; w = l.waiting.Front() {
+	for w := l.head; w != nil; w = l.head {
 		l.unlink(w)
 		if w.ctx.Err() != nil {
 			// Cancelled: its own wake-up (queued already, or coming
@@ -131,22 +135,41 @@ func (l *Lot) WakeN(n int, r Reason) int {
 // WakeAll wakes every waiter whose context is not cancelled and returns
 // how many it woke. Waiters that park while it runs are not woken.
 func (l *Lot) WakeAll(r Reason) int {
-	return l.WakeN(l.waiting.Len(), r)
+	return l.WakeN(l.n, r)
 }
 
 func (l *Lot) pushBack(w *Waiter) {
 	w.linked = true
-	l.waiting.PushBack(w)
+	w.prev, w.next = l.tail, nil
+	if l.tail != nil {
+		l.tail.next = w
+	} else {
+		l.head = w
+	}
+	l.tail = w
+	l.n++
 }
 
 func (l *Lot) unlink(w *Waiter) {
-	l.waiting.Remove(w)
+	if w.prev != nil {
+		w.prev.next = w.next
+	} else {
+		l.head = w.next
+	}
+	if w.next != nil {
+		w.next.prev = w.prev
+	} else {
+		l.tail = w.prev
+	}
+	w.prev, w.next = nil, nil
 	w.linked = false
+	l.n--
 }
 
 func (l *Lot) alloc() *Waiter {
-	if w := l.free.Front(); w != nil {
-		l.free.Remove(w)
+	if w := l.free; w != nil {
+		l.free, w.next = w.next, nil
+		l.nfree--
 		return w
 	}
 	return &Waiter{}
@@ -154,7 +177,9 @@ func (l *Lot) alloc() *Waiter {
 
 func (l *Lot) release(w *Waiter) {
 	*w = Waiter{} // drop the task and context references
-	if l.free.Len() < maxFree {
-		l.free.PushBack(w)
+	if l.nfree < maxFree {
+		w.next = l.free
+		l.free = w
+		l.nfree++
 	}
 }
