@@ -60,14 +60,14 @@ func nativeSendfile(ctx context.Context, tr Transport, f *os.File, offset, count
 			sent += int64(n)
 		case isAgain(err) || err == unix.EINTR:
 			sent += int64(max(n, 0))
-			if err := t.loop.AddWriter(t.fd, pk.Unpark); err != nil {
+			if err := t.claim.AddWriter(pk.Unpark); err != nil {
 				return sent, true, err
 			}
 			t.sfWake = pk.Unpark
 			perr := pk.Park(ctx)
 			t.sfWake = nil
 			if !t.lost {
-				t.loop.RemoveWriter(t.fd)
+				t.claim.RemoveWriter()
 			}
 			if perr != nil {
 				return sent, true, perr
