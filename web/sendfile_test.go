@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -109,6 +110,50 @@ func TestStaticFileSendfile(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	if got := fmt.Sprint(sent); got != fmt.Sprint([]int64{int64(len(data)), 2000000 - 1000, 10, 4}) {
+		t.Errorf("bodies through Sendfile: %s", got)
+	}
+}
+
+// Over TLS the same handler serves the same bytes: Sendfile takes its
+// read/write path there.
+func TestStaticFileOverTLS(t *testing.T) {
+	name, data := staticData(t, 3<<20+5)
+	cert, c := testCert(t)
+	var mu sync.Mutex
+	var sent []int64
+	defer web.SetSendfileHook(func(n int64) { mu.Lock(); sent = append(sent, n); mu.Unlock() })()
+	ls := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		f, err := files.Open(ctx, name)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		defer f.Close(ctx)
+		http.ServeContent(w, r, "big.bin", time.Unix(1e9, 0), f.IO(ctx))
+	}), func(s *web.Server) { s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}} })
+	for _, rng := range []string{"", "bytes=10-1048585"} {
+		req, _ := http.NewRequest("GET", "https://"+ls.addr+"/", nil)
+		if rng != "" {
+			req.Header.Set("Range", rng)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want := data
+		if rng != "" {
+			want = data[10:1048586]
+		}
+		if err != nil || !bytes.Equal(b, want) {
+			t.Errorf("GET %q: %d bytes (want %d, equal %v), %v", rng, len(b), len(want), bytes.Equal(b, want), err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := fmt.Sprint(sent); got != fmt.Sprint([]int64{int64(len(data)), 1048576}) {
 		t.Errorf("bodies through Sendfile: %s", got)
 	}
 }
