@@ -88,6 +88,7 @@ func (p *Process) SendSignal(sig syscall.Signal) error   { return notSupported("
 func (p *Process) Terminate() error                      { return notSupported("Terminate", "") }
 func (p *Process) Kill() error                           { return notSupported("Kill", "") }
 func (p *Process) Transport() *Transport                 { return nil }
+func (p *Process) Close() error                          { return notSupported("Close", "") }
 func (p *Process) Communicate(ctx context.Context, input []byte) (stdout, stderr []byte, err error) {
 	return nil, nil, notSupported("Communicate", "")
 }
