@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,7 +62,7 @@ func TestDisconnectWatchLosesNoByte(t *testing.T) {
 			t.Errorf("Sleep: %v", err)
 			return
 		}
-		if r.URL.Path == "/hijack" {
+		if strings.HasPrefix(r.URL.Path, "/hijack") {
 			conn, brw, err := w.(http.Hijacker).Hijack()
 			if err != nil {
 				t.Errorf("Hijack: %v", err)
@@ -102,9 +103,23 @@ func TestDisconnectWatchLosesNoByte(t *testing.T) {
 			t.Errorf("response to %s = %q", p, b)
 		}
 	}
+	hijacked(t, c, br, 20*time.Millisecond) // while the handler sleeps: the watch reads 'r'
+	c2, err := net.Dial("tcp", ls.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	c2.SetDeadline(time.Now().Add(5 * time.Second))
+	hijacked(t, c2, bufio.NewReader(c2), 150*time.Millisecond) // after Hijack: the watch is stopped
+}
+
+// hijacked sends a request to a hijacking handler, then a raw line after
+// delay, and checks that the handler read the line whole.
+func hijacked(t *testing.T, c net.Conn, br *bufio.Reader, delay time.Duration) {
+	t.Helper()
 	io.WriteString(c, "GET /hijack HTTP/1.1\r\nHost: x\r\n\r\n")
-	time.Sleep(20 * time.Millisecond)
-	io.WriteString(c, "raw line\n") // while the handler sleeps: the watch reads 'r'
+	time.Sleep(delay)
+	io.WriteString(c, "raw line\n")
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
 		t.Fatalf("hijacked response: %v", err)
