@@ -77,8 +77,18 @@ func (g *grpcOverLoop) stop(ctx context.Context, t *testing.T) {
 	if err != nil {
 		t.Errorf("close: %v", err)
 	}
-	if err, _, _ := task.Recv(ctx, g.served); err != nil {
-		t.Errorf("Serve = %v, want nil after Stop", err)
+	sctx, ts, err := eventloop.WithTimeoutAt(ctx, eventloop.LoopOf(ctx).Deadline(rpcTimeout))
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer ts.Close()
+	serveErr, _, err := task.Recv(sctx, g.served)
+	switch {
+	case err != nil:
+		t.Errorf("Serve did not return after Stop: %v", err)
+	case serveErr != nil:
+		t.Errorf("Serve = %v, want nil after Stop", serveErr)
 	}
 }
 
