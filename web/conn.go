@@ -41,6 +41,14 @@ type conn struct {
 	hijackOwned bool     // HijackStreams: the caller closes
 	hijackConn  net.Conn // Hijack: closed when the handler returns
 	broken      error    // first write error
+
+	// The disconnect watch (conn_watch.go).
+	reqCancel    context.CancelFunc // cancels the request's ctx
+	startWatchFn func()             // c.startWatch, made once
+	watchH       eventloop.Handle
+	watchArmed   bool
+	watch        *eventloop.Task[struct{}]
+	peerGone     bool // the watch saw EOF or an error
 }
 
 // connIO is the conn's io.Reader and io.Writer for bufio: reads and

@@ -388,6 +388,7 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			return nil, nil, err
 		}
 	}
+	c.stopWatch()
 	c.hijack = true
 	c.hijackConn = streams.NewConn(c.ctx, c.sr, c.sw)
 	c.rctx = c.ctx
@@ -412,7 +413,12 @@ func HijackStreams(w http.ResponseWriter) (r *streams.StreamReader, sw *streams.
 					return nil, nil, nil, err
 				}
 			}
+			c.stopWatch()
 			c.hijack, c.hijackOwned = true, true
+			if c.pending {
+				c.pending = false
+				buffered = append(buffered, c.one[0])
+			}
 			if n := c.br.Buffered(); n > 0 {
 				b, _ := c.br.Peek(n)
 				buffered = append([]byte(nil), b...)
@@ -437,7 +443,9 @@ func (c *conn) serveRequest(req *http.Request) bool {
 	w := &c.res
 	w.reset(req)
 	c.rctx = rctx
+	c.armWatch(rcancel)
 	p, stack := c.callHandler(w, req)
+	c.stopWatch()
 	rcancel()
 	if c.hijack {
 		c.rctx = c.ctx
@@ -464,7 +472,7 @@ func (c *conn) serveRequest(req *http.Request) bool {
 		}
 		return false
 	}
-	return w.finish()
+	return w.finish() && !c.peerGone
 }
 
 func (c *conn) callHandler(w *response, req *http.Request) (p any, stack []byte) {
