@@ -39,7 +39,7 @@ func startChild(ctx context.Context, l *eventloop.Loop, name string, argv []stri
 			return st, &Error{Op: "dir", Path: cf.dir, Err: unwrapPathError(err)}
 		}
 		if !fi.IsDir() {
-			return st, &Error{Op: "dir", Path: cf.dir, Err: errors.New("not a directory")}
+			return st, &Error{Op: "dir", Path: cf.dir, Err: syscall.ENOTDIR}
 		}
 	}
 	var childEnds []*os.File // closed in the parent once the child has them
