@@ -29,7 +29,7 @@ var layers = [][]string{
 	{"timer", "internal/ilist", "internal/errs", "internal/goid"}, // ilist: the intrusive list; errs: errors as pkg: Op: detail; goid: the calling goroutine (the net.Conn view's two paths)
 	{"internal/poller"},
 	{"eventloop"},
-	{"transport"},                          // networking: built on the loop's public API only
+	{"transport", "files"},                 // networking, and files on a bounded pool: both built on the loop's public API only
 	{"task", "internal/testkit"},           // testkit: helpers the library's own tests share
 	{"internal/parking", "locks", "queue"}, // parking: the waiter list locks and queues share
 	{"streams"},

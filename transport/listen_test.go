@@ -280,6 +280,9 @@ func serverProtocolPanic(t *testing.T, l *eventloop.Loop, reportsp *[]eventloop.
 		t2.Close()
 		srv.Close()
 		srv.AbortClients()
+		// Over GoNetwork a close completes on the connection's goroutines:
+		// wait for both clients' ConnectionLost before the loop closes.
+		waitUntil(ctx, t, func() bool { return c1.lostCount > 0 && c2.lostCount > 0 })
 		return 0, srv.WaitClosed(ctx)
 	})
 	if err != nil {

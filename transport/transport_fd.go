@@ -58,6 +58,12 @@ type fdTransport struct {
 	flow writeFlow
 
 	onLost func(Transport) // a Server's Detached hook
+
+	// Sendfile (sendfile_unix.go): while sendfiling, writes are buffered
+	// behind the file and a Close waits for it; sfWake, when set, is
+	// called when the buffer empties or the transport is lost.
+	sendfiling bool
+	sfWake     func()
 }
 
 type fdKind uint8
@@ -249,6 +255,9 @@ func (t *fdTransport) forceClose(err error) {
 	}
 	t.closing, t.lost = true, true
 	t.wbuf, t.woff = nil, 0
+	if t.sfWake != nil {
+		t.sfWake()
+	}
 	t.stopReading()
 	t.stopWriting()
 	t.loop.CallSoon(func() { t.finish(err) })
@@ -287,7 +296,7 @@ func (t *fdTransport) Close() error {
 	}
 	t.closing = true
 	t.stopReading()
-	if t.woff == len(t.wbuf) {
+	if t.woff == len(t.wbuf) && !t.sendfiling {
 		t.lost = true
 		t.loop.CallSoon(func() { t.finish(nil) })
 	}
@@ -381,7 +390,7 @@ func (t *fdTransport) Write(p []byte) error {
 	if len(p) == 0 {
 		return nil
 	}
-	if t.woff == len(t.wbuf) {
+	if t.woff == len(t.wbuf) && !t.sendfiling {
 		n, err := t.send(p)
 		if err != nil {
 			if !isAgain(err) && err != unix.EINTR {
@@ -415,7 +424,7 @@ func (t *fdTransport) Writelines(bufs [][]byte) error {
 	if total == 0 {
 		return nil
 	}
-	if t.woff == len(t.wbuf) {
+	if t.woff == len(t.wbuf) && !t.sendfiling {
 		var n int
 		var err error
 		if t.kind == kindSocket {
@@ -516,6 +525,10 @@ func (t *fdTransport) writeReady() {
 	if t.flow.paused {
 		t.syncFlow()
 	}
+	if t.sfWake != nil {
+		t.sfWake()
+		return
+	}
 	switch {
 	case t.closing && !t.lost:
 		t.lost = true
@@ -540,7 +553,7 @@ func (t *fdTransport) WriteEOF() error {
 		return ErrTransportClosed
 	}
 	t.eof = true
-	if t.woff == len(t.wbuf) {
+	if t.woff == len(t.wbuf) && !t.sendfiling {
 		t.shutdownWrite()
 	}
 	return nil

@@ -13,7 +13,7 @@ Programs are named by where they come from:
 
 from dataclasses import dataclass, field
 
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8")
 
 TITLES = {
     "W1": "W1 callbacks (call_soon-style callbacks through the ready queue)",
@@ -23,6 +23,7 @@ TITLES = {
     "W5": "W5 TCP echo on 127.0.0.1 (server on CPU 0, Go load generator on CPU 1)",
     "W6": "W6 subprocess (/usr/bin/true, C concurrent)",
     "W7": "W7 HTTP/1.1 server on 127.0.0.1 (server on CPU 0, wrk on CPU 1, keep-alive)",
+    "W8": "W8 files (4 KiB files written and read back by C tasks; a large copy beside a 1 ms timer)",
 }
 
 # The headline figure of each workload (higher is better for all of them).
@@ -34,6 +35,7 @@ HEADLINE = {
     "W5": ("rps", "requests/s"),
     "W6": ("spawns_per_s", "spawns/s"),
     "W7": ("rps", "requests/s"),
+    "W8": ("ops_per_s", "files/s (small), MiB/s (copy)"),
 }
 
 # Secondary figures reported as medians: (JSON key, column title, format).
@@ -59,6 +61,10 @@ SECONDARY = {
     "W6": [("peak_rss_kb", "peak RSS MiB", "mib")],
     "W7": [("server_us_per_req", "server CPU µs/req", "us"),
            ("server_cpu", "server proc CPU", "pct")],
+    "W8": [("p50_late_us", "timer late p50 µs", "us"),
+           ("p99_late_us", "timer late p99 µs", "us"),
+           ("max_late_us", "timer late max µs", "us"),
+           ("peak_rss_kb", "peak RSS MiB", "mib")],
 }
 
 # Extra ratio columns beside the headline (W3: fast runtimes hit the ~1 s
@@ -68,10 +74,13 @@ EXTRA_RATIOS = {"W3": [("timers_per_cpu_s", "CPU")]}
 # Workload sizes: full (docs/workloads.md defaults) and --quick (smoke run).
 SIZES = {
     "full": {"W1": 1_000_000, "W2": 100_000, "W3": 1_000_000, "W4": 1_000_000,
-             "W5": 5.0, "W6": 500, "W7": 5.0},
+             "W5": 5.0, "W6": 500, "W7": 5.0, "W8": 2000},
     "quick": {"W1": 100_000, "W2": 10_000, "W3": 100_000, "W4": 100_000,
-              "W5": 1.0, "W6": 50, "W7": 1.0},
+              "W5": 1.0, "W6": 50, "W7": 1.0, "W8": 200},
 }
+# W8: concurrent tasks of the small-file rows; the copy's size in MiB.
+W8_CONCURRENCY = 16
+W8_COPY_MIB = {"full": 1024, "quick": 64}
 W3_SEED = 12345
 W6_CONCURRENCY = 10
 # W5 configurations: (connections, message bytes).
@@ -177,6 +186,21 @@ def rows_for(workload, size):
             [n, c, "uvloop"], needs=("uvloop",))
         add("node child_process.spawn", "peer", "all", ("node", "w6.js"), [n, c])
         add("go os/exec", "peer", "all", ("gopeer", "w6"), [n, c])
+    elif W == "W8":
+        c = W8_CONCURRENCY
+        add("aio files", "ours", "small", ("ours", "w8"), ["small", n, c])
+        add("asyncio aiofiles", "peer", "small", ("py", "w8.py"), ["small", n, c, "aiofiles"])
+        add("asyncio to_thread", "peer", "small", ("py", "w8.py"), ["small", n, c, "to_thread"])
+        add("go os from goroutines", "peer", "small", ("gopeer", "w8"), ["small", n, c])
+        mib = W8_COPY_MIB["quick" if n < SIZES["full"]["W8"] else "full"]
+        add("aio files", "ours", "copy", ("ours", "w8"), ["copy", mib, "files"])
+        add("aio os.File in a task (blocks the loop)", "ours", "copy", ("ours", "w8"),
+            ["copy", mib, "naive"])
+        add("asyncio aiofiles", "peer", "copy", ("py", "w8.py"), ["copy", mib, "aiofiles"])
+        add("asyncio to_thread", "peer", "copy", ("py", "w8.py"), ["copy", mib, "to_thread"])
+        add("asyncio open() in a task (blocks the loop)", "peer", "copy", ("py", "w8.py"),
+            ["copy", mib, "naive"])
+        add("go os from a goroutine", "peer", "copy", ("gopeer", "w8"), ["copy", mib])
     return out
 
 
