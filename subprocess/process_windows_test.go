@@ -46,6 +46,9 @@ func runHelper(h string, args []string) int {
 	case "both": // "out" to stdout, then "err" to stderr
 		os.Stdout.WriteString("out\n")
 		os.Stderr.WriteString("err\n")
+	case "pwd": // the working directory and $AIO_X
+		wd, _ := os.Getwd()
+		fmt.Printf("%s|%s", wd, os.Getenv("AIO_X"))
 	case "sleep": // until killed
 		os.Stdout.WriteString("ready\n")
 		time.Sleep(time.Hour)
@@ -295,6 +298,63 @@ func TestWindowsBadInput(t *testing.T) {
 		_, err = Exec(ctx, name, args, env, WithStdout(File(nil)))
 		if !errors.Is(err, ErrBadOption) {
 			t.Errorf("File(nil): %v", err)
+		}
+		return nil
+	})
+}
+
+func TestWindowsStdioOptions(t *testing.T) {
+	dir, err := os.MkdirTemp("", "aio-subprocess")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	run(t, func(ctx context.Context) error {
+		// DevNull stdin: cat sees EOF at once.
+		name, args, env := helper("cat")
+		p, err := Exec(ctx, name, args, env, WithStdin(DevNull), WithStdout(Pipe))
+		if err != nil {
+			return err
+		}
+		if out, _, err := p.Communicate(ctx, nil); err != nil || len(out) != 0 {
+			t.Errorf("DevNull stdin: %q, %v", out, err)
+		}
+		// File stdout, a working directory and an environment.
+		f, err := os.Create(dir + `\out.txt`)
+		if err != nil {
+			return err
+		}
+		name, args, _ = helper("pwd")
+		p, err = Exec(ctx, name, args, WithDir(dir), WithStdout(File(f)),
+			WithEnv(append(os.Environ(), helperEnv+"=pwd", "AIO_X=42")))
+		f.Close() // the child has its own handle
+		if err != nil {
+			return err
+		}
+		if rc, err := p.Wait(ctx); err != nil || rc != 0 {
+			t.Errorf("Wait = %d, %v", rc, err)
+		}
+		got, err := os.ReadFile(dir + `\out.txt`)
+		if err != nil {
+			return err
+		}
+		wd, x, _ := strings.Cut(string(got), "|")
+		if !strings.EqualFold(wd, dir) || x != "42" {
+			t.Errorf("child printed %q, want %s|42", got, dir)
+		}
+		return nil
+	})
+}
+
+// A cancelled ctx starts nothing.
+func TestWindowsExecCancelled(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		name, args, env := helper("sleep")
+		p, err := Exec(cctx, name, args, env)
+		if err == nil || !errors.Is(err, context.Canceled) && !errors.Is(err, eventloop.ErrCancelled) {
+			t.Errorf("Exec on a cancelled ctx = %v, %v", p, err)
 		}
 		return nil
 	})
