@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aio-go/aio/eventloop"
 )
@@ -182,6 +183,59 @@ func TestFileTransportBadInput(t *testing.T) {
 		}
 		if _, err := r.Read(make([]byte, 1)); !errors.Is(err, os.ErrClosed) {
 			t.Errorf("the file was not closed: %v", err)
+		}
+		return nil
+	})
+}
+
+// Abort while the writer goroutine is blocked in a write nobody reads
+// (the pipe is full) ends the transport without waiting for a reader.
+// The same for a read transport blocked in a read: Abort on the loop
+// goroutine must not hang there.
+func TestFileTransportAbortBlocked(t *testing.T) {
+	runFileTask(t, func(ctx context.Context, l *eventloop.Loop) error {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		wp := &fileRec{lost: eventloop.NewFuture[error](l)}
+		wt, _, err := ConnectWriteFile(ctx, func() *fileRec { return wp }, w)
+		if err != nil {
+			return err
+		}
+		if err := wt.Write(make([]byte, 4<<20)); err != nil { // far more than a pipe holds
+			return err
+		}
+		for range 5 {
+			if err := eventloop.Sleep(ctx, time.Millisecond); err != nil {
+				return err
+			}
+		}
+		if wt.(FlowControl).WriteBufferSize() == 0 {
+			t.Error("the 4 MiB write completed with nobody reading")
+		}
+		wt.Abort()
+		if werr, err := eventloop.Await(ctx, wp.lost); err != nil || werr != nil {
+			t.Errorf("write end lost: %v, %v", werr, err)
+		}
+
+		r2, w2, err := os.Pipe()
+		if err != nil {
+			return err
+		}
+		defer w2.Close()
+		rp := &fileRec{lost: eventloop.NewFuture[error](l)}
+		rt, _, err := ConnectReadFile(ctx, func() *fileRec { return rp }, r2)
+		if err != nil {
+			return err
+		}
+		if err := eventloop.Sleep(ctx, time.Millisecond); err != nil {
+			return err
+		}
+		rt.Abort()
+		if rerr, err := eventloop.Await(ctx, rp.lost); err != nil || rerr != nil {
+			t.Errorf("read end lost: %v, %v", rerr, err)
 		}
 		return nil
 	})
