@@ -274,6 +274,13 @@ func TestUncatchableSignals(t *testing.T) {
 			t.Errorf("AddSignalHandler(%v) = %v, want ErrBadSignal", sig, err)
 		}
 	}
+	// The error names the signal as C does, not by strsignal's description
+	// ("killed"), so that a user can grep for it.
+	for sig, want := range map[syscall.Signal]string{syscall.SIGKILL: "AddSignalHandler(SIGKILL)", syscall.SIGSTOP: "AddSignalHandler(SIGSTOP)", 99: "AddSignalHandler(signal 99)"} {
+		if err := l.AddSignalHandler(sig, func() {}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("AddSignalHandler(%d) = %v, want it to contain %q", int(sig), err, want)
+		}
+	}
 	if err := l.AddSignalHandler(syscall.SIGUSR2, nil); !errors.Is(err, ErrNilCallback) {
 		t.Errorf("nil handler = %v", err)
 	}

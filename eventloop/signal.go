@@ -33,8 +33,11 @@ func (l *Loop) AddSignalHandler(sig os.Signal, fn func()) error {
 		return errs.Op("eventloop", "AddSignalHandler", ErrNilCallback)
 	}
 	s, ok := sig.(syscall.Signal)
-	if !ok || !catchable(s) {
+	if !ok {
 		return fmt.Errorf("eventloop: AddSignalHandler(%v): %w", sig, ErrBadSignal)
+	}
+	if !catchable(s) {
+		return fmt.Errorf("eventloop: AddSignalHandler(%s): %w", signalName(s), ErrBadSignal)
 	}
 	if l.signals == nil {
 		st := &signalState{ch: make(chan os.Signal, 16), handlers: map[syscall.Signal]func(){}, quit: make(chan struct{})}

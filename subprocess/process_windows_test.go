@@ -359,3 +359,34 @@ func TestWindowsExecCancelled(t *testing.T) {
 		return nil
 	})
 }
+
+// Close kills a running child and closes its pipes; it is idempotent and
+// Wait after it still has the status.
+func TestWindowsProcessClose(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		name, args, env := helper("sleep")
+		p, err := Exec(ctx, name, args, env, WithStdin(Pipe), WithStdout(Pipe))
+		if err != nil {
+			return err
+		}
+		if line, err := p.Stdout.ReadLine(ctx); err != nil || strings.TrimSpace(string(line)) != "ready" {
+			t.Errorf("ReadLine = %q, %v", line, err)
+		}
+		if err := p.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		if err := p.Close(); err != nil {
+			t.Errorf("second Close: %v", err)
+		}
+		if err := p.Stdin.Write([]byte("x")); err == nil {
+			t.Error("Stdin.Write after Close succeeded")
+		}
+		if rc, err := p.Wait(ctx); err != nil || rc != 1 {
+			t.Errorf("Wait after Close = %d, %v; want 1", rc, err)
+		}
+		if rest, _ := p.Stdout.Read(ctx, -1); len(rest) != 0 {
+			t.Errorf("Stdout after Close: %q", rest)
+		}
+		return nil
+	})
+}

@@ -109,15 +109,17 @@ func (GoNetwork) Listen(ctx context.Context, network, address string, cfg *Serve
 		return nil, &NetError{Op: "listen", Net: network, Addr: address, Err: err}
 	}
 	noDelay := cfg == nil || cfg.NoDelay
-	return []Listener{&goListener{loop: l, ln: ln, noDelay: noDelay}}, nil
+	keepAlive := cfg != nil && cfg.KeepAlive
+	return []Listener{&goListener{loop: l, ln: ln, noDelay: noDelay, keepAlive: keepAlive}}, nil
 }
 
 // goListener is a net.Listener accepting on a goroutine of its own, which
 // posts each connection to the loop.
 type goListener struct {
-	loop    *eventloop.Loop
-	ln      net.Listener
-	noDelay bool
+	loop      *eventloop.Loop
+	ln        net.Listener
+	noDelay   bool
+	keepAlive bool
 
 	// Loop goroutine only.
 	h        ConnHandler
@@ -207,6 +209,7 @@ func (g *goListener) attach(c net.Conn) {
 	g.stats.Accepted++
 	if tc, ok := c.(*net.TCPConn); ok {
 		tc.SetNoDelay(g.noDelay)
+		tc.SetKeepAlive(g.keepAlive)
 	}
 	h := g.h
 	t, err := newConnTransport(g.loop, c, h.NewProtocol(), h.Detached)

@@ -286,6 +286,9 @@ func (ln *osListener) acceptReady() {
 		if ln.netw == "tcp" && ln.cfg.NoDelay {
 			unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 		}
+		if ln.netw == "tcp" && ln.cfg.KeepAlive {
+			unix.SetsockoptInt(nfd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
+		}
 		t, err := newFDTransport(ln.loop, nfd, kindSocket, ln.netw, ln.h.NewProtocol())
 		if err != nil {
 			ln.h.AcceptError(&NetError{Op: "accept", Net: ln.netw, Addr: addrString(ln.addr), Err: err})

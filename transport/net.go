@@ -174,6 +174,7 @@ type ServerConfig struct {
 	ReusePort    bool          // SO_REUSEPORT (default false)
 	StartServing bool          // accept at once (default true)
 	NoDelay      bool          // TCP_NODELAY on accepted TCP sockets (default true)
+	KeepAlive    bool          // SO_KEEPALIVE on accepted TCP sockets (default false, as asyncio's keep_alive)
 	AcceptRetry  time.Duration // pause after EMFILE/ENFILE before accepting again (default 1 s)
 	// CleanupSocket removes a Unix server's socket file when the server
 	// closes, provided the file is still the server's own (default true,
@@ -228,6 +229,14 @@ func WithCleanupSocket(on bool) ServerOption { return func(c *ServerConfig) { c.
 // WithServerNoDelay sets (the default) or clears TCP_NODELAY on accepted
 // TCP connections.
 func WithServerNoDelay(on bool) ServerOption { return func(c *ServerConfig) { c.NoDelay = on } }
+
+// WithKeepAlive sets or clears (the default) SO_KEEPALIVE on accepted TCP
+// connections (asyncio's start_server(keep_alive=True)): the kernel probes
+// an idle peer and a dead one ends the connection with an error instead
+// of leaving it open for ever. The probe timing is the system's. With
+// GoNetwork the option is applied the same way, replacing Go's default
+// of keep-alive on.
+func WithKeepAlive(on bool) ServerOption { return func(c *ServerConfig) { c.KeepAlive = on } }
 
 func connConfig(opts []ConnOption) *ConnConfig {
 	c := &ConnConfig{NoDelay: true}

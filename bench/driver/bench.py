@@ -372,6 +372,10 @@ def git_describe(root):
 def plan(args):
     size_kind = "quick" if args.quick else "full"
     rows = []
+    if args.scaling:
+        for w in args.workloads:
+            rows.extend(specs.scaling_rows(w, size_kind))
+        return rows
     for w in args.workloads:
         rows.extend(specs.rows_for(w, specs.SIZES[size_kind][w]))
     if args.only_ours:
@@ -403,6 +407,11 @@ def main():
     ap.add_argument("--ours-root", default=REPO,
                     help="module root to build our programs from (default: this checkout; "
                          "e.g. a git worktree of another commit)")
+    ap.add_argument("--scaling", action="store_true",
+                    help="run only the scaling table: our W2, W3 and W5 programs at growing "
+                         "sizes, as cost per item (10k-1M tasks, 100k-10M timers, "
+                         "10-1,000 connections); results go to bench/results/, and into "
+                         "docs/benchmarks-scaling.md with --docs")
     ap.add_argument("--list", action="store_true", help="print the plan and exit")
     ap.add_argument("--render", metavar="RESULTS_JSON",
                     help="only re-render benchmarks.md and the chart from a results.json "
@@ -458,6 +467,7 @@ def main():
             "started": started.isoformat(timespec="seconds"),
             "command": " ".join(["python3", "bench/driver/bench.py"] + sys.argv[1:]),
             "runs": args.runs, "quick": args.quick, "only_ours": args.only_ours,
+            "scaling": args.scaling,
             "noise_limit_cpu_s": NOISE_LIMIT_S, "machine": info, "notes": notes,
             "ours": git_describe(tools["ours_root"]),
             "workloads": {},
@@ -512,7 +522,17 @@ def write_outputs(data, args, outdir=None, docs=None):
         has_peers = any(e["kind"] == "peer" and e["runs"]
                         for w in data["workloads"].values() for e in w["rows"])
         docs = not (args.quick or args.only_ours or args.match) and has_peers
-    if docs:
+    if docs and data.get("scaling"):
+        # Only the tables: the full page includes this file.
+        lines = ["## Scaling: cost per item (our programs, `bench.py --scaling`, %s)" % data["started"], ""]
+        for w in specs.WORKLOADS:
+            if w in data["workloads"]:
+                report.workload_tables(w, data["workloads"][w], sub := [])
+                lines += [("#" + l if l.startswith("## ") else l) for l in sub]
+        with open(os.path.join(REPO, "docs", "benchmarks-scaling.md"), "w") as f:
+            f.write("\n".join(lines).rstrip() + "\n")
+        log("wrote docs/benchmarks-scaling.md")
+    elif docs:
         d = os.path.join(REPO, "docs")
         os.makedirs(d, exist_ok=True)
         shutil.copy(os.path.join(outdir, "benchmarks.md"), os.path.join(d, "benchmarks.md"))

@@ -50,7 +50,7 @@ def ok_results(entry):
 
 
 def label_of(entry):
-    if entry.get("server") is None:
+    if entry.get("server") is None and entry.get("group") != specs.SCALING_GROUP:
         for res in ok_results(entry):
             if res.get("peer"):
                 return str(res["peer"])
@@ -127,13 +127,20 @@ def workload_tables(w, wdata, lines):
     extra = specs.EXTRA_RATIOS.get(w, [])
     rows = wdata["rows"]
     lines += ["", "## " + wdata["title"], ""]
+    if w in specs.DESIGN_NOTES and specs.SCALING_GROUP not in groups_of(rows):
+        lines += [specs.DESIGN_NOTES[w], ""]
     for g in groups_of(rows):
         grows = [e for e in rows if e["group"] == g]
         ours = [(e, stats(e, w)) for e in grows if e["kind"] == "ours"]
         ours = [(e, s) for e, s in ours if s]
+        if g == specs.SCALING_GROUP:
+            ours = []  # no ratios between sizes: the cost per item is the figure
         if len(groups_of(rows)) > 1:
             lines += ["### %s [%s]" % (w, g), ""]
+        scaling = g == specs.SCALING_GROUP
         cols = ["peer", unit + " median", "min", "max", "runs"]
+        if scaling:
+            cols.append("ns per item")
         cols += [t for _, t, _ in secondary]
         for e, _ in ours:
             cols.append("%s ÷ peer" % label_of(e))
@@ -162,6 +169,8 @@ def workload_tables(w, wdata, lines):
             if noisy:
                 runs += " (%d noisy)" % noisy
             cells = [name, fmt(s["median"]), fmt(s["min"]), fmt(s["max"]), runs]
+            if scaling:
+                cells.append("%.0f" % (1e9 / s["median"]) if s["median"] else "—")
             cells += [fmt(s.get(k), kind) for k, _, kind in secondary]
             for oe, os_ in ours:
                 if e is oe or e["kind"] == "ours":
@@ -172,7 +181,7 @@ def workload_tables(w, wdata, lines):
                     cells.append(ratio(os_.get(k), s.get(k)))
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
-        if not ours:
+        if not ours and g != specs.SCALING_GROUP:
             lines += ["(No result from our program for this table, so no ratios.)", ""]
 
 
@@ -258,6 +267,12 @@ def render(data):
     for w in specs.WORKLOADS:
         if w in data["workloads"]:
             workload_tables(w, data["workloads"][w], lines)
+    # The scaling table comes from its own run (--scaling), kept in
+    # docs/benchmarks-scaling.md so that a full run shows it too.
+    scaling_md = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "benchmarks-scaling.md")
+    if not data.get("scaling") and os.path.exists(scaling_md):
+        with open(scaling_md) as f:
+            lines += ["", f.read().rstrip(), ""]
     lines += ["## Reading these numbers", ""] + READING
     # Hand-written notes (targets, figures from go test -bench) live in
     # docs/benchmarks-notes.md, so that a new run keeps them.

@@ -67,6 +67,22 @@ SECONDARY = {
            ("peak_rss_kb", "peak RSS MiB", "mib")],
 }
 
+# What the page says plainly under a workload's title: where our program
+# does less than a peer by design, and which row is the like-for-like one.
+DESIGN_NOTES = {
+    "W1": "Where aio does less by design: in the chain variant our loop makes "
+          "no poll system call while no descriptor is watched (and polls every "
+          "32 iterations when one is), while uvloop and asyncio poll once per "
+          "iteration whatever is registered. The like-for-like row is **aio "
+          "chain-poll**: the same chain with one zero-timeout poll(2) of an idle "
+          "pipe per callback, the system call those loops pay per iteration.",
+    "W5": "Where aio does less by design: the **aio streams** server reads into "
+          "one reused 64 KiB buffer per connection (`ReadInto`, as Go's net "
+          "server peer does), while asyncio's and uvloop's `read(65536)` return "
+          "a new bytes object each time. The like-for-like row is **aio "
+          "streams-read**: `Read(ctx, 65536)`, a new slice per read.",
+}
+
 # Extra ratio columns beside the headline (W3: fast runtimes hit the ~1 s
 # wall floor, so CPU per timer is the fairer comparison for them).
 EXTRA_RATIOS = {"W3": [("timers_per_cpu_s", "CPU")]}
@@ -124,6 +140,8 @@ def rows_for(workload, size):
     if W == "W1":
         for v in ("chain", "upfront"):
             add("aio " + v, "ours", v, ("ours", "w1"), [v, n])
+            if v == "chain":
+                add("aio chain-poll", "ours", v, ("ours", "w1"), ["chain-poll", n])
             add("asyncio call_soon [%s]" % v, "peer", v, ("py", "w1.py"), [v, n, "asyncio"])
             add("uvloop call_soon [%s]" % v, "peer", v, ("py", "w1.py"), [v, n, "uvloop"],
                 needs=("uvloop",))
@@ -204,6 +222,36 @@ def rows_for(workload, size):
     return out
 
 
+# The scaling table (--scaling): our programs at growing sizes, reported as
+# cost per item, so that a cost that grows with the size shows.
+SCALING = {
+    "full": {"W2": [10_000, 100_000, 1_000_000], "W3": [100_000, 1_000_000, 10_000_000],
+             "W5": [10, 100, 1000]},
+    "quick": {"W2": [1_000, 10_000], "W3": [10_000, 100_000], "W5": [2, 10]},
+}
+SCALING_GROUP = "scaling: cost per item"
+
+
+def scaling_rows(workload, kind):
+    """Our rows of the scaling table for one workload (W2, W3, W5)."""
+    sizes = SCALING[kind].get(workload, [])
+    out = []
+    for n in sizes:
+        if workload == "W2":
+            out.append(Row("W2", "aio [%d tasks]" % n, "ours", SCALING_GROUP, ("ours", "w2"), [str(n)]))
+        elif workload == "W3":
+            out.append(Row("W3", "aio virtual [%d timers]" % n, "ours", SCALING_GROUP,
+                           ("ours", "w3"), ["virtual", str(n), str(W3_SEED)]))
+        elif workload == "W5":
+            d = SIZES[kind]["W5"]
+            out.append(Row("W5", "aio protocol [%d connections, S=64]" % n, "ours", SCALING_GROUP,
+                           ("gopeer", "w5load"),
+                           ["-addr", "127.0.0.1:{port}", "-conns", str(n), "-size", "64",
+                            "-duration", "%gs" % d, "-warmup", "%gs" % min(0.5, d / 2)],
+                           {}, (), ("ours", "w5"), ["protocol", "{port}"]))
+    return out
+
+
 def w5_rows(duration):
     """W5: one row per (server, configuration); the program is the generator.
 
@@ -212,6 +260,7 @@ def w5_rows(duration):
     servers = [
         ("aio protocol", "ours", ("ours", "w5"), ["protocol", "{port}"], ()),
         ("aio streams", "ours", ("ours", "w5"), ["streams", "{port}"], ()),
+        ("aio streams-read", "ours", ("ours", "w5"), ["streams-read", "{port}"], ()),
         ("asyncio streams", "peer", ("py", "w5.py"), ["streams", "{port}", "asyncio"], ()),
         ("asyncio protocol", "peer", ("py", "w5.py"), ["protocol", "{port}", "asyncio"], ()),
         ("uvloop streams", "peer", ("py", "w5.py"), ["streams", "{port}", "uvloop"], ("uvloop",)),

@@ -1,7 +1,8 @@
 // Command w6 is our W6 (spawn and reap) from docs/workloads.md: N processes of
 // /usr/bin/true with stdin, stdout and stderr on /dev/null, C at a time. C
 // worker tasks share a job counter; each takes the next job, spawns,
-// waits for the exit and checks the status is 0.
+// waits for the exit and checks the status is 0; at the end the count of
+// reaped children must be N, as the peers check.
 //
 // Usage: w6 N C
 package main
@@ -24,6 +25,7 @@ func main() {
 	n := report.IntArg(0, 500)
 	c := report.IntArg(1, 10)
 	var elapsed float64
+	reaped := 0 // children whose exit status Wait returned, counted as the peers do
 	_, err := task.Run(func(ctx context.Context) (struct{}, error) {
 		start := time.Now()
 		next := 0
@@ -46,6 +48,9 @@ func main() {
 					if rc != 0 {
 						return struct{}{}, fmt.Errorf("%s exited with %d", program, rc)
 					}
+					if _, ok := p.ReturnCode(); ok {
+						reaped++
+					}
 				}
 				return struct{}{}, nil
 			})
@@ -58,6 +63,9 @@ func main() {
 	})
 	if err != nil {
 		report.Fail("%v", err)
+	}
+	if reaped != n {
+		report.Fail("%d of %d children reaped", reaped, n)
 	}
 	report.Emit(map[string]any{
 		"workload": "W6", "peer": "aio", "n": n, "c": c, "elapsed_s": elapsed,

@@ -1,6 +1,6 @@
 module github.com/aio-go/aio/bench/peers/go
 
-go 1.26.0
+go 1.25.0
 
 require github.com/panjf2000/gnet/v2 v2.10.0
 

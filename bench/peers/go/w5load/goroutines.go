@@ -17,7 +17,6 @@ func lockThread() { runtime.LockOSThread() }
 // runGoroutines is the idiomatic engine: one goroutine per connection doing
 // Write + io.ReadFull in a loop.
 func runGoroutines() outcome {
-	msg := pattern(*size)
 	ncs := make([]*net.TCPConn, *conns)
 	for i := range ncs {
 		c, err := net.Dial("tcp4", *addr)
@@ -36,8 +35,10 @@ func runGoroutines() outcome {
 		c.SetDeadline(w.base.Add(w.end + time.Second))
 		wg.Go(func() {
 			defer c.Close()
-			buf := make([]byte, len(msg))
+			pl := newPayloads(*size, i)
+			buf := make([]byte, *size)
 			for {
+				msg := pl.next()
 				t0 := time.Since(w.base)
 				if t0 >= w.end {
 					return

@@ -61,12 +61,31 @@ type outcome struct {
 	snap0, snap1 snapshot        // taken at the window's start and end
 }
 
-func pattern(n int) []byte {
-	b := make([]byte, n)
+// payloads holds the messages of one connection: message k is
+// base[k%period:][:size], with base[i] = i%period, so consecutive messages
+// differ in every byte and a server that echoes stale bytes (a previous
+// message, a reused buffer not refilled) fails the byte check. A message
+// costs no copy.
+type payloads struct {
+	base []byte
+	size int
+	k    int
+}
+
+const period = 251 // a prime, so that no message size lines up with it
+
+func newPayloads(size, conn int) *payloads {
+	b := make([]byte, size+period)
 	for i := range b {
-		b[i] = byte('a' + i%26)
+		b[i] = byte(i % period)
 	}
-	return b
+	return &payloads{base: b, size: size, k: conn % period}
+}
+
+// next returns the next message.
+func (p *payloads) next() []byte {
+	p.k = (p.k + 1) % period
+	return p.base[p.k : p.k+p.size]
 }
 
 func main() {
@@ -126,6 +145,8 @@ type econn struct {
 	sent    time.Duration // when the current message's first write started
 	wantOut bool          // EPOLLOUT registered (a write was partial)
 	counted int
+	pl      *payloads
+	msg     []byte // the current message
 }
 
 func runEpoll() outcome {
@@ -133,7 +154,6 @@ func runEpoll() outcome {
 	// epoll wait and the reads and writes it reports.
 	lockThread()
 	sa := sockaddr(*addr)
-	msg := pattern(*size)
 	buf := make([]byte, 64<<10)
 	cs := make([]*econn, *conns)
 	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
@@ -146,7 +166,8 @@ func runEpoll() outcome {
 		check(syscall.SetNonblock(fd, true), "set non-blocking")
 		ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(i)}
 		check(syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, fd, &ev), "epoll_ctl add")
-		cs[i] = &econn{idx: int32(i), fd: fd}
+		cs[i] = &econn{idx: int32(i), fd: fd, pl: newPayloads(*size, i)}
+		cs[i].msg = cs[i].pl.next()
 	}
 	defer func() {
 		for _, c := range cs {
@@ -164,14 +185,14 @@ func runEpoll() outcome {
 		c.wantOut = on
 	}
 	write := func(c *econn) {
-		n, err := syscall.Write(c.fd, msg[c.wpos:])
+		n, err := syscall.Write(c.fd, c.msg[c.wpos:])
 		if err != nil && err != syscall.EAGAIN && err != syscall.EINTR {
 			peer.Fail("write: %v", err)
 		}
 		if n > 0 {
 			c.wpos += n
 		}
-		if done := c.wpos == len(msg); done == c.wantOut {
+		if done := c.wpos == len(c.msg); done == c.wantOut {
 			setOut(c, !done)
 		}
 	}
@@ -201,7 +222,7 @@ func runEpoll() outcome {
 		check(err, "epoll_wait")
 		for _, ev := range events[:n] {
 			c := cs[ev.Fd]
-			if ev.Events&syscall.EPOLLOUT != 0 && c.wpos < len(msg) {
+			if ev.Events&syscall.EPOLLOUT != 0 && c.wpos < len(c.msg) {
 				write(c)
 			}
 			if ev.Events&(syscall.EPOLLIN|syscall.EPOLLERR|syscall.EPOLLHUP) == 0 {
@@ -214,14 +235,14 @@ func runEpoll() outcome {
 			if err != nil || r == 0 {
 				peer.Fail("connection %d: read returned %d, %v (server closed it?)", ev.Fd, r, err)
 			}
-			if c.rpos+r > len(msg) {
-				peer.Fail("connection %d: %d echo bytes for a %d-byte message", ev.Fd, c.rpos+r, len(msg))
+			if c.rpos+r > len(c.msg) {
+				peer.Fail("connection %d: %d echo bytes for a %d-byte message", ev.Fd, c.rpos+r, len(c.msg))
 			}
-			if string(buf[:r]) != string(msg[c.rpos:c.rpos+r]) {
+			if string(buf[:r]) != string(c.msg[c.rpos:c.rpos+r]) {
 				peer.Fail("connection %d: echo differs from what was sent", ev.Fd)
 			}
 			c.rpos += r
-			if c.rpos < len(msg) {
+			if c.rpos < len(c.msg) {
 				continue
 			}
 			t := time.Since(w.base)
@@ -230,6 +251,7 @@ func runEpoll() outcome {
 				c.counted++
 			}
 			c.rpos, c.wpos, c.sent = 0, 0, t
+			c.msg = c.pl.next()
 			write(c)
 		}
 	}
