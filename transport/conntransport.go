@@ -362,6 +362,17 @@ func (t *connTransport) abort() {
 	t.out = nil
 	t.mu.Unlock()
 	t.cond.Broadcast()
+	if t.dir != connBoth && t.started {
+		// A file's Close waits for a read or write in progress to end,
+		// which relies on the system cancelling it; never wait for that
+		// on the loop goroutine. CloseNow waits for it.
+		t.wg.Add(1)
+		go func() {
+			defer t.wg.Done()
+			t.conn.Close()
+		}()
+		return
+	}
 	t.conn.Close()
 }
 

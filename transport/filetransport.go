@@ -36,7 +36,10 @@ var errReadOnlyConn = errors.New("transport: write on a read-only pipe transport
 // Closing the transport while the goroutine is blocked reading relies on
 // closing f interrupting that read: true for os.Pipe on Unix (the Go
 // runtime polls it) and for pipes on Windows (closing cancels the pending
-// read); a regular file's read ends on its own.
+// read with CancelIoEx, which Wine does not always honour); a regular
+// file's read ends on its own. Close and Abort never wait for it on the
+// loop goroutine: f is closed on a goroutine of its own, and only the
+// loop's Close waits for that.
 //
 // Cancellation: returns ErrCancelled (or ErrTimeout) and closes f if ctx
 // is cancelled before ConnectionMade ran.
