@@ -387,6 +387,11 @@ func TestWindowsProcessClose(t *testing.T) {
 		if rest, _ := p.Stdout.Read(ctx, -1); len(rest) != 0 {
 			t.Errorf("Stdout after Close: %q", rest)
 		}
+		// The pipes end on their goroutines: stdin's once its writer has
+		// closed the handle.
+		if err := p.Stdin.WaitClosed(ctx); err != nil {
+			t.Errorf("Stdin.WaitClosed: %v", err)
+		}
 		return nil
 	})
 }
