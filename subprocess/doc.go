@@ -22,6 +22,20 @@
 // while the child has not been reaped (the loop is the only reaper), so a
 // signal never reaches a process that reused the pid.
 //
+// On Windows the same API runs over os/exec: the start (CreateProcess)
+// runs on the loop goroutine, a goroutine per child waits for its exit
+// and posts it to the loop, and each Pipe is an os.Pipe whose parent end
+// is a transport whose reads and writes run on goroutines that post to
+// the loop (transport.ConnectReadFile, ConnectWriteFile). Kill and
+// Terminate both call TerminateProcess (Windows has no SIGTERM), after
+// which the return code is 1, as in asyncio; SendSignal accepts SIGKILL
+// and SIGTERM only and refuses other signals with an error wrapping
+// errors.ErrUnsupported. Shell runs %ComSpec% /c. A child still running
+// when its loop closes is left running unless started with KillOnClose.
+// Wait returns at the exit; a pipe ends once its goroutine has read the
+// last bytes, so read the streams to EOF (or use Communicate) before the
+// loop closes.
+//
 // Underneath sits the low-level form, as in asyncio: ExecTransport starts a
 // child with a SubprocessProtocol that receives pipe data and the exit, and
 // returns a *Transport; Process is built on it.

@@ -72,6 +72,8 @@ type config struct {
 	killOnClose  bool
 	killOnCancel bool
 	stdioSet     [3]bool
+	//lint:ignore U1000 used by Shell on Windows
+	cmdLine string // Windows: the raw command line (Shell), argv unquoted
 }
 
 // WithEnv sets the child's environment ("KEY=value" entries); without it

@@ -36,6 +36,7 @@ type connTransport struct {
 	conn  net.Conn
 	proto StreamProtocol
 	netw  string
+	dir   connDir // a pipe's direction; connBoth for a connection
 
 	// Loop goroutine only.
 	started, closing, lost bool
@@ -103,11 +104,18 @@ func ConnectNetConn[P StreamProtocol](ctx context.Context, factory func() P, con
 // newConnTransport starts a transport over conn: ConnectionMade is
 // scheduled through the loop, then the goroutines start.
 func newConnTransport(l *eventloop.Loop, conn net.Conn, p StreamProtocol, onLost func(Transport)) (*connTransport, error) {
+	return newConnTransportDir(l, conn, p, onLost, connBoth)
+}
+
+func newConnTransportDir(l *eventloop.Loop, conn net.Conn, p StreamProtocol, onLost func(Transport), dir connDir) (*connTransport, error) {
 	if err := checkStreamProtocol("ConnectNetConn", p); err != nil {
 		conn.Close()
 		return nil, err
 	}
-	t := &connTransport{loop: l, conn: conn, proto: p, flow: newWriteFlow(), rbuf: make([]byte, connReadSize), rgo: true}
+	t := &connTransport{loop: l, conn: conn, proto: p, flow: newWriteFlow(), rgo: true, dir: dir}
+	if dir != connWriteOnly {
+		t.rbuf = make([]byte, connReadSize)
+	}
 	t.netw = "conn"
 	if a := conn.LocalAddr(); a != nil {
 		t.netw = a.Network()
@@ -137,6 +145,13 @@ func (t *connTransport) start(onLost func(Transport)) {
 		return
 	}
 	t.unsource = t.loop.AddCompletionSource()
+	if t.dir == connWriteOnly {
+		// A write pipe has nothing to read: no reader goroutine. That the
+		// reading end closed shows as the next write's error.
+		t.wg.Add(1)
+		go t.writeLoop()
+		return
+	}
 	t.wg.Add(2)
 	go t.readLoop()
 	go t.writeLoop()
@@ -230,8 +245,8 @@ func (t *connTransport) readEnded(err error) {
 		if t.closing {
 			return
 		}
-		if !t.proto.EOFReceived() {
-			t.Close()
+		if !t.proto.EOFReceived() || t.dir == connReadOnly {
+			t.Close() // a read pipe has no write side to keep open
 		}
 		return
 	}
@@ -347,6 +362,17 @@ func (t *connTransport) abort() {
 	t.out = nil
 	t.mu.Unlock()
 	t.cond.Broadcast()
+	if t.dir != connBoth && t.started {
+		// A file's Close waits for a read or write in progress to end,
+		// which relies on the system cancelling it; never wait for that
+		// on the loop goroutine. CloseNow waits for it.
+		t.wg.Add(1)
+		go func() {
+			defer t.wg.Done()
+			t.conn.Close()
+		}()
+		return
+	}
 	t.conn.Close()
 }
 
@@ -379,6 +405,8 @@ func (t *connTransport) Write(data []byte) error {
 		return ErrEOFWritten
 	case t.closing:
 		return ErrTransportClosed
+	case t.dir == connReadOnly:
+		return errReadOnlyConn
 	case len(data) == 0:
 		return nil
 	}
@@ -409,6 +437,11 @@ func (t *connTransport) Writelines(bufs [][]byte) error {
 // connection is half-closed (CloseWrite) when conn can do that.
 func (t *connTransport) WriteEOF() error {
 	switch {
+	case t.dir == connReadOnly:
+		return ErrWriteEOFUnsupported
+	case t.dir == connWriteOnly && t.broken == nil && !t.closing:
+		t.eof = true
+		return t.Close() // a pipe's EOF is its close, once the queue is written
 	case t.eof && !t.closing:
 		return nil
 	case t.broken != nil:
@@ -429,6 +462,9 @@ func (t *connTransport) WriteEOF() error {
 
 // CanWriteEOF implements WriteTransport.
 func (t *connTransport) CanWriteEOF() bool {
+	if t.dir != connBoth {
+		return t.dir == connWriteOnly
+	}
 	_, ok := t.conn.(interface{ CloseWrite() error })
 	return ok
 }
@@ -495,7 +531,9 @@ func (t *connTransport) ResumeReading() {
 }
 
 // IsReading implements ReadTransport.
-func (t *connTransport) IsReading() bool { return !t.readPaused && !t.closing }
+func (t *connTransport) IsReading() bool {
+	return !t.readPaused && !t.closing && t.dir != connWriteOnly
+}
 
 // SetWriteBufferLimits implements FlowControl.
 func (t *connTransport) SetWriteBufferLimits(high, low int) error {

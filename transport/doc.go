@@ -11,7 +11,8 @@
 // CreateConnection and CreateServer dial and listen (TCP and Unix
 // sockets, happy eyeballs, several addresses, SO_REUSEPORT);
 // CreateDatagramEndpoint opens UDP and Unix datagram sockets;
-// ConnectReadPipe and ConnectWritePipe wrap pipes; StartTLS upgrades a
+// ConnectReadPipe and ConnectWritePipe wrap pipes (ConnectReadFile and
+// ConnectWriteFile any *os.File, its I/O on a goroutine); StartTLS upgrades a
 // transport to TLS; NewTransportPair joins two transports in memory; the
 // Sock* awaits (SockRecv, SockSendall, SockConnect, SockAccept) work on raw
 // non-blocking sockets; ServePerCore runs one loop per core sharing a

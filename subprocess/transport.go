@@ -1,5 +1,3 @@
-//go:build unix
-
 package subprocess
 
 import (
@@ -11,40 +9,6 @@ import (
 	"github.com/aio-go/aio/eventloop"
 	"github.com/aio-go/aio/transport"
 )
-
-// SubprocessProtocol is the low-level protocol of a child process
-// (asyncio.SubprocessProtocol): it hears what arrives on the child's stdout
-// and stderr pipes, when each pipe closes, and when the child exits. Every
-// callback runs on the loop goroutine. ConnectionLost(nil) comes last, once
-// the child has exited and every pipe is closed.
-type SubprocessProtocol interface {
-	transport.BaseProtocol
-	ConnectionMade(t *Transport)
-	// PipeDataReceived is called with bytes from the child's stdout (fd 1)
-	// or stderr (fd 2); data is valid only during the call.
-	PipeDataReceived(fd int, data []byte)
-	// PipeConnectionLost reports that pipe fd (0, 1 or 2) closed: nil for a
-	// clean close or EOF, the error otherwise (EPIPE on stdin when the
-	// child stopped reading).
-	PipeConnectionLost(fd int, err error)
-	// ProcessExited is called once when the child has exited and been
-	// reaped; Transport.ReturnCode has the status.
-	ProcessExited()
-}
-
-// SubprocessProtocolBase gives SubprocessProtocol's methods asyncio's
-// defaults (do nothing); embed it and override what you need.
-type SubprocessProtocolBase struct{}
-
-func (SubprocessProtocolBase) ConnectionMade(*Transport)     {}
-func (SubprocessProtocolBase) ConnectionLost(error)          {}
-func (SubprocessProtocolBase) PauseWriting()                 {}
-func (SubprocessProtocolBase) ResumeWriting()                {}
-func (SubprocessProtocolBase) PipeDataReceived(int, []byte)  {}
-func (SubprocessProtocolBase) PipeConnectionLost(int, error) {}
-func (SubprocessProtocolBase) ProcessExited()                {}
-
-var _ SubprocessProtocol = SubprocessProtocolBase{}
 
 // Transport is the low-level handle of a running child
 // (asyncio.SubprocessTransport). Loop goroutine (or its tasks) only.
@@ -92,7 +56,7 @@ func ExecTransport[P SubprocessProtocol](ctx context.Context, factory func() P, 
 	}
 	p := factory()
 	t := &Transport{l: l, proto: p, killCxl: cf.killOnCancel}
-	t.c = &child{l: l, pid: st.pid, pidfd: st.pidfd, name: name, killOnClose: cf.killOnClose}
+	t.c = newChild(l, st, name, cf.killOnClose)
 	if err := t.connectPipes(ctx, st.pipes); err != nil {
 		// The child runs already: kill and reap it, so nothing is left.
 		t.c.killOnClose = true
@@ -108,35 +72,6 @@ func ExecTransport[P SubprocessProtocol](ctx context.Context, factory func() P, 
 	t.c.onExit = append(t.c.onExit, t.processExited)
 	p.ConnectionMade(t)
 	return t, p, nil
-}
-
-// connectPipes wraps the parent's pipe ends in pipe transports. On error
-// every pipe fd is closed.
-func (t *Transport) connectPipes(ctx context.Context, fds [3]int) error {
-	for i, fd := range fds {
-		if fd < 0 {
-			continue
-		}
-		var err error
-		pp := &pipeProto{t: t, fd: i}
-		if i == 0 {
-			t.pipes[i], _, err = transport.ConnectWritePipe(ctx, func() *pipeProto { return pp }, fd)
-		} else {
-			t.pipes[i], _, err = transport.ConnectReadPipe(ctx, func() *pipeProto { return pp }, fd)
-		}
-		if err != nil {
-			syscall.Close(fd)
-			for j := i + 1; j < 3; j++ {
-				if fds[j] >= 0 {
-					syscall.Close(fds[j])
-				}
-			}
-			t.closePipes()
-			return &Error{Op: streamName(i), Path: "pipe", Err: err}
-		}
-		t.open++
-	}
-	return nil
 }
 
 func (t *Transport) closePipes() {
@@ -208,13 +143,16 @@ func (t *Transport) PipeTransport(fd int) transport.Transport {
 
 // SendSignal sends sig to the child. After the child has been reaped it
 // returns ErrProcessDone and sends nothing: a pid the system may have
-// reused never receives our signal.
+// reused never receives our signal. On Windows only SIGKILL and SIGTERM
+// (both TerminateProcess) are accepted; other signals give an error
+// wrapping errors.ErrUnsupported.
 func (t *Transport) SendSignal(sig syscall.Signal) error { return t.c.signal(sig) }
 
-// Terminate sends SIGTERM; see SendSignal.
+// Terminate sends SIGTERM; see SendSignal. On Windows it is Kill.
 func (t *Transport) Terminate() error { return t.c.signal(syscall.SIGTERM) }
 
-// Kill sends SIGKILL; see SendSignal.
+// Kill sends SIGKILL; see SendSignal. On Windows it calls
+// TerminateProcess, and the return code is then 1.
 func (t *Transport) Kill() error { return t.c.signal(syscall.SIGKILL) }
 
 // Close closes the pipes and, if the child is still running, kills it (as

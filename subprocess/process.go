@@ -1,5 +1,3 @@
-//go:build unix
-
 package subprocess
 
 import (
@@ -88,7 +86,8 @@ func (p *processProtocol) ResumeWriting() {
 // It must be called from a task of the loop that will own the child; ctx
 // is used for the start only: cancelling it later does not touch the
 // child. The fork and exec run off the loop goroutine while the task
-// waits, so other tasks (and other starts) go on meanwhile.
+// waits, so other tasks (and other starts) go on meanwhile. On Windows
+// the start (CreateProcess through os/exec) runs on the loop goroutine.
 //
 // Cancellation: on a ctx already cancelled Exec starts nothing. Cancelled
 // while the start is under way, Exec waits for that start to finish (it
@@ -118,17 +117,6 @@ func Exec(ctx context.Context, name string, args []string, opts ...Option) (*Pro
 	return p, nil
 }
 
-// Shell runs command through /bin/sh -c (asyncio's
-// create_subprocess_shell).
-//
-// Warning: the shell interprets everything in command — spaces, quotes, $,
-// ;, |, backquotes. Never build command from untrusted input without
-// quoting each word with Quote (or QuoteArgs); better, use Exec, which
-// passes arguments to the program as they are.
-func Shell(ctx context.Context, command string, opts ...Option) (*Process, error) {
-	return Exec(ctx, "/bin/sh", []string{"-c", command}, opts...)
-}
-
 // PID returns the child's process id.
 func (p *Process) PID() int { return p.t.PID() }
 
@@ -147,13 +135,16 @@ func (p *Process) ReturnCode() (int, bool) { return p.t.ReturnCode() }
 func (p *Process) Wait(ctx context.Context) (int, error) { return p.t.Wait(ctx) }
 
 // SendSignal sends sig to the child; after it was reaped, ErrProcessDone.
-// A pid that the system may have reused never gets the signal.
+// A pid that the system may have reused never gets the signal. On Windows
+// only SIGKILL and SIGTERM (both TerminateProcess) are accepted; other
+// signals give an error wrapping errors.ErrUnsupported.
 func (p *Process) SendSignal(sig syscall.Signal) error { return p.t.SendSignal(sig) }
 
-// Terminate sends SIGTERM (see SendSignal).
+// Terminate sends SIGTERM (see SendSignal); on Windows it is Kill.
 func (p *Process) Terminate() error { return p.t.Terminate() }
 
-// Kill sends SIGKILL (see SendSignal).
+// Kill sends SIGKILL (see SendSignal); on Windows it calls
+// TerminateProcess and the return code is then 1.
 func (p *Process) Kill() error { return p.t.Kill() }
 
 // Transport returns the low-level transport under the Process.
@@ -238,7 +229,7 @@ func (p *Process) feed(ctx context.Context, input []byte) error {
 }
 
 func brokenPipe(err error) bool {
-	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) ||
+	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || brokenPipeOS(err) ||
 		errors.Is(err, transport.ErrTransportClosed) || errors.Is(err, streams.ErrConnectionLost)
 }
 
