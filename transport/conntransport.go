@@ -40,6 +40,7 @@ type connTransport struct {
 
 	// Loop goroutine only.
 	started, closing, lost bool
+	aborted                bool // abort ran: its then comes once conn is closed
 	eof                    bool // WriteEOF was called
 	readPaused             bool
 	queued                 int // bytes handed to the writer, not yet written
@@ -351,12 +352,18 @@ func (t *connTransport) containPanic(what string) {
 // ConnectionLost(err) follows.
 func (t *connTransport) fatal(err error) {
 	t.broken = &BrokenError{Op: "conn", Err: err}
-	t.abort()
-	t.connectionLost(t.broken)
+	t.abort(func() { t.connectionLost(t.broken) })
 }
 
-func (t *connTransport) abort() {
-	t.closing = true
+// abort closes conn, dropping queued writes, and calls then on the loop
+// goroutine once conn is closed: at once, or, for a file, after the close
+// a goroutine makes (so ConnectionLost never comes while the descriptor
+// is still open, and the transport stays tracked until then).
+func (t *connTransport) abort(then func()) {
+	if t.aborted {
+		return // the first abort's then reports the loss
+	}
+	t.aborted, t.closing = true, true
 	t.mu.Lock()
 	t.wclose, t.rstop = 2, true
 	t.out = nil
@@ -370,10 +377,13 @@ func (t *connTransport) abort() {
 		go func() {
 			defer t.wg.Done()
 			t.conn.Close()
+			// Refused only when the loop is closing: CloseNow ends it.
+			t.loop.CallSoonThreadsafe(then)
 		}()
 		return
 	}
 	t.conn.Close()
+	then()
 }
 
 func (t *connTransport) connectionLost(err error) {
@@ -493,8 +503,7 @@ func (t *connTransport) Abort() {
 	if t.lost {
 		return
 	}
-	t.abort()
-	t.loop.CallSoon(func() { t.connectionLost(nil) })
+	t.abort(func() { t.loop.CallSoon(func() { t.connectionLost(nil) }) })
 }
 
 // IsClosing implements BaseTransport.
