@@ -86,13 +86,52 @@ func (c *child) signal(sig syscall.Signal) error {
 		return fmt.Errorf("subprocess: SendSignal: %v on windows: %w", sig, errors.ErrUnsupported)
 	}
 	if err := c.proc.Kill(); err != nil {
-		if errors.Is(err, os.ErrProcessDone) {
+		if c.gone(err) {
 			return ErrProcessDone
 		}
 		return fmt.Errorf("subprocess: Kill: pid %d: %w", c.pid, err)
 	}
 	return nil
 }
+
+// gone reports whether Kill's error only says that the child has exited
+// already, which it may have before the loop hears of it:
+//   - after the wait goroutine's os.Process.Wait returned, the handle is
+//     released and Kill fails with EINVAL; the goroutine closes done right
+//     after, so waiting for done here is momentary;
+//   - between the exit and that Wait, TerminateProcess fails with
+//     ERROR_ACCESS_DENIED on Windows (Wine lets it succeed); the exit code
+//     is then no longer STILL_ACTIVE, as asyncio checks too. The pid is
+//     safe to open: the unreleased handle keeps it from being reused.
+func (c *child) gone(err error) bool {
+	if errors.Is(err, os.ErrProcessDone) {
+		return true
+	}
+	if c.done != nil && errors.Is(err, syscall.EINVAL) {
+		<-c.done
+		return true
+	}
+	if c.done != nil && errors.Is(err, syscall.ERROR_ACCESS_DENIED) {
+		select {
+		case <-c.done:
+			return true
+		default:
+		}
+		h, err := syscall.OpenProcess(processQueryLimitedInformation, false, uint32(c.pid))
+		if err != nil {
+			return false
+		}
+		defer syscall.CloseHandle(h)
+		var code uint32
+		return syscall.GetExitCodeProcess(h, &code) == nil && code != stillActive
+	}
+	return false
+}
+
+const (
+	processQueryLimitedInformation = 0x1000 // PROCESS_QUERY_LIMITED_INFORMATION
+	stillActive                    = 259    // STILL_ACTIVE, GetExitCodeProcess of a running process
+)
 
 // String describes c for the loop's AliveError (eventloop.Resource).
 func (c *child) String() string { return fmt.Sprintf("child process %d (%s)", c.pid, c.name) }
