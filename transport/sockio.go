@@ -20,22 +20,6 @@ import (
 // anything else meanwhile (a transport, another Sock* call): the await
 // installs its own reader or writer and removes it before returning.
 
-// SendallError is the error of a SockSendall that stopped early: Sent
-// bytes went out, the rest did not. It wraps the cause (a cancellation,
-// a broken connection).
-type SendallError struct {
-	Sent int
-	Err  error
-}
-
-// Error returns "transport: sendall: sent N bytes: <cause>".
-func (e *SendallError) Error() string {
-	return fmt.Sprintf("transport: sendall: sent %d bytes: %v", e.Sent, e.Err)
-}
-
-// Unwrap returns the cause.
-func (e *SendallError) Unwrap() error { return e.Err }
-
 // errBlockingSocket is why a Sock* await refuses a blocking descriptor: a
 // read or write on it would block the whole loop.
 var errBlockingSocket = errors.New("transport: the socket is in blocking mode (set it non-blocking first: unix.SetNonblock)")
