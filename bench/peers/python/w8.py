@@ -6,7 +6,8 @@ Usage:
 
 small: C tasks share a job counter; job i writes file i (bytes that depend
 on i), reads it back and checks every byte. copy: the source is written
-before the clock starts; one task copies it while another sleeps 1 ms at
+and flushed to the disk before the clock starts (the copy is flushed
+after it stops), so no run pays for another's write-back; one task copies it while another sleeps 1 ms at
 a time and records how late each wake-up was. naive calls the file's
 methods in the task (blocking the loop). Check: the copy's SHA-256 equals
 the source's. W8_BREAK=1 plants one wrong byte, which the check catches.
@@ -155,8 +156,12 @@ def main():
                 b = os.urandom(CHUNK)
                 h.update(b)
                 f.write(b)
+            f.flush()
+            os.fsync(f.fileno())
         want = h.digest()
         elapsed, late = asyncio.run(copy(src, dst, how))
+        with open(dst, "rb+") as f:
+            os.fsync(f.fileno())
         h = hashlib.sha256()
         with open(dst, "rb") as f:
             while b := f.read(CHUNK):
