@@ -38,9 +38,11 @@ type conn struct {
 	idle        bool // waiting for a request's first byte
 	idx         int  // in s.conns
 	hijack      bool
-	hijackOwned bool     // HijackStreams: the caller closes
-	hijackConn  net.Conn // Hijack: closed when the handler returns
-	broken      error    // first write error
+	hijackOwned bool      // HijackStreams: the caller closes
+	hijackConn  net.Conn  // Hijack: closed when the handler returns
+	broken      error     // first write error
+	tail        []byte    // bodyWire: sent after what bw flushes
+	vec         [2][]byte // bodyWire's Writelines, kept to spare an allocation
 
 	// The disconnect watch (conn_watch.go).
 	reqCancel    context.CancelFunc // cancels the request's ctx
@@ -68,9 +70,18 @@ func (x connIO) Read(p []byte) (int, error) {
 func (x connIO) Write(p []byte) (int, error) {
 	c := x.c
 	if c.broken != nil {
+		c.tail = nil
 		return 0, c.broken
 	}
-	if err := c.sw.Write(p); err != nil {
+	var err error
+	if c.tail != nil {
+		c.vec[0], c.vec[1], c.tail = p, c.tail, nil
+		err = c.sw.Writelines(c.vec[:])
+		c.vec = [2][]byte{}
+	} else {
+		err = c.sw.Write(p)
+	}
+	if err != nil {
 		c.broken = err
 		return 0, err
 	}
@@ -80,6 +91,28 @@ func (x connIO) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// bodyWire is where a response body goes: c.bw, except that a write
+// larger than what bw has room for goes out together with what bw holds,
+// in one vectored write (one system call for a header and a large body),
+// where bw.Write would fill its buffer, send it, and send the rest apart.
+type bodyWire struct{ c *conn }
+
+func (x bodyWire) Write(p []byte) (int, error) {
+	c := x.c
+	if c.bw.Buffered() == 0 || len(p) <= c.bw.Available() {
+		return c.bw.Write(p)
+	}
+	c.tail = p
+	err := c.bw.Flush() // connIO.Write sends c.tail after bw's bytes
+	c.tail = nil
+	if err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (x bodyWire) WriteString(s string) (int, error) { return x.c.bw.WriteString(s) }
 
 // takeBuffers gives c a reader and a writer from the server's free lists.
 func (c *conn) takeBuffers() {

@@ -145,7 +145,7 @@ func (w *response) writeBody(p []byte) (int, error) {
 	if w.chunked {
 		return w.cw.Write(p)
 	}
-	return w.c.bw.Write(p)
+	return bodyWire{w.c}.Write(p)
 }
 
 var statusLines = func() map[int]string {
@@ -246,7 +246,7 @@ func (w *response) commit(final bool) error {
 	}
 	if w.chunked {
 		bw.WriteString("Transfer-Encoding: chunked\r\n")
-		w.cw = httputil.NewChunkedWriter(bw) // bw is the connection's for this request only
+		w.cw = httputil.NewChunkedWriter(bodyWire{c}) // the connection's writer, for this request only
 	}
 	switch {
 	case w.closeAfter && is11 && !headerHasToken(h["Connection"], "close"):
