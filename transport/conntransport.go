@@ -57,6 +57,8 @@ type connTransport struct {
 	eofOnly bool     // wclose 1 means CloseWrite, not Close
 	rgo     bool     // the reader may read again (the loop delivered its last chunk and reading is on)
 	rstop   bool     // the reader must stop: Close, Abort, a failure or the loop closing
+	inRead  bool     // the reader is in conn.Read
+	inWrite bool     // the writer is in conn.Write
 	// inflight: rbuf is the reader's (it is reading into it) or holds a
 	// chunk the loop has not delivered yet. rgo is never set while it is,
 	// so the reader cannot overwrite a chunk before the protocol saw it (a
@@ -170,9 +172,12 @@ func (t *connTransport) readLoop() {
 			t.mu.Unlock()
 			return
 		}
-		t.rgo, t.inflight = false, true
+		t.rgo, t.inflight, t.inRead = false, true, true
 		t.mu.Unlock()
 		n, err := t.conn.Read(t.rbuf)
+		t.mu.Lock()
+		t.inRead = false
+		t.mu.Unlock()
 		if n > 0 {
 			if perr := t.loop.CallSoonThreadsafe(func() { t.deliver(n) }); perr != nil {
 				return // the loop is closed
@@ -283,8 +288,12 @@ func (t *connTransport) writeLoop() {
 		b := t.out[0]
 		t.out[0] = nil
 		t.out = t.out[1:]
+		t.inWrite = true
 		t.mu.Unlock()
 		n, err := t.conn.Write(b)
+		t.mu.Lock()
+		t.inWrite = false
+		t.mu.Unlock()
 		if perr := t.loop.CallSoonThreadsafe(func() { t.wrote(n, err) }); perr != nil {
 			return
 		}
@@ -301,6 +310,12 @@ func (t *connTransport) finishWrites(how int, eofOnly bool) {
 			cw.CloseWrite()
 		}
 		return
+	}
+	if t.dir != connBoth {
+		if how == 2 {
+			return // abort's goroutine closes a file (after cancelling its I/O)
+		}
+		t.cancelBlocked() // a read pipe's reader
 	}
 	t.conn.Close()
 	if how == 1 {
@@ -376,6 +391,7 @@ func (t *connTransport) abort(then func()) {
 		t.wg.Add(1)
 		go func() {
 			defer t.wg.Done()
+			t.cancelBlocked()
 			t.conn.Close()
 			// Refused only when the loop is closing: CloseNow ends it.
 			t.loop.CallSoonThreadsafe(then)
@@ -575,6 +591,17 @@ func (t *connTransport) CloseNow() {
 	t.out = nil
 	t.mu.Unlock()
 	t.cond.Broadcast()
+	if t.dir != connBoth {
+		t.cancelBlocked()
+	}
 	t.conn.Close()
 	t.wg.Wait()
+}
+
+// busy reports whether the reader or the writer is inside a read or a
+// write of conn.
+func (t *connTransport) busy() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.inRead || t.inWrite
 }
