@@ -70,17 +70,18 @@ def py_has(python, mod):
 
 
 def ensure_python_libs(python, notes):
-    """Install python3-uvloop / python3-trio / python3-aiohttp (and wrk, W7's
-    load tool) with apt-get when missing."""
-    missing = [m for m in ("uvloop", "trio", "aiohttp") if not py_has(python, m)]
-    if not missing:
+    """Install python3-uvloop / python3-trio / python3-aiohttp /
+    python3-aiofiles (and wrk, W7's load tool) with apt-get when missing."""
+    missing = [m for m in ("uvloop", "trio", "aiohttp", "aiofiles") if not py_has(python, m)]
+    need_wrk = not shutil.which("wrk")
+    if not missing and not need_wrk:
         return
     if python != "/usr/bin/python3" or not shutil.which("apt-get"):
         notes.append("%s not importable by %s and no apt-get to install them"
                      % (", ".join(missing), python))
         return
     pkgs = ["python3-" + m for m in missing]
-    if not shutil.which("wrk"):
+    if need_wrk:
         pkgs.append("wrk")
     prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
@@ -350,7 +351,8 @@ def measure(row, progs, args):
             except (ValueError, json.JSONDecodeError) as e:
                 error = "bad output: %s" % e
         if error is not None:
-            rec["error"] = error
+            # Paths inside the checkout, not this machine's, go in the report.
+            rec["error"] = error.replace(REPO + os.sep, "")
             return rec  # a failed check is never a result, and is not retried
         rec["noisy"] = rec.get("other_cpu_s", 0) >= NOISE_LIMIT_S
         if best is None or rec["other_cpu_s"] < best["other_cpu_s"]:
@@ -453,7 +455,7 @@ def main():
             # The other python3's path is this machine's, not the page's.
             notes.append("peers run with %s (Debian's, which sees python3-uvloop and "
                          "python3-trio), not another python3 that comes first on PATH" % tools["python"])
-    features = {m for m in ("uvloop", "trio", "aiohttp") if tools["python"] and py_has(tools["python"], m)}
+    features = {m for m in ("uvloop", "trio", "aiohttp", "aiofiles") if tools["python"] and py_has(tools["python"], m)}
 
     if args.check_peers:
         import selftest

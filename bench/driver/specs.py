@@ -114,7 +114,7 @@ class Row:
     program: tuple        # see module doc
     args: list
     env: dict = field(default_factory=dict)
-    needs: tuple = ()     # optional features: "uvloop", "trio"
+    needs: tuple = ()     # optional features: "uvloop", "trio", "aiohttp", "aiofiles"
     server: tuple = None  # W5: the server program; program is the generator
     server_args: list = None
 
@@ -207,14 +207,14 @@ def rows_for(workload, size):
     elif W == "W8":
         c = W8_CONCURRENCY
         add("aio files", "ours", "small", ("ours", "w8"), ["small", n, c])
-        add("asyncio aiofiles", "peer", "small", ("py", "w8.py"), ["small", n, c, "aiofiles"])
+        add("asyncio aiofiles", "peer", "small", ("py", "w8.py"), ["small", n, c, "aiofiles"], needs=("aiofiles",))
         add("asyncio to_thread", "peer", "small", ("py", "w8.py"), ["small", n, c, "to_thread"])
         add("go os from goroutines", "peer", "small", ("gopeer", "w8"), ["small", n, c])
         mib = W8_COPY_MIB["quick" if n < SIZES["full"]["W8"] else "full"]
         add("aio files", "ours", "copy", ("ours", "w8"), ["copy", mib, "files"])
         add("aio os.File in a task (blocks the loop)", "ours", "copy", ("ours", "w8"),
             ["copy", mib, "naive"])
-        add("asyncio aiofiles", "peer", "copy", ("py", "w8.py"), ["copy", mib, "aiofiles"])
+        add("asyncio aiofiles", "peer", "copy", ("py", "w8.py"), ["copy", mib, "aiofiles"], needs=("aiofiles",))
         add("asyncio to_thread", "peer", "copy", ("py", "w8.py"), ["copy", mib, "to_thread"])
         add("asyncio open() in a task (blocks the loop)", "peer", "copy", ("py", "w8.py"),
             ["copy", mib, "naive"])
