@@ -30,3 +30,11 @@ func (t *connTransport) cancelBlocked() {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// busy reports whether the reader or the writer is inside a read or a
+// write of conn.
+func (t *connTransport) busy() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.inRead || t.inWrite
+}

@@ -597,11 +597,3 @@ func (t *connTransport) CloseNow() {
 	t.conn.Close()
 	t.wg.Wait()
 }
-
-// busy reports whether the reader or the writer is inside a read or a
-// write of conn.
-func (t *connTransport) busy() bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.inRead || t.inWrite
-}
