@@ -188,6 +188,12 @@ func TestCancelWriteRunningStopsAtAChunk(t *testing.T) {
 			return err
 		}
 		wr.Cancel()
+		// The cancellation reaches the Write when its task next runs on
+		// the loop; let it run before the held chunk goes on, or the
+		// worker may write every chunk first.
+		if err := testkit.Yield(ctx, 2); err != nil {
+			return err
+		}
 		g.Release()
 		r, _ := eventloop.Await(ctx, wr)
 		testkit.Want(t, "cancelled Write", fmt.Sprint(r.n, testkit.IsCancelled(r.err)), fmt.Sprint(1<<20, true))
