@@ -16,7 +16,11 @@ import (
 // once the transport is closing), cancel again every millisecond, for at
 // most a second, before closing. The handle cannot be closed under it:
 // Control holds a reference, and only the transport closes the file.
+// A connection needs none of it.
 func (t *connTransport) cancelBlocked() {
+	if t.dir == connBoth {
+		return // a connection: Go's net package cancels on Close
+	}
 	sc, ok := t.conn.(syscall.Conn)
 	if !ok {
 		return

@@ -57,8 +57,8 @@ type connTransport struct {
 	eofOnly bool     // wclose 1 means CloseWrite, not Close
 	rgo     bool     // the reader may read again (the loop delivered its last chunk and reading is on)
 	rstop   bool     // the reader must stop: Close, Abort, a failure or the loop closing
-	inRead  bool     // the reader is in conn.Read
-	inWrite bool     // the writer is in conn.Write
+	inRead  bool     // a file's reader is in conn.Read (cancelBlocked)
+	inWrite bool     // a file's writer is in conn.Write (cancelBlocked)
 	// inflight: rbuf is the reader's (it is reading into it) or holds a
 	// chunk the loop has not delivered yet. rgo is never set while it is,
 	// so the reader cannot overwrite a chunk before the protocol saw it (a
@@ -172,12 +172,14 @@ func (t *connTransport) readLoop() {
 			t.mu.Unlock()
 			return
 		}
-		t.rgo, t.inflight, t.inRead = false, true, true
+		t.rgo, t.inflight, t.inRead = false, true, t.dir != connBoth
 		t.mu.Unlock()
 		n, err := t.conn.Read(t.rbuf)
-		t.mu.Lock()
-		t.inRead = false
-		t.mu.Unlock()
+		if t.dir != connBoth { // a socket's reads pay no extra lock
+			t.mu.Lock()
+			t.inRead = false
+			t.mu.Unlock()
+		}
 		if n > 0 {
 			if perr := t.loop.CallSoonThreadsafe(func() { t.deliver(n) }); perr != nil {
 				return // the loop is closed
@@ -288,12 +290,14 @@ func (t *connTransport) writeLoop() {
 		b := t.out[0]
 		t.out[0] = nil
 		t.out = t.out[1:]
-		t.inWrite = true
+		t.inWrite = t.dir != connBoth
 		t.mu.Unlock()
 		n, err := t.conn.Write(b)
-		t.mu.Lock()
-		t.inWrite = false
-		t.mu.Unlock()
+		if t.dir != connBoth {
+			t.mu.Lock()
+			t.inWrite = false
+			t.mu.Unlock()
+		}
 		if perr := t.loop.CallSoonThreadsafe(func() { t.wrote(n, err) }); perr != nil {
 			return
 		}
@@ -591,9 +595,7 @@ func (t *connTransport) CloseNow() {
 	t.out = nil
 	t.mu.Unlock()
 	t.cond.Broadcast()
-	if t.dir != connBoth {
-		t.cancelBlocked()
-	}
+	t.cancelBlocked()
 	t.conn.Close()
 	t.wg.Wait()
 }

@@ -69,10 +69,15 @@ def py_has(python, mod):
     return r.returncode == 0
 
 
+# The peers' optional Python modules, each from Debian's python3-<name>;
+# a row that needs one is skipped when it is missing.
+OPTIONAL_MODULES = ("uvloop", "trio", "aiohttp", "aiofiles")
+
+
 def ensure_python_libs(python, notes):
     """Install python3-uvloop / python3-trio / python3-aiohttp /
     python3-aiofiles (and wrk, W7's load tool) with apt-get when missing."""
-    missing = [m for m in ("uvloop", "trio", "aiohttp", "aiofiles") if not py_has(python, m)]
+    missing = [m for m in OPTIONAL_MODULES if not py_has(python, m)]
     need_wrk = not shutil.which("wrk")
     if not missing and not need_wrk:
         return
@@ -455,7 +460,7 @@ def main():
             # The other python3's path is this machine's, not the page's.
             notes.append("peers run with %s (Debian's, which sees python3-uvloop and "
                          "python3-trio), not another python3 that comes first on PATH" % tools["python"])
-    features = {m for m in ("uvloop", "trio", "aiohttp", "aiofiles") if tools["python"] and py_has(tools["python"], m)}
+    features = {m for m in OPTIONAL_MODULES if tools["python"] and py_has(tools["python"], m)}
 
     if args.check_peers:
         import selftest

@@ -114,7 +114,7 @@ class Row:
     program: tuple        # see module doc
     args: list
     env: dict = field(default_factory=dict)
-    needs: tuple = ()     # optional features: "uvloop", "trio", "aiohttp", "aiofiles"
+    needs: tuple = ()     # optional features: bench.OPTIONAL_MODULES
     server: tuple = None  # W5: the server program; program is the generator
     server_args: list = None
 
